@@ -1,0 +1,43 @@
+# Two commands matter: `make dev` (whole local stack) and `make test` (the test suite).
+# Everything they need is installed here, from the project's own files.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := tools/node/node_modules/.installed-stamp
+
+.PHONY: dev test lint bench assets node-tools clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# Node packages used by tests and tooling (graphql-js as a real client, GraphiQL's assets).
+$(NODE_STAMP): tools/node/package.json tools/node/package-lock.json
+	cd tools/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-tools: $(NODE_STAMP)
+
+# GraphiQL's static assets, copied from the npm packages into an ignored folder the BFF serves.
+assets: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m bff.http.assets build
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) $(NODE_STAMP) assets
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+dev: $(STAMP) $(NODE_STAMP) assets
+	$(BIN)/bff dev
+
+bench: $(STAMP) $(NODE_STAMP) assets
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static

@@ -1,0 +1,1 @@
+"""The service registry: service records, composition into a supergraph, publishing."""

@@ -1,0 +1,1 @@
+"""The subgraph services: students, lessons and analytics, each on its own table."""
