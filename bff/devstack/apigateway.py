@@ -1,0 +1,297 @@
+"""A local API Gateway (HTTP API, payload 2.0) in front of a real Lambda handler.
+
+Each HTTP request becomes the event API Gateway would send, the JWT authorizer runs first (a
+rejected token gets 401 and the handler never runs), and the handler's result becomes the HTTP
+response. Like one warm Lambda container, invocations run one at a time on a single worker thread:
+the handler is synchronous and keeps per-process state (its HTTP session) between invocations.
+
+Public routes, as in the deployed stack: `/health`, the GraphiQL page (a browser GET on
+`/graphql` asking for HTML, without a `query`), its static assets and the JWKS. Everything on
+`/graphql` that can run an operation needs a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import importlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from aiohttp import web
+
+from bff.devstack.jwt_authorizer import AuthorizedRequest, JwtAuthorizer, JwtRejected
+
+LambdaHandler = Callable[[dict[str, Any], Any], Any]
+
+JWKS_PATH = "/.well-known/jwks.json"
+GRAPHQL_PATH = "/graphql"
+# The response header through which the BFF reports how many subgraph requests a query made;
+# the emulator logs it and strips it, as it is not meant for clients.
+SUBGRAPH_CALLS_HEADER = "x-bff-subgraph-calls"
+# API Gateway's own integration timeout for HTTP APIs.
+INTEGRATION_TIMEOUT_SECONDS = 30
+TEXT_CONTENT_MARKERS = ("text/", "json", "graphql", "xml", "javascript", "x-www-form-urlencoded")
+
+log = logging.getLogger("bff.devstack.apigateway")
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 1024
+    function_version: str = "$LATEST"
+    deadline: float = field(default_factory=lambda: time.monotonic() + INTEGRATION_TIMEOUT_SECONDS)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def requires_token(method: str, path: str, headers: Mapping[str, str], query: str) -> bool:
+    """Whether API Gateway's JWT authorizer guards this request (see the module docstring)."""
+    if path != GRAPHQL_PATH:
+        return False
+    is_graphiql_page = (
+        method == "GET" and "text/html" in headers.get("accept", "") and "query=" not in query
+    )
+    return not is_graphiql_page
+
+
+def build_http_api_event(
+    *,
+    method: str,
+    path: str,
+    raw_query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    source_ip: str,
+    authorized: AuthorizedRequest | None,
+    request_id: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The API Gateway HTTP API payload format 2.0 event for one request."""
+    now = now or datetime.now(UTC)
+    # Payload 2.0 lower-cases header names, joins repeated headers with commas and moves
+    # cookies out of the headers into their own list.
+    lowered: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
+    cookie_header = lowered.pop("cookie", "")
+    cookies = [part.strip() for part in cookie_header.split(";") if part.strip()]
+    content_type = lowered.get("content-type", "")
+    is_text = not body or any(marker in content_type for marker in TEXT_CONTENT_MARKERS)
+    route_key = "$default"
+    request_context: dict[str, Any] = {
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": lowered.get("host", "127.0.0.1"),
+        "domainPrefix": lowered.get("host", "127.0.0.1").split(".")[0],
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": source_ip,
+            "userAgent": lowered.get("user-agent", ""),
+        },
+        "requestId": request_id,
+        "routeKey": route_key,
+        "stage": "$default",
+        "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "timeEpoch": int(now.timestamp() * 1000),
+    }
+    if authorized is not None:
+        request_context["authorizer"] = {
+            "jwt": {"claims": authorized.event_claims(), "scopes": authorized.scopes}
+        }
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "headers": lowered,
+        "requestContext": request_context,
+        "isBase64Encoded": not is_text,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    query_parameters = _query_parameters(raw_query)
+    if query_parameters:
+        event["queryStringParameters"] = query_parameters
+    if body:
+        event["body"] = body.decode() if is_text else base64.b64encode(body).decode()
+    return event
+
+
+class ApiGatewayEmulator:
+    """An aiohttp application that fronts `handler` the way an HTTP API with a JWT route does."""
+
+    def __init__(
+        self,
+        handler: LambdaHandler,
+        authorizer: JwtAuthorizer,
+        *,
+        jwks: Mapping[str, Any] | None = None,
+        function_name: str = "bff",
+    ) -> None:
+        self.handler = handler
+        self.authorizer = authorizer
+        self.jwks = jwks
+        self.function_name = function_name
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        app.on_cleanup.append(self._shutdown)
+        return app
+
+    async def _shutdown(self, _app: web.Application) -> None:
+        self._executor.shutdown(wait=True)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        response, subgraph_calls = await self._respond(request)
+        latency_ms = (time.perf_counter() - started) * 1000
+        log.info(
+            "%s %s %d %.1fms subgraph_calls=%s",
+            request.method,
+            request.path,
+            response.status,
+            latency_ms,
+            subgraph_calls,
+        )
+        return response
+
+    async def _respond(self, request: web.Request) -> tuple[web.Response, str]:
+        if request.path == JWKS_PATH and self.jwks is not None:
+            return _json_response(200, dict(self.jwks)), "-"
+        headers = {name: value for name, value in request.headers.items()}
+        lowered = {name.lower(): value for name, value in headers.items()}
+        authorized: AuthorizedRequest | None = None
+        if requires_token(request.method, request.path, lowered, request.query_string):
+            try:
+                authorized = self.authorizer.authorize(lowered.get("authorization"))
+            except JwtRejected as rejection:
+                return _unauthorized(rejection.reason), "0"
+        request_id = str(uuid.uuid4())
+        event = build_http_api_event(
+            method=request.method,
+            path=request.path,
+            raw_query=request.query_string,
+            headers=headers,
+            body=await request.read(),
+            source_ip=request.remote or "127.0.0.1",
+            authorized=authorized,
+            request_id=request_id,
+        )
+        context = LambdaContext(function_name=self.function_name, aws_request_id=request_id)
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self._executor, self.handler, event, context)
+        except Exception:
+            log.exception("the Lambda handler raised")
+            return _json_response(500, {"message": "Internal Server Error"}), "-"
+        return _http_response(result)
+
+
+def _http_response(result: Any) -> tuple[web.Response, str]:
+    """The HTTP response API Gateway makes of a payload 2.0 handler result."""
+    if not isinstance(result, Mapping) or "statusCode" not in result:
+        log.error("the Lambda handler returned no statusCode: %r", type(result))
+        return _json_response(500, {"message": "Internal Server Error"}), "-"
+    response = web.Response(status=int(result["statusCode"]))
+    for name, value in (result.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        for value in values:
+            response.headers.add(name, str(value))
+    for cookie in result.get("cookies") or []:
+        response.headers.add("Set-Cookie", cookie)
+    subgraph_calls = response.headers.pop(SUBGRAPH_CALLS_HEADER, "-")
+    body = result.get("body") or ""
+    response.body = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    return response, subgraph_calls
+
+
+def _unauthorized(reason: str) -> web.Response:
+    # API Gateway answers `{"message": "Unauthorized"}`; the GraphQL-shaped error next to it
+    # tells GraphQL clients why, without any detail of the token itself.
+    response = _json_response(
+        401,
+        {
+            "message": "Unauthorized",
+            "errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}],
+        },
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+def _json_response(status: int, payload: Mapping[str, Any]) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(payload), content_type="application/json")
+
+
+def _query_parameters(raw_query: str) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
+    return parameters
+
+
+def load_handler(dotted: str) -> LambdaHandler:
+    """`package.module:attribute` -> the callable, as Lambda resolves its Handler setting."""
+    module_name, _, attribute = dotted.replace(":", ".").rpartition(".")
+    handler = getattr(importlib.import_module(module_name), attribute)
+    if not callable(handler):
+        raise TypeError(f"{dotted} is not callable")
+    return handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the emulator in this process (the local stack starts it as its own process)."""
+    from bff.devstack.jwt_keys import DEV_AUDIENCE, DEV_ISSUER, load_or_create_signing_key
+
+    parser = argparse.ArgumentParser(prog="python -m bff.devstack.apigateway")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--handler", default="bff.handler.handler")
+    parser.add_argument("--key-dir", type=Path, default=Path(".dev"))
+    parser.add_argument("--issuer", default=DEV_ISSUER)
+    parser.add_argument("--audience", default=DEV_AUDIENCE)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s bff  %(message)s", datefmt="%X")
+    jwks = load_or_create_signing_key(args.key_dir).jwks()
+    authorizer = JwtAuthorizer(issuer=args.issuer, audience=args.audience, jwks=jwks)
+    emulator = ApiGatewayEmulator(load_handler(args.handler), authorizer, jwks=jwks)
+    web.run_app(emulator.application(), host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
