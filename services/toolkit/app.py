@@ -1,0 +1,81 @@
+"""`create_app`: the ASGI app of a subgraph (GraphQL at /graphql behind the API-key check).
+
+Layers, outermost first: Starlette's error guard (500 without details), `ApiKeyMiddleware`
+(401 on any route without a valid key), `ForwardedClaimsMiddleware` (X-BFF-Claims), then the
+router with strawberry's GraphQL view on `/graphql` (POST, and GET for queries; GraphiQL off).
+Unknown paths answer 404 in the same GraphQL-shaped JSON as other pre-GraphQL errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.schema import BaseSchema
+
+from services.toolkit.api_keys import ApiKeyMiddleware, ApiKeys
+from services.toolkit.claims import CLAIMS_STATE_KEY, ForwardedClaimsMiddleware
+from services.toolkit.context import SubgraphContext
+from services.toolkit.errors import ErrorCode, error_body
+
+GRAPHQL_PATH = "/graphql"
+
+
+class SubgraphGraphQL(GraphQL):
+    """strawberry's ASGI view, giving resolvers a `SubgraphContext`."""
+
+    def __init__(self, schema: BaseSchema, resources: Any) -> None:
+        super().__init__(schema, graphql_ide=None, subscription_protocols=())
+        self.resources = resources
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> SubgraphContext[Any]:
+        assert isinstance(request, Request) and isinstance(response, Response)
+        return SubgraphContext(
+            request=request,
+            response=response,
+            resources=self.resources,
+            claims=request.scope.get("state", {}).get(CLAIMS_STATE_KEY),
+        )
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    code = ErrorCode.NOT_FOUND if error.status_code == 404 else ErrorCode.BAD_USER_INPUT
+    return Response(
+        error_body(error.detail, code),
+        status_code=error.status_code,
+        media_type="application/json",
+    )
+
+
+def create_app(
+    schema: BaseSchema,
+    service_name: str,
+    *,
+    resources: Any = None,
+    api_keys: ApiKeys | None = None,
+) -> ASGIApp:
+    """The subgraph's ASGI app, the same under uvicorn and under mangum in Lambda.
+
+    `resources` is handed to resolvers as `info.context.resources` (create clients once per
+    process and pass them in); `api_keys` defaults to `ApiKeys.from_environment()`.
+    """
+    keys = api_keys if api_keys is not None else ApiKeys.from_environment()
+    return Starlette(
+        routes=[Route(GRAPHQL_PATH, SubgraphGraphQL(schema, resources))],
+        middleware=[
+            Middleware(ApiKeyMiddleware, api_keys=keys, service_name=service_name),
+            Middleware(ForwardedClaimsMiddleware),
+        ],
+        exception_handlers={HTTPException: _http_error},
+    )

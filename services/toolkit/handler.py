@@ -1,0 +1,33 @@
+"""`create_handler`: the Lambda entry point around a subgraph's ASGI app (mangum).
+
+The app is built once per process (cold start) and reused by warm invocations. Lifespan is
+off: the app holds no per-process state that needs startup/shutdown events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mangum import Mangum
+from starlette.types import ASGIApp
+
+from services.toolkit.observability import service_logger
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def create_handler(app: ASGIApp, service_name: str | None = None) -> LambdaHandler:
+    """A Lambda handler for API Gateway REST (v1) and HTTP API (v2) proxy events.
+
+    `service_name` names the Powertools logger (default: POWERTOOLS_SERVICE_NAME).
+    """
+    adapter = Mangum(app, lifespan="off")
+    logger = service_logger(service_name)
+
+    @logger.inject_lambda_context(clear_state=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return adapter(event, context)  # type: ignore[arg-type]
+
+    return handler

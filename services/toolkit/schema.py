@@ -1,0 +1,80 @@
+"""How a subgraph builds its strawberry Federation-2 schema, and the shared DateTime scalar.
+
+`build_subgraph_schema(service_name, query=..., mutation=..., types=...)` returns a federation
+schema (strawberry emits Federation 2 `@link` SDL) with error masking installed and errors
+logged through the service's Powertools logger. `DateTime` values are `datetime` objects in
+Python and ISO-8601 UTC strings (`2026-01-31T12:00:00.000Z`) on the wire, in every service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import strawberry
+import strawberry.federation
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from services.toolkit.errors import MaskUnexpectedErrors, log_graphql_errors
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO-8601 in UTC with millisecond precision and a `Z`; what DateTime fields return."""
+    if value.tzinfo is None:
+        raise ValueError("DateTime values must be timezone-aware")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_datetime(value: object) -> datetime:
+    """A DateTime argument: an ISO-8601 string with an offset (or `Z`), returned in UTC."""
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO-8601 string")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("DateTime must include a UTC offset, e.g. 2026-01-31T12:00:00Z")
+    return parsed.astimezone(UTC)
+
+
+DATETIME_SCALAR = strawberry.scalar(
+    name="DateTime",
+    description="ISO-8601 UTC string",
+    serialize=format_datetime,
+    parse_value=parse_datetime,
+)
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    """A federation schema whose `process_errors` logs via the service's Powertools logger."""
+
+    def __init__(self, service_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._log_errors = log_graphql_errors(service_name)
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        self._log_errors(errors)
+
+
+def build_subgraph_schema(
+    service_name: str,
+    *,
+    query: type,
+    mutation: type | None = None,
+    types: Iterable[type] = (),
+    extensions: Iterable[type[SchemaExtension]] = (),
+) -> SubgraphSchema:
+    """The Federation-2 schema of one subgraph, with masking and the UTC DateTime scalar."""
+    return SubgraphSchema(
+        service_name,
+        query=query,
+        mutation=mutation,
+        types=types,
+        # Masking runs last so it sees every error other extensions may add.
+        extensions=[*extensions, MaskUnexpectedErrors],
+        config=StrawberryConfig(scalar_map={datetime: DATETIME_SCALAR}),
+    )
