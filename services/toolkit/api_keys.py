@@ -31,7 +31,8 @@ class ApiKeyConfigurationError(RuntimeError):
 def parse_key_list(raw: str) -> tuple[str, ...]:
     """Keys from a JSON list (`["k1","k2"]`) or a comma-separated string (`k1,k2`)."""
     text = raw.strip()
-    if text.startswith("["):
+    # A JSON object (Secrets Manager's key/value form) is refused rather than taken as one key.
+    if text.startswith(("[", "{")):
         try:
             values = orjson.loads(text)
         except orjson.JSONDecodeError as error:

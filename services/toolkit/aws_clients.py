@@ -19,5 +19,5 @@ def dynamodb_client() -> Any:
 
 @cache
 def secretsmanager_client() -> Any:
-    """The process-wide Secrets Manager client; honours AWS_ENDPOINT_URL_SECRETSMANAGER."""
+    """The process-wide Secrets Manager client; honours AWS_ENDPOINT_URL_SECRETS_MANAGER."""
     return boto3.client("secretsmanager")

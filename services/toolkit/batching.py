@@ -36,6 +36,7 @@ def batch_get_items(
     keys: Sequence[AttributeMap],
     *,
     consistent_read: bool = False,
+    first_backoff_seconds: float = FIRST_BACKOFF_SECONDS,
 ) -> list[AttributeMap | None]:
     """Fetch `keys` from `table_name`; one BatchGetItem per 100 distinct keys when not throttled.
 
@@ -60,7 +61,7 @@ def batch_get_items(
             if not request:
                 break
             # Unprocessed keys mean throttling; backing off exponentially is what AWS advises.
-            time.sleep(FIRST_BACKOFF_SECONDS * 2**attempt)
+            time.sleep(first_backoff_seconds * 2**attempt)
         else:
             raise UnprocessedKeysError(f"{table_name}: keys still unprocessed after retries")
     return [found.get(_identity(key)) for key in keys]
