@@ -41,3 +41,6 @@ bench: $(STAMP) $(NODE_STAMP) assets
 
 clean:
 	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static
+
+# Lambda packages for `sam build` (see infra/lambda.mk).
+include infra/lambda.mk
