@@ -1,0 +1,1 @@
+"""The analytics subgraph: XP per student, language and period, and leaderboard snapshots."""

@@ -1,0 +1,23 @@
+"""The hourly leaderboard refresh: a Lambda on an EventBridge schedule (rate(1 hour))."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from services.analytics.operations import refresh_leaderboards
+from services.analytics.repository import AnalyticsRepository
+from services.events.lesson_completed import format_instant
+from services.toolkit.observability import service_logger
+
+logger = service_logger("analytics-scheduled")
+
+# Created on the first invocation, then reused by warm ones.
+current_repository = cache(AnalyticsRepository)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Refresh every board; the schedule's event carries nothing we need."""
+    refreshed_at = format_instant(refresh_leaderboards(current_repository()))
+    logger.info("leaderboards refreshed", extra={"refreshedAt": refreshed_at})
+    return {"refreshedAt": refreshed_at}

@@ -1,0 +1,1 @@
+"""The lessons subgraph: lessons, completions, and the outbox behind LessonCompleted."""

@@ -1,0 +1,23 @@
+"""The lessons subgraph as an ASGI app (uvicorn locally, mangum in Lambda)."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp
+
+from services.lessons.loaders import LessonsLoaders
+from services.lessons.repository import LessonsRepository
+from services.lessons.schema import SERVICE_NAME, schema
+from services.toolkit.api_keys import ApiKeys
+from services.toolkit.app import create_app as create_subgraph_app
+
+
+def create_app(
+    *, repository: LessonsRepository | None = None, api_keys: ApiKeys | None = None
+) -> ASGIApp:
+    """GraphQL at /graphql behind the API key; the table comes from LESSONS_TABLE by default."""
+    return create_subgraph_app(
+        schema,
+        SERVICE_NAME,
+        resources=LessonsLoaders(repository or LessonsRepository()),
+        api_keys=api_keys,
+    )

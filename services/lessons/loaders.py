@@ -1,0 +1,38 @@
+"""Batch functions behind the lessons DataLoaders: one backend round per request tick.
+
+boto3 is synchronous, so each batch runs in a worker thread and the event loop keeps serving
+other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from services.lessons.records import CompletionRecord, LessonRecord
+from services.lessons.repository import LessonsRepository
+
+
+class LessonsLoaders:
+    """What the lessons app hands resolvers as `info.context.resources`."""
+
+    def __init__(self, repository: LessonsRepository) -> None:
+        self.repository = repository
+
+    async def lessons_by_id(self, lesson_ids: Sequence[str]) -> list[LessonRecord | None]:
+        """All lessons asked for in one tick: one BatchGetItem (per 100 ids)."""
+        found = await asyncio.to_thread(self.repository.get_lessons, lesson_ids)
+        return [found.get(lesson_id) for lesson_id in lesson_ids]
+
+    async def completions_by_student(
+        self, student_ids: Sequence[str]
+    ) -> list[list[CompletionRecord]]:
+        """A Query per student (a partition each), run concurrently rather than one by one."""
+        return list(
+            await asyncio.gather(
+                *(
+                    asyncio.to_thread(self.repository.completions_of, student_id)
+                    for student_id in student_ids
+                )
+            )
+        )

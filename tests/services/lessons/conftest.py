@@ -1,0 +1,68 @@
+"""Lessons fixtures: a fresh lessons table, its repository, and the app on every transport."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from services.lessons.app import create_app
+from services.lessons.repository import LessonsRepository
+from services.toolkit.api_keys import ApiKeys
+from services.toolkit.tables import LESSONS, TableSpec
+from tests.services.toolkit.transports import (
+    TRANSPORT_NAMES,
+    Reply,
+    Transport,
+    graphql,
+    open_transport,
+)
+
+OPERATIONS = Path(__file__).parent / "operations"
+API_KEY = "lessons-key-current"
+ROTATED_API_KEY = "lessons-key-next"  # both valid at once, as during a rotation
+
+
+def operation(name: str) -> str:
+    return (OPERATIONS / f"{name}.graphql").read_text()
+
+
+@pytest.fixture
+def lessons_client(moto_server: Any) -> Any:
+    """A client of its own, so hooks a test registers on it never leak into other tests."""
+    return boto3.client("dynamodb", endpoint_url=moto_server.endpoint)
+
+
+@pytest.fixture
+def lessons_table(make_table: Callable[[TableSpec], str]) -> str:
+    return make_table(LESSONS)
+
+
+@pytest.fixture
+def repository(lessons_table: str, lessons_client: Any) -> LessonsRepository:
+    return LessonsRepository(lessons_table, lessons_client)
+
+
+@pytest.fixture(params=TRANSPORT_NAMES)
+def transport(request: pytest.FixtureRequest, repository: LessonsRepository) -> Iterator[Transport]:
+    app = create_app(repository=repository, api_keys=ApiKeys.of(API_KEY, ROTATED_API_KEY))
+    with open_transport(request.param, app, "lessons") as opened:
+        yield opened
+
+
+def run(transport: Transport, name: str, api_key: str | None = API_KEY, **variables: Any) -> Any:
+    """Run a stored operation; returns the JSON body after checking the HTTP status is 200."""
+    reply: Reply = graphql(transport, operation(name), variables, api_key=api_key)
+    assert reply.status == 200, reply.body
+    return reply.json()
+
+
+def error_codes(body: Any) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+def stored_items(client: Any, table_name: str) -> list[dict[str, Any]]:
+    return client.scan(TableName=table_name)["Items"]

@@ -1,0 +1,52 @@
+"""The lessons table against the moto server: the first completion is decided by DynamoDB."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from services.events.lesson_completed import Language, completion_event_id
+from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
+from services.lessons.repository import LessonsRepository
+
+
+def completion(student: str, lesson: str, language: Language, at: str) -> CompletionRecord:
+    return CompletionRecord(
+        student, lesson, language, 100, at, completion_event_id(student, lesson)
+    )
+
+
+def test_a_lesson_id_is_stored_once(repository: LessonsRepository) -> None:
+    lesson = LessonRecord(
+        "l1", "One", Difficulty.EASY, 50, (Language.GO,), "2026-01-01T00:00:00.000Z"
+    )
+
+    assert repository.put_lesson(lesson) is True
+    assert repository.put_lesson(lesson) is False
+    assert repository.get_lessons(["l1", "l2", "l1"]) == {"l1": lesson}
+
+
+def test_the_first_completion_wins_and_later_ones_get_it_back(
+    repository: LessonsRepository,
+) -> None:
+    first = completion("s1", "l1", Language.PYTHON, "2026-01-01T00:00:00.000Z")
+    later = completion("s1", "l1", Language.GO, "2026-02-01T00:00:00.000Z")
+
+    assert repository.record_first_completion(first) == (first, True)
+    assert repository.record_first_completion(later) == (first, False)
+    assert repository.completions_of("s1") == [first]
+
+
+def test_twenty_concurrent_completions_store_exactly_one(repository: LessonsRepository) -> None:
+    attempts = [
+        completion("s1", "l1", Language.PYTHON, f"2026-01-01T00:00:{second:02d}.000Z")
+        for second in range(20)
+    ]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(repository.record_first_completion, attempts))
+
+    winners = [stored for stored, first in outcomes if first]
+    assert len(winners) == 1
+    # Every loser was handed the winner's record, never its own attempt.
+    assert {stored for stored, _ in outcomes} == {winners[0]}
+    assert repository.completions_of("s1") == winners
