@@ -1,0 +1,205 @@
+"""Selection sets under construction for one subgraph document, merged as the planner walks.
+
+A draft keeps entries in first-seen order, so printed subgraph operations are deterministic.
+Fields merge when their response key, arguments and directives are equal; inline fragments
+when their type condition and directives are equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from graphql import (
+    ArgumentNode,
+    DirectiveNode,
+    ListValueNode,
+    ObjectValueNode,
+    ValueNode,
+    VariableNode,
+    print_ast,
+)
+
+from .nodes import RequiredField, RequiredSelection
+
+
+@dataclass(slots=True)
+class FieldEntry:
+    """One field of a subgraph selection; `sub` is set for fields of composite type."""
+
+    response_key: str
+    name: str
+    head: str  # printed "alias: name(args) @directives", computed once
+    variables: tuple[str, ...]
+    sub: SelectionDraft | None = None
+
+
+@dataclass(slots=True)
+class FragmentEntry:
+    """An inline fragment: a type condition (abstract parents) and/or @skip/@include."""
+
+    type_condition: str | None
+    head: str
+    variables: tuple[str, ...]
+    sub: SelectionDraft
+
+
+@dataclass(slots=True)
+class SelectionDraft:
+    """An ordered, merging selection set on `type_name`."""
+
+    type_name: str
+    entries: dict[tuple[str, str], FieldEntry | FragmentEntry] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def add_field(
+        self,
+        name: str,
+        alias: str | None = None,
+        arguments: Iterable[ArgumentNode] | None = (),
+        directives: Iterable[DirectiveNode] | None = (),
+        sub_type: str | None = None,
+    ) -> FieldEntry:
+        """The entry for this field, created on first use (`sub_type` for composite fields)."""
+        arguments = tuple(arguments or ())
+        directives = tuple(directives or ())
+        head = name
+        if arguments:
+            head += "(" + ", ".join(print_ast(argument) for argument in arguments) + ")"
+        head += _print_directives(directives)
+        response_key = alias or name
+        if alias and alias != name:
+            head = f"{alias}: {head}"
+        key = ("f", head)
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = FieldEntry(
+                response_key=response_key,
+                name=name,
+                head=head,
+                variables=_variables_in(arguments, directives),
+                sub=SelectionDraft(sub_type) if sub_type else None,
+            )
+            self.entries[key] = entry
+        assert isinstance(entry, FieldEntry)
+        return entry
+
+    def add_fragment(
+        self, type_condition: str | None, directives: Iterable[DirectiveNode] = ()
+    ) -> SelectionDraft:
+        """The selection inside `... on type_condition @directives`, created on first use."""
+        directives = tuple(directives)
+        head = "..."
+        if type_condition:
+            head += f" on {type_condition}"
+        head += _print_directives(directives)
+        key = ("i", head)
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = FragmentEntry(
+                type_condition=type_condition,
+                head=head,
+                variables=_variables_in((), directives),
+                sub=SelectionDraft(type_condition or self.type_name),
+            )
+            self.entries[key] = entry
+        assert isinstance(entry, FragmentEntry)
+        return entry.sub
+
+    def merge(self, other: SelectionDraft) -> None:
+        """Adds `other`'s entries (recursively) to this draft."""
+        for key, entry in other.entries.items():
+            mine = self.entries.get(key)
+            if mine is None:
+                self.entries[key] = _copy_entry(entry)
+            elif mine.sub is not None and entry.sub is not None:
+                mine.sub.merge(entry.sub)
+
+    def print(self) -> str:
+        """Compact text: `{ a b { c } }`."""
+        parts: list[str] = []
+        for entry in self.entries.values():
+            if entry.sub is not None:
+                parts.append(f"{entry.head} {entry.sub.print()}")
+            else:
+                parts.append(entry.head)
+        return "{ " + " ".join(parts) + " }"
+
+    def variables(self) -> Iterator[str]:
+        for entry in self.entries.values():
+            yield from entry.variables
+            if entry.sub is not None:
+                yield from entry.sub.variables()
+
+    def to_required(self) -> tuple[RequiredField, ...]:
+        """This draft as representation fields (`__typename` is implied by the printer)."""
+        fields: list[RequiredField] = []
+        for entry in self.entries.values():
+            if isinstance(entry, FragmentEntry):
+                fields.extend(entry.sub.to_required())
+                continue
+            if entry.name == "__typename":
+                continue
+            selections: tuple[RequiredSelection, ...] = ()
+            if entry.sub is not None:
+                selections = entry.sub.to_required_selections()
+            fields.append(
+                RequiredField(
+                    name=entry.response_key,
+                    selections=selections,
+                    representation_name=entry.name if entry.name != entry.response_key else None,
+                )
+            )
+        return tuple(fields)
+
+    def to_required_selections(self) -> tuple[RequiredSelection, ...]:
+        """Nested required fields, one selection per type condition."""
+        typed = [
+            RequiredSelection(entry.type_condition, entry.sub.to_required())
+            for entry in self.entries.values()
+            if isinstance(entry, FragmentEntry) and entry.type_condition
+        ]
+        plain = [entry for entry in self.entries.values() if not isinstance(entry, FragmentEntry)]
+        if plain or not typed:
+            own = SelectionDraft(self.type_name, {("f", e.head): e for e in plain})
+            typed.insert(0, RequiredSelection(self.type_name, own.to_required()))
+        return tuple(typed)
+
+
+def _copy_entry(entry: FieldEntry | FragmentEntry) -> FieldEntry | FragmentEntry:
+    if entry.sub is None:
+        return entry  # leaf entries are never changed after creation
+    sub = SelectionDraft(entry.sub.type_name)
+    sub.merge(entry.sub)
+    if isinstance(entry, FieldEntry):
+        return FieldEntry(entry.response_key, entry.name, entry.head, entry.variables, sub)
+    return FragmentEntry(entry.type_condition, entry.head, entry.variables, sub)
+
+
+def _print_directives(directives: tuple[DirectiveNode, ...]) -> str:
+    return "".join(" " + print_ast(directive) for directive in directives)
+
+
+def _variables_in(
+    arguments: Iterable[ArgumentNode], directives: Iterable[DirectiveNode]
+) -> tuple[str, ...]:
+    found: list[str] = []
+    for argument in arguments:
+        _collect_variables(argument.value, found)
+    for directive in directives:
+        for argument in directive.arguments or ():
+            _collect_variables(argument.value, found)
+    return tuple(found)
+
+
+def _collect_variables(value: ValueNode, found: list[str]) -> None:
+    if isinstance(value, VariableNode):
+        found.append(value.name.value)
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            _collect_variables(item, found)
+    elif isinstance(value, ObjectValueNode):
+        for item in value.fields:
+            _collect_variables(item.value, found)

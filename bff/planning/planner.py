@@ -1,0 +1,676 @@
+"""The query planner: a client operation -> a `QueryPlan` of subgraph fetches.
+
+The walk keeps a `Position`: the fetch group being filled, the object's type and response path,
+and the selection draft for that object in the group's document. A field the group's subgraph
+resolves is added to the draft; any other field moves to an entity fetch (a new or reused group
+keyed by subgraph, path, dependencies) after the key fields, `__typename` and any `@requires`
+inputs are added to the parent object. Planner-added fields are walked like client fields, with
+a `mirror` draft recording their response keys for the representation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionNode,
+    SelectionSetNode,
+    get_operation_ast,
+)
+
+from bff.supergraph import FieldInfo, Supergraph, TypeInfo
+
+from .drafts import SelectionDraft
+from .errors import PlanningError
+from .fetch_groups import FetchGroup, build_plan_node
+from .nodes import QueryPlan
+
+INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
+PLANNER_ALIAS_PREFIX = "__key_"
+# Bounds the cost estimate's look-ahead and guards against cyclic key/requires chains.
+ESTIMATE_DEPTH = 4
+MAX_JUMP_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where the walk is: an object of `type_name` at `path`, filled into `draft` of `group`.
+
+    - `client`: the client's selections on this object (to keep planner aliases collision-free).
+    - `conditions`: directives of enclosing `@skip`/`@include` fragments on this same object,
+      re-applied around the object's selection in any entity fetch started from here.
+    - `provided`: the `@provides` field set still in effect for this object.
+    - `mirror`/`sink`: set while walking planner-added fields: where their response keys are
+      recorded (for the representation) and which groups fetch them (dependencies).
+    """
+
+    group: FetchGroup | None
+    type_name: str
+    path: tuple[str, ...]
+    draft: SelectionDraft | None
+    client: tuple[SelectionNode, ...]
+    conditions: tuple[tuple[DirectiveNode, ...], ...] = ()
+    provided: SelectionSetNode | None = None
+    mirror: SelectionDraft | None = None
+    sink: list[FetchGroup] | None = None
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    graph: str
+    entity_type: str
+    representation_typename: str | None
+
+
+class QueryPlanner:
+    """Plans operations over one supergraph; build once, call `plan` per (cached) operation."""
+
+    def __init__(self, supergraph: Supergraph) -> None:
+        self.supergraph = supergraph
+        self.types = supergraph.types
+        self.graph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
+        self._key_cache: dict[tuple[str, str, str], bool] = {}
+        self._supertypes: dict[str, frozenset[str]] = {
+            name: self._compute_supertypes(name) for name in self.types
+        }
+
+    def plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
+        """The plan for an operation already validated against the API schema."""
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            raise PlanningError(
+                f"no operation named {operation_name!r}" if operation_name else "no operation"
+            )
+        if operation.operation == OperationType.SUBSCRIPTION:
+            raise PlanningError("subscriptions are not supported")
+        fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        return _PlanBuilder(self, operation, fragments).build()
+
+    # Model queries, shared by every plan of this supergraph.
+
+    def applies(self, type_condition: str, type_name: str) -> bool:
+        """Whether a fragment on `type_condition` applies to objects of `type_name`."""
+        return type_condition in self._supertypes.get(type_name, frozenset((type_name,)))
+
+    def _compute_supertypes(self, name: str) -> frozenset[str]:
+        found = {name}
+        named = self.supergraph.schema.type_map.get(name)
+        interfaces = getattr(named, "interfaces", ())
+        found.update(interface.name for interface in interfaces)
+        for other, info in self.types.items():
+            if info.kind == "union" and any(
+                name in members for members in info.possible_types.values()
+            ):
+                found.add(other)
+            if info.kind == "union":
+                union = self.supergraph.schema.type_map.get(other)
+                if any(member.name == name for member in getattr(union, "types", ())):
+                    found.add(other)
+        return frozenset(found)
+
+    def key_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
+        """Whether `graph` can return every field of a key (or required set) on `type_name`."""
+        cache_key = (graph, type_name, str(id(selection)))
+        cached = self._key_cache.get(cache_key)
+        if cached is None:
+            cached = self._key_cache[cache_key] = self._fields_available(
+                graph, type_name, selection
+            )
+        return cached
+
+    def _fields_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
+        for node in selection.selections:
+            if isinstance(node, InlineFragmentNode):
+                condition = node.type_condition.name.value if node.type_condition else type_name
+                if not self._fields_available(graph, condition, node.selection_set):
+                    return False
+                continue
+            if not isinstance(node, FieldNode) or node.name.value == "__typename":
+                continue
+            info = self.supergraph.field(type_name, node.name.value)
+            if info is None or not (
+                info.available_in(graph) or self._is_key_field(graph, type_name, info.name)
+            ):
+                return False
+            if node.selection_set and not self._fields_available(
+                graph, info.type_name, node.selection_set
+            ):
+                return False
+        return True
+
+    def _is_key_field(self, graph: str, type_name: str, field_name: str) -> bool:
+        info = self.types.get(type_name)
+        if info is None:
+            return False
+        return any(
+            isinstance(node, FieldNode) and node.name.value == field_name
+            for key in info.keys.get(graph, ())
+            for node in key.selection.selections
+        )
+
+    def candidates(self, type_name: str, info: FieldInfo) -> list[_Candidate]:
+        """Subgraphs that can resolve a field of an object of `type_name` via `_entities`."""
+        found = [_Candidate(graph, type_name, None) for graph in info.graphs]
+        if not found:
+            # Fields contributed by an @interfaceObject: resolved on the interface.
+            named = self.supergraph.schema.type_map.get(type_name)
+            for interface in getattr(named, "interfaces", ()):
+                interface_info = self.types.get(interface.name)
+                if interface_info is None:
+                    continue
+                interface_field = interface_info.fields.get(info.name)
+                if interface_field is None:
+                    continue
+                found.extend(
+                    _Candidate(graph, interface.name, interface.name)
+                    for graph in interface_field.graphs
+                    if graph in interface_info.interface_object_graphs
+                )
+        return [c for c in found if self.types[c.entity_type].resolvable_keys(c.graph)]
+
+    def is_local(self, graph: str, type_name: str, info: FieldInfo) -> bool:
+        return graph in info.graphs and info.requires_in(graph) is None
+
+    def estimate(
+        self,
+        graph: str,
+        type_name: str,
+        selections: Sequence[SelectionNode],
+        fragments: dict[str, FragmentDefinitionNode],
+        provided: SelectionSetNode | None = None,
+        depth: int = 0,
+    ) -> int:
+        """About how many extra fetches resolving `selections` from `graph` needs."""
+        if depth >= ESTIMATE_DEPTH:
+            return 0
+        type_info = self.types.get(type_name)
+        if type_info is None:
+            return 0
+        if type_info.is_abstract and graph not in type_info.interface_object_graphs:
+            return sum(
+                self.estimate(graph, possible, selections, fragments, provided, depth)
+                for possible in type_info.possible_types.get(graph, ())
+            )
+        cost = 0
+        remote: set[str] = set()
+        for node in _fields_of(selections, fragments, type_name, self):
+            if node.name.value == "__typename":
+                continue
+            info = type_info.fields.get(node.name.value)
+            if info is None:
+                continue
+            sub = node.selection_set.selections if node.selection_set else ()
+            is_provided, provided_sub = _find_provided(provided, info.name, type_name, self)
+            if is_provided or self.is_local(graph, type_name, info):
+                if sub:
+                    nested = provided_sub if is_provided else info.provides_in(graph)
+                    cost += self.estimate(graph, info.type_name, sub, fragments, nested, depth + 1)
+                continue
+            options = [
+                (
+                    self.estimate(
+                        c.graph,
+                        info.type_name,
+                        sub,
+                        fragments,
+                        info.provides_in(c.graph),
+                        depth + 1,
+                    )
+                    + (1 if info.requires_in(c.graph) is not None else 0),
+                    self.graph_order[c.graph],
+                    c.graph,
+                )
+                for c in self.candidates(type_name, info)
+            ]
+            if options:
+                best = min(options)
+                cost += best[0]
+                remote.add(best[2])
+        return cost + len(remote)
+
+
+class _PlanBuilder:
+    """The state of one `plan` call: the groups created so far."""
+
+    def __init__(
+        self,
+        planner: QueryPlanner,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+    ) -> None:
+        self.planner = planner
+        self.types = planner.types
+        self.operation = operation
+        self.fragments = fragments
+        self.kind = operation.operation.value
+        self.groups: list[FetchGroup] = []
+        self.roots: list[FetchGroup] = []
+        self.entity_groups: dict[tuple[object, ...], FetchGroup] = {}
+
+    def build(self) -> QueryPlan:
+        supergraph = self.planner.supergraph
+        root_type = supergraph.mutation_type if self.kind == "mutation" else supergraph.query_type
+        if root_type is None:
+            raise PlanningError(f"the supergraph has no {self.kind} type")
+        selections = tuple(self.operation.selection_set.selections)
+        root = Position(group=None, type_name=root_type, path=(), draft=None, client=selections)
+        self.walk(root, selections)
+        node = build_plan_node(
+            self.roots, self.groups, self.operation, sequential_roots=self.kind == "mutation"
+        )
+        return QueryPlan(node=node, operation_kind=self.kind)  # type: ignore[arg-type]
+
+    # The walk.
+
+    def walk(self, pos: Position, selections: Sequence[SelectionNode]) -> None:
+        type_info = self.types[pos.type_name]
+        if pos.group is not None and type_info.is_abstract:
+            if pos.group.service in type_info.interface_object_graphs:
+                self.walk_interface_object(pos, type_info, selections)
+            else:
+                self.walk_abstract(pos, type_info, selections)
+            return
+        for node in selections:
+            if isinstance(node, FieldNode):
+                self.field(pos, node)
+                continue
+            type_condition, directives, inner = self.fragment_parts(node)
+            if type_condition and not self.planner.applies(type_condition, pos.type_name):
+                continue
+            if not directives:
+                self.walk(pos, inner)
+                continue
+            draft = pos.draft.add_fragment(None, directives) if pos.draft is not None else None
+            inner_pos = replace(pos, draft=draft, conditions=(*pos.conditions, directives))
+            self.walk(inner_pos, inner)
+
+    def walk_abstract(
+        self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
+    ) -> None:
+        """An interface or union: one inline fragment per runtime type the subgraph may return."""
+        assert pos.group is not None and pos.draft is not None
+        pos.draft.add_field("__typename")
+        per_type: list[SelectionNode] = []
+        for node in selections:
+            if isinstance(node, FieldNode) and node.name.value == "__typename":
+                pos.draft.add_field("__typename", _alias(node), directives=node.directives)
+            else:
+                per_type.append(node)
+        for possible in type_info.possible_types.get(pos.group.service, ()):
+            applicable = [
+                node
+                for node in per_type
+                if isinstance(node, FieldNode)
+                or self.planner.applies(self.fragment_parts(node)[0] or possible, possible)
+            ]
+            if not applicable:
+                continue
+            mirror = pos.mirror.add_fragment(possible) if pos.mirror is not None else None
+            inner = replace(
+                pos, type_name=possible, draft=pos.draft.add_fragment(possible), mirror=mirror
+            )
+            self.walk(inner, applicable)
+
+    def walk_interface_object(
+        self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
+    ) -> None:
+        """An @interfaceObject: its own fields stay; `__typename` and type-specific fragments
+        need the concrete type, so they go to a subgraph that has the real interface."""
+        assert pos.group is not None
+        local: list[SelectionNode] = []
+        concrete: list[SelectionNode] = []
+        for node in selections:
+            if isinstance(node, FieldNode):
+                (concrete if node.name.value == "__typename" else local).append(node)
+                continue
+            type_condition = self.fragment_parts(node)[0]
+            (local if type_condition in (None, pos.type_name) else concrete).append(node)
+        for node in local:
+            if isinstance(node, FieldNode):
+                self.field(pos, node)
+            else:
+                self.walk(pos, [node])
+        if concrete:
+            candidates = [
+                graph
+                for graph in type_info.graphs
+                if graph not in type_info.interface_object_graphs
+                and type_info.resolvable_keys(graph)
+            ]
+            if not candidates:
+                raise PlanningError(
+                    f"no subgraph resolves the concrete type of interface {type_info.name}"
+                )
+            target = self.jump(pos, _Candidate(candidates[0], type_info.name, None), None)
+            self.walk(target, concrete)
+
+    def field(self, pos: Position, node: FieldNode) -> None:
+        name = node.name.value
+        if name == "__typename":
+            if pos.draft is not None:
+                alias = self.planner_alias(pos, name) if pos.mirror is not None else _alias(node)
+                pos.draft.add_field(name, alias, directives=node.directives)
+            return
+        if pos.group is None and name in INTROSPECTION_ROOT_FIELDS:
+            return  # the edge answers introspection itself
+        info = self.planner.supergraph.field(pos.type_name, name)
+        if info is None:
+            raise PlanningError(f"{pos.type_name}.{name} is not in the supergraph")
+        if pos.group is None:
+            self.root_field(pos, info, node)
+            return
+        is_provided, provided_sub = _find_provided(pos.provided, name, pos.type_name, self.planner)
+        if is_provided or self.planner.is_local(pos.group.service, pos.type_name, info):
+            self.add_field(pos, info, node, provided_sub if is_provided else None, is_provided)
+        else:
+            self.remote_field(pos, info, node)
+
+    def add_field(
+        self,
+        pos: Position,
+        info: FieldInfo,
+        node: FieldNode,
+        provided_sub: SelectionSetNode | None = None,
+        is_provided: bool = False,
+    ) -> None:
+        """Adds a field the position's subgraph resolves, then walks its selection there."""
+        assert pos.group is not None and pos.draft is not None
+        planner_added = pos.mirror is not None
+        alias = self.planner_alias(pos, info.name) if planner_added else _alias(node)
+        composite = node.selection_set is not None
+        entry = pos.draft.add_field(
+            info.name,
+            alias,
+            node.arguments,
+            node.directives,
+            sub_type=info.type_name if composite else None,
+        )
+        mirror_entry = None
+        if pos.mirror is not None:
+            mirror_entry = pos.mirror.add_field(
+                info.name, alias, sub_type=info.type_name if composite else None
+            )
+        if node.selection_set is None:
+            return
+        assert entry.sub is not None
+        response_key = alias or info.name
+        child = Position(
+            group=pos.group,
+            type_name=info.type_name,
+            path=(*pos.path, response_key, *("@",) * info.list_depth),
+            draft=entry.sub,
+            client=_client_children(pos.client, response_key, self.fragments),
+            provided=provided_sub if is_provided else info.provides_in(pos.group.service),
+            mirror=mirror_entry.sub if mirror_entry is not None else None,
+            sink=pos.sink,
+            depth=pos.depth,
+        )
+        self.walk(child, node.selection_set.selections)
+
+    def root_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
+        """A root field goes to the subgraph needing the fewest extra fetches for it."""
+        if not info.graphs:
+            raise PlanningError(f"no subgraph resolves {pos.type_name}.{info.name}")
+        used = {group.service for group in self.roots}
+        sub = node.selection_set.selections if node.selection_set else ()
+        graph = min(
+            info.graphs,
+            key=lambda g: (
+                self.planner.estimate(g, info.type_name, sub, self.fragments, info.provides_in(g)),
+                g not in used,
+                self.planner.graph_order[g],
+            ),
+        )
+        group = self.root_group(graph)
+        draft = group.selection
+        for directives in pos.conditions:
+            draft = draft.add_fragment(None, directives)
+        self.add_field(replace(pos, group=group, draft=draft), info, node)
+
+    def root_group(self, graph: str) -> FetchGroup:
+        if self.kind == "mutation":
+            # Mutation fields run in client order: only consecutive fields share a fetch.
+            if self.roots and self.roots[-1].service == graph:
+                return self.roots[-1]
+        else:
+            for group in self.roots:
+                if group.service == graph:
+                    return group
+        group = self.new_group(graph, (), self.types_root_name(), is_entity=False)
+        group.operation_kind = "mutation" if self.kind == "mutation" else "query"
+        self.roots.append(group)
+        return group
+
+    def types_root_name(self) -> str:
+        supergraph = self.planner.supergraph
+        name = supergraph.mutation_type if self.kind == "mutation" else supergraph.query_type
+        assert name is not None
+        return name
+
+    def new_group(
+        self, service: str, path: tuple[str, ...], type_name: str, *, is_entity: bool
+    ) -> FetchGroup:
+        group = FetchGroup(
+            id=len(self.groups),
+            service=service,
+            path=path,
+            selection=SelectionDraft(type_name),
+            is_entity=is_entity,
+        )
+        self.groups.append(group)
+        return group
+
+    def remote_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
+        """A field the current subgraph cannot resolve here: fetch it through `_entities`."""
+        assert pos.group is not None
+        candidates = self.planner.candidates(pos.type_name, info)
+        if not candidates:
+            raise PlanningError(
+                f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
+                f"{pos.group.service!r} (no usable entity key)"
+            )
+        sub = node.selection_set.selections if node.selection_set else ()
+        service = pos.group.service
+
+        def cost(candidate: _Candidate) -> tuple[int, int]:
+            entity_info = self.types[candidate.entity_type]
+            direct = any(
+                self.planner.key_available(service, pos.type_name, key.selection)
+                for key in entity_info.resolvable_keys(candidate.graph)
+            )
+            target_field = entity_info.fields[info.name]
+            estimate = self.planner.estimate(
+                candidate.graph,
+                target_field.type_name,
+                sub,
+                self.fragments,
+                target_field.provides_in(candidate.graph),
+            )
+            requires = target_field.requires_in(candidate.graph)
+            extra = 0 if direct else 1
+            if requires is not None and not self.planner.key_available(
+                service, pos.type_name, requires
+            ):
+                extra += 1
+            return (estimate + extra, self.planner.graph_order[candidate.graph])
+
+        chosen = min(candidates, key=cost)
+        target_info = self.types[chosen.entity_type].fields[info.name]
+        target = self.jump(pos, chosen, target_info.requires_in(chosen.graph))
+        self.add_field(target, target_info, node)
+
+    def jump(
+        self, pos: Position, candidate: _Candidate, requires: SelectionSetNode | None
+    ) -> Position:
+        """The position of this object in an entity fetch to `candidate.graph`."""
+        assert pos.group is not None and pos.draft is not None
+        if pos.depth > MAX_JUMP_DEPTH:
+            raise PlanningError(
+                f"cannot plan {pos.type_name} at {'.'.join(pos.path)}: cyclic key or requires"
+            )
+        service = pos.group.service
+        entity_info = self.types[candidate.entity_type]
+        keys = entity_info.resolvable_keys(candidate.graph)
+        key = next(
+            (k for k in keys if self.planner.key_available(service, pos.type_name, k.selection)),
+            keys[0],
+        )
+        type_condition = candidate.representation_typename or pos.type_name
+        required = SelectionDraft(type_condition)
+        sink: list[FetchGroup] = []
+        inputs = replace(pos, mirror=required, sink=sink, depth=pos.depth + 1, provided=None)
+        # Key and required fields come from this object, by whichever subgraphs resolve them.
+        self.walk(inputs, key.selection.selections)
+        if requires is not None:
+            self.walk(inputs, requires.selections)
+        pos.draft.add_field("__typename")
+        dependencies = [pos.group]
+        for group in sink:
+            if group not in dependencies:
+                dependencies.append(group)
+        group_key = (
+            candidate.graph,
+            pos.path,
+            tuple(dep.id for dep in dependencies),
+            candidate.representation_typename,
+        )
+        group = self.entity_groups.get(group_key)
+        if group is None:
+            group = self.new_group(candidate.graph, pos.path, "_Entity", is_entity=True)
+            group.representation_typename = candidate.representation_typename
+            group.depends_on = dependencies
+            self.entity_groups[group_key] = group
+        group.required_draft(type_condition).merge(required)
+        draft = group.selection.add_fragment(type_condition)
+        for directives in pos.conditions:
+            draft = draft.add_fragment(None, directives)
+        if pos.sink is not None:
+            pos.sink.append(group)
+        return Position(
+            group=group,
+            type_name=candidate.entity_type if candidate.representation_typename else pos.type_name,
+            path=pos.path,
+            draft=draft,
+            client=pos.client,
+            mirror=pos.mirror,
+            sink=pos.sink,
+            depth=pos.depth + 1,
+        )
+
+    # Operation helpers.
+
+    def fragment_parts(
+        self, node: SelectionNode
+    ) -> tuple[str | None, tuple[DirectiveNode, ...], Sequence[SelectionNode]]:
+        """(type condition, directives, selections) of an inline fragment or a spread."""
+        if isinstance(node, InlineFragmentNode):
+            condition = node.type_condition.name.value if node.type_condition else None
+            return condition, tuple(node.directives or ()), node.selection_set.selections
+        if isinstance(node, FragmentSpreadNode):
+            definition = self.fragments.get(node.name.value)
+            if definition is None:
+                raise PlanningError(f"unknown fragment {node.name.value!r}")
+            return (
+                definition.type_condition.name.value,
+                tuple(node.directives or ()),
+                definition.selection_set.selections,
+            )
+        raise PlanningError(f"unexpected selection {node.kind}")
+
+    def planner_alias(self, pos: Position, name: str) -> str | None:
+        """`None` (plain name) unless the client uses `name` as a response key for another
+        field or with arguments; then a `__key_` alias so the merged data stays unambiguous."""
+        for client_field in _client_fields(pos.client, self.fragments):
+            response_key = (client_field.alias or client_field.name).value
+            if response_key == name and (client_field.name.value != name or client_field.arguments):
+                return PLANNER_ALIAS_PREFIX + name
+        return None
+
+
+def _alias(node: FieldNode) -> str | None:
+    return node.alias.value if node.alias else None
+
+
+def _client_fields(
+    selections: Sequence[SelectionNode], fragments: dict[str, FragmentDefinitionNode]
+) -> Iterator[FieldNode]:
+    """Client fields on one object, through fragments (whatever their type condition)."""
+    for node in selections:
+        if isinstance(node, FieldNode):
+            yield node
+        elif isinstance(node, InlineFragmentNode):
+            yield from _client_fields(node.selection_set.selections, fragments)
+        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
+            yield from _client_fields(
+                fragments[node.name.value].selection_set.selections, fragments
+            )
+
+
+def _client_children(
+    selections: Sequence[SelectionNode],
+    response_key: str,
+    fragments: dict[str, FragmentDefinitionNode],
+) -> tuple[SelectionNode, ...]:
+    """The client's sub-selections of every field with this response key."""
+    children: list[SelectionNode] = []
+    for node in _client_fields(selections, fragments):
+        key = node.alias.value if node.alias else node.name.value
+        if key == response_key and node.selection_set is not None:
+            children.extend(node.selection_set.selections)
+    return tuple(children)
+
+
+def _fields_of(
+    selections: Sequence[SelectionNode],
+    fragments: dict[str, FragmentDefinitionNode],
+    type_name: str,
+    planner: QueryPlanner,
+) -> Iterator[FieldNode]:
+    """Fields that apply to an object of `type_name` (fragments flattened)."""
+    for node in selections:
+        if isinstance(node, FieldNode):
+            yield node
+            continue
+        if isinstance(node, InlineFragmentNode):
+            condition = node.type_condition.name.value if node.type_condition else None
+            inner: Sequence[SelectionNode] = node.selection_set.selections
+        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
+            definition = fragments[node.name.value]
+            condition = definition.type_condition.name.value
+            inner = definition.selection_set.selections
+        else:
+            continue
+        if condition is None or planner.applies(condition, type_name):
+            yield from _fields_of(inner, fragments, type_name, planner)
+
+
+def _find_provided(
+    provided: SelectionSetNode | None, name: str, type_name: str, planner: QueryPlanner
+) -> tuple[bool, SelectionSetNode | None]:
+    """Whether `@provides` covers field `name` here, and what it provides below it."""
+    if provided is None:
+        return False, None
+    for node in provided.selections:
+        if isinstance(node, FieldNode) and node.name.value == name:
+            return True, node.selection_set
+        if isinstance(node, InlineFragmentNode):
+            condition = node.type_condition.name.value if node.type_condition else type_name
+            if planner.applies(condition, type_name):
+                found = _find_provided(node.selection_set, name, type_name, planner)
+                if found[0]:
+                    return found
+    return False, None

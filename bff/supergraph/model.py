@@ -1,0 +1,148 @@
+"""The supergraph model: which subgraphs resolve each type and field, keys, requires, provides.
+
+Built once per supergraph by `load_supergraph`; the planner reads it on every cache miss, so
+everything it asks for is precomputed here (resolving graphs per field, keys per graph, possible
+runtime types per graph).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from graphql import GraphQLSchema, SelectionSetNode
+
+TypeKind = Literal["object", "interface", "union", "enum", "scalar", "input"]
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphInfo:
+    """One subgraph as the supergraph names it: `@join__graph(name:, url:)`."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityKey:
+    """One `@join__type(key:)` of a type in one subgraph; `selection` is the parsed field set."""
+
+    graph: str
+    fields: str
+    selection: SelectionSetNode
+    resolvable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FieldJoin:
+    """What one subgraph says about one field (`@join__field`)."""
+
+    graph: str
+    requires: SelectionSetNode | None = None
+    provides: SelectionSetNode | None = None
+    external: bool = False
+    override: str | None = None
+    used_overridden: bool = False
+
+    @property
+    def resolves(self) -> bool:
+        """Whether the subgraph answers this field for clients (not only as key or input)."""
+        return not self.external and not self.used_overridden
+
+
+@dataclass(slots=True)
+class FieldInfo:
+    """A field of an object or interface type in the supergraph.
+
+    `graphs` lists the subgraphs that resolve the field, in supergraph order; `joins` keeps the
+    per-subgraph details. `type_name` is the named output type and `list_depth` how many list
+    levels wrap it (the planner adds one "@" per level to paths).
+    """
+
+    parent: str
+    name: str
+    type_name: str
+    list_depth: int
+    graphs: tuple[str, ...]
+    joins: Mapping[str, FieldJoin]
+    inaccessible: bool = False
+
+    def join(self, graph: str) -> FieldJoin | None:
+        return self.joins.get(graph)
+
+    def requires_in(self, graph: str) -> SelectionSetNode | None:
+        join = self.joins.get(graph)
+        return join.requires if join else None
+
+    def provides_in(self, graph: str) -> SelectionSetNode | None:
+        join = self.joins.get(graph)
+        return join.provides if join else None
+
+    def available_in(self, graph: str) -> bool:
+        """Whether the subgraph can return the field at all (used for keys and required fields)."""
+        join = self.joins.get(graph)
+        if join is None:
+            return graph in self.graphs
+        return not join.external
+
+
+@dataclass(slots=True)
+class TypeInfo:
+    """A named type of the supergraph and how subgraphs share it.
+
+    - `graphs`: subgraphs defining the type (`@join__type`), in supergraph order.
+    - `keys`: entity keys per subgraph (all of them, resolvable or not).
+    - `interface_object_graphs`: subgraphs where this interface is an `@interfaceObject`.
+    - `implements`: per subgraph, the interfaces this type implements there.
+    - `possible_types`: for interfaces and unions, per subgraph, the object types that subgraph
+      may return for it (sorted by name for determinism).
+    """
+
+    name: str
+    kind: TypeKind
+    graphs: tuple[str, ...]
+    keys: Mapping[str, tuple[EntityKey, ...]] = field(default_factory=dict)
+    fields: Mapping[str, FieldInfo] = field(default_factory=dict)
+    interface_object_graphs: frozenset[str] = frozenset()
+    implements: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    possible_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    inaccessible: bool = False
+
+    @property
+    def is_abstract(self) -> bool:
+        return self.kind in ("interface", "union")
+
+    @property
+    def is_composite(self) -> bool:
+        return self.kind in ("object", "interface", "union")
+
+    def resolvable_keys(self, graph: str) -> tuple[EntityKey, ...]:
+        """Keys a subgraph accepts in `_entities` representations of this type."""
+        return tuple(key for key in self.keys.get(graph, ()) if key.resolvable)
+
+
+@dataclass(slots=True)
+class Supergraph:
+    """A loaded supergraph: the API schema for clients and the model for the planner.
+
+    `schema` is the whole supergraph schema (including `@inaccessible` elements, which the
+    planner may still need for keys and required fields); `api_schema` is what clients see.
+    """
+
+    version: int | None
+    sdl: str
+    schema: GraphQLSchema
+    api_schema: GraphQLSchema
+    subgraphs: Mapping[str, SubgraphInfo]
+    types: Mapping[str, TypeInfo]
+    query_type: str | None
+    mutation_type: str | None
+    subscription_type: str | None = None
+
+    def type(self, name: str) -> TypeInfo:
+        return self.types[name]
+
+    def field(self, type_name: str, field_name: str) -> FieldInfo | None:
+        info = self.types.get(type_name)
+        return info.fields.get(field_name) if info else None
