@@ -1,0 +1,16 @@
+"""Execution: a QueryPlan -> subgraph fetches over one pooled aiohttp session -> shaped response."""
+
+from bff.execution.executor import GatewayResult, execute_plan
+from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
+from bff.execution.transport import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
+
+__all__ = [
+    "GatewayResult",
+    "OperationNotFoundError",
+    "PreparedOperation",
+    "SubgraphEndpoint",
+    "SubgraphFetchError",
+    "SubgraphTransport",
+    "execute_plan",
+    "prepare_operation",
+]

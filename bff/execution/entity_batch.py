@@ -1,0 +1,203 @@
+"""The objects an entity fetch starts from, and their de-duplicated `_entities` representations.
+
+`objects_at(data, path)` walks a Flatten path (response keys; `@` = every element of a list;
+nulls skipped) and returns each object with its concrete client path. `EntityBatch.collect` builds
+one representation per object from the fetch's `requires`, drops objects that lack a required
+field, and sends each distinct representation once: `targets[i]` lists every object that produced
+representation `i`, so answer `i` is merged into all of them and an error at `_entities.i` is
+reported at each of their paths.
+
+Representations are `{"__typename", <required fields>}`; nested required objects carry only the
+fields listed for them (plus `__typename` when the required selection is abstract, i.e. lists
+several type conditions, so the subgraph can tell them apart).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import orjson
+
+from bff.execution.schema_index import SchemaIndex
+from bff.planning.nodes import RequiredField, RequiredSelection
+
+Path = tuple[str | int, ...]
+LIST_MARKER: Final = "@"
+
+
+class _Missing:
+    __slots__ = ()
+
+
+_MISSING: Final = _Missing()
+
+
+def objects_at(data: dict[str, Any], path: tuple[str, ...]) -> list[tuple[dict[str, Any], Path]]:
+    """Every object at `path` with its client path; lists are entered at `@` (and, leniently,
+    wherever a list sits under a plain key)."""
+    current: list[tuple[Any, Path]] = [(data, ())]
+    for segment in path:
+        following: list[tuple[Any, Path]] = []
+        for value, at in current:
+            if segment == LIST_MARKER:
+                if type(value) is list:
+                    following.extend(
+                        (item, (*at, position))
+                        for position, item in enumerate(value)
+                        if item is not None
+                    )
+                elif value is not None:
+                    following.append((value, at))
+            else:
+                _step_into(value, segment, at, following)
+        current = following
+    found: list[tuple[dict[str, Any], Path]] = []
+    for value, at in current:
+        _collect_objects(value, at, found)
+    return found
+
+
+def _step_into(value: Any, key: str, at: Path, following: list[tuple[Any, Path]]) -> None:
+    if type(value) is dict:
+        child = value.get(key)
+        if child is not None:
+            following.append((child, (*at, key)))
+    elif type(value) is list:
+        for position, item in enumerate(value):
+            if item is not None:
+                _step_into(item, key, (*at, position), following)
+
+
+def _collect_objects(value: Any, at: Path, found: list[tuple[dict[str, Any], Path]]) -> None:
+    if type(value) is dict:
+        found.append((value, at))
+    elif type(value) is list:
+        for position, item in enumerate(value):
+            _collect_objects(item, (*at, position), found)
+
+
+class EntityBatch:
+    """One `_entities` call's representations and, per representation, the objects behind it."""
+
+    __slots__ = ("representations", "target_paths", "targets")
+
+    def __init__(self) -> None:
+        self.representations: list[dict[str, Any]] = []
+        self.targets: list[list[dict[str, Any]]] = []
+        self.target_paths: list[list[Path]] = []
+
+    @classmethod
+    def collect(
+        cls,
+        objects: list[tuple[dict[str, Any], Path]],
+        requires: tuple[RequiredSelection, ...],
+        representation_typename: str | None,
+        index: SchemaIndex,
+    ) -> EntityBatch:
+        batch = cls()
+        positions: dict[bytes, int] = {}
+        for obj, path in objects:
+            representation = _representation(obj, requires, representation_typename, index)
+            if representation is None:
+                continue
+            identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            position = positions.get(identity)
+            if position is None:
+                position = positions[identity] = len(batch.representations)
+                batch.representations.append(representation)
+                batch.targets.append([])
+                batch.target_paths.append([])
+            batch.targets[position].append(obj)
+            batch.target_paths[position].append(path)
+        return batch
+
+    def all_paths(self) -> list[Path]:
+        return [path for paths in self.target_paths for path in paths]
+
+    def client_paths(self, subgraph_path: Any) -> list[Path | None]:
+        """Where a subgraph error at `subgraph_path` belongs in the client's response.
+
+        `["_entities", i, *rest]` -> `[object path, *rest]` for every object behind
+        representation `i`; an error without such a path stays path-less.
+        """
+        if (
+            isinstance(subgraph_path, list)
+            and len(subgraph_path) >= 2
+            and subgraph_path[0] == "_entities"
+            and type(subgraph_path[1]) is int
+            and 0 <= subgraph_path[1] < len(self.target_paths)
+        ):
+            rest = tuple(subgraph_path[2:])
+            return [(*path, *rest) for path in self.target_paths[subgraph_path[1]]]
+        return [None]
+
+
+def _representation(
+    obj: Mapping[str, Any],
+    requires: tuple[RequiredSelection, ...],
+    representation_typename: str | None,
+    index: SchemaIndex,
+) -> dict[str, Any] | None:
+    typename = obj.get("__typename")
+    selection = _matching_selection(typename, requires, index)
+    if selection is None:
+        return None
+    own_typename = typename if type(typename) is str else selection.type_condition
+    representation: dict[str, Any] = {"__typename": representation_typename or own_typename}
+    if not _copy_fields(obj, selection.fields, representation, index):
+        return None
+    return representation
+
+
+def _matching_selection(
+    typename: Any, requires: tuple[RequiredSelection, ...], index: SchemaIndex
+) -> RequiredSelection | None:
+    if type(typename) is not str:
+        # Only unambiguous without a __typename: the planner selects it wherever it matters.
+        return requires[0] if len(requires) == 1 else None
+    for selection in requires:
+        if index.type_matches(selection.type_condition, typename):
+            return selection
+    return None
+
+
+def _copy_fields(
+    obj: Mapping[str, Any],
+    fields: tuple[RequiredField, ...],
+    into: dict[str, Any],
+    index: SchemaIndex,
+) -> bool:
+    for required in fields:
+        value = obj.get(required.name, _MISSING)
+        if value is _MISSING:
+            return False
+        if required.selections and value is not None:
+            value = _nested(value, required.selections, index)
+            if value is _MISSING:
+                return False
+        into[required.output_name] = value
+    return True
+
+
+def _nested(value: Any, selections: tuple[RequiredSelection, ...], index: SchemaIndex) -> Any:
+    if type(value) is list:
+        items = []
+        for item in value:
+            nested = item if item is None else _nested(item, selections, index)
+            if nested is _MISSING:
+                return _MISSING
+            items.append(nested)
+        return items
+    if type(value) is not dict:
+        return _MISSING
+    typename = value.get("__typename")
+    selection = _matching_selection(typename, selections, index)
+    if selection is None:
+        return _MISSING
+    nested: dict[str, Any] = {}
+    if len(selections) > 1 and type(typename) is str:
+        nested["__typename"] = typename
+    if not _copy_fields(value, selection.fields, nested, index):
+        return _MISSING
+    return nested

@@ -1,0 +1,258 @@
+"""Runs a QueryPlan: fetches from subgraphs, merges their answers into one tree, then shapes it.
+
+- `Parallel` children run concurrently (`asyncio.gather`), `Sequence` children in order.
+- A root `Fetch` sends its operation with the client variables it declares and deep-merges the
+  answer's `data` at the root.
+- A `Flatten` collects the objects at its path (response keys, `@` = every list element, nulls
+  skipped), turns them into one de-duplicated batch of representations (`EntityBatch`), makes one
+  `_entities` call and merges answer `i` into every object that produced representation `i`.
+- A failed, slow or malformed answer leaves the fields it would have provided null and adds one
+  `SUBGRAPH_UNAVAILABLE` error (per root field for a root fetch; at the first affected object for an
+  entity fetch). Fetches that depend on the missing data find nothing to send and are skipped.
+- Subgraph GraphQL errors are passed on with `_entities` paths rewritten to client paths.
+
+The merged tree is then shaped by `shaping.shape_data` into the client's `data`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, parse
+
+from bff.execution.entity_batch import EntityBatch, objects_at
+from bff.execution.error_masking import subgraph_error, unavailable_error
+from bff.execution.operation import PreparedOperation
+from bff.execution.schema_index import SchemaIndex, index_for
+from bff.execution.shaping import shape_data
+from bff.execution.transport import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
+from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+
+logger = logging.getLogger(__name__)
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class GatewayResult:
+    """The client's response body: `data` (None when null propagated to the root) and errors."""
+
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def execute_plan(
+    plan: QueryPlan,
+    *,
+    operation: PreparedOperation,
+    variables: Mapping[str, Any],
+    schema: GraphQLSchema,
+    endpoints: Mapping[str, SubgraphEndpoint],
+    transport: SubgraphTransport,
+    forwarded_headers: Mapping[str, str] = _EMPTY,
+    root_values: Mapping[str, Any] = _EMPTY,
+) -> GatewayResult:
+    """Run `plan` for the client `operation` and return the shaped response.
+
+    `variables` are the client's, already coerced with defaults applied; `schema` is the API
+    schema; `root_values` are root fields the edge already resolved (introspection), by response
+    key, copied into `data` as they are.
+    """
+    run = _PlanRun(variables, index_for(schema), endpoints, transport, forwarded_headers)
+    if plan.node is not None:
+        await run.execute(plan.node)
+    data = shape_data(
+        run.data,
+        operation=operation,
+        variables=variables,
+        schema=schema,
+        errors=run.errors,
+        failed_paths=run.failed_paths,
+        root_values=root_values,
+    )
+    return GatewayResult(data, run.errors)
+
+
+class _PlanRun:
+    """The mutable state of one plan execution: merged data, errors, paths whose fetch failed."""
+
+    __slots__ = (
+        "data",
+        "endpoints",
+        "errors",
+        "failed_paths",
+        "forwarded_headers",
+        "index",
+        "transport",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        variables: Mapping[str, Any],
+        index: SchemaIndex,
+        endpoints: Mapping[str, SubgraphEndpoint],
+        transport: SubgraphTransport,
+        forwarded_headers: Mapping[str, str],
+    ) -> None:
+        self.variables = variables
+        self.index = index
+        self.endpoints = endpoints
+        self.transport = transport
+        self.forwarded_headers = forwarded_headers
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+        self.failed_paths: set[Path] = set()
+
+    async def execute(self, node: PlanNode) -> None:
+        if isinstance(node, Fetch):
+            if node.is_entity_fetch:
+                await self._entity_fetch((), node)
+            else:
+                await self._root_fetch(node)
+        elif isinstance(node, Flatten):
+            await self._entity_fetch(node.path, node.node)
+        elif isinstance(node, Sequence):
+            for child in node.nodes:
+                await self.execute(child)
+        elif isinstance(node, Parallel):
+            await asyncio.gather(*(self.execute(child) for child in node.nodes))
+        else:  # pragma: no cover - the plan node union is closed
+            raise TypeError(f"unknown plan node {node!r}")
+
+    async def _root_fetch(self, fetch: Fetch) -> None:
+        payload: dict[str, Any] = {"query": fetch.operation}
+        used = self._used_variables(fetch)
+        if used:
+            payload["variables"] = used
+        response = await self._call(fetch.service, payload)
+        if response is None:
+            for key in root_response_keys(fetch.operation):
+                self.errors.append(unavailable_error(fetch.service, (key,)))
+                self.failed_paths.add((key,))
+            return
+        data = response.get("data")
+        if data:
+            merge_into(data, self.data, self.index)
+        elif data is None:
+            self.failed_paths.update((key,) for key in root_response_keys(fetch.operation))
+        for raw in response.get("errors") or ():
+            path = raw.get("path") if isinstance(raw, dict) else None
+            self.errors.append(subgraph_error(raw, fetch.service, path if _is_path(path) else None))
+
+    async def _entity_fetch(self, path: tuple[str, ...], fetch: Fetch) -> None:
+        batch = EntityBatch.collect(
+            objects_at(self.data, path), fetch.requires, fetch.representation_typename, self.index
+        )
+        if not batch.representations:
+            return
+        variables = self._used_variables(fetch)
+        variables["representations"] = batch.representations
+        response = await self._call(
+            fetch.service, {"query": fetch.operation, "variables": variables}
+        )
+        if response is None:
+            self._entity_fetch_failed(fetch.service, batch)
+            return
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        raw_errors = response.get("errors") or ()
+        if not isinstance(entities, list) or len(entities) != len(batch.representations):
+            if raw_errors:
+                self.failed_paths.update(batch.all_paths())
+            else:
+                logger.warning("subgraph %s answered _entities with the wrong shape", fetch.service)
+                self._entity_fetch_failed(fetch.service, batch)
+        else:
+            index = self.index
+            for position, answer in enumerate(entities):
+                if isinstance(answer, dict):
+                    for target in batch.targets[position]:
+                        merge_into(answer, target, index)
+        for raw in raw_errors:
+            for client_path in batch.client_paths(
+                raw.get("path") if isinstance(raw, dict) else None
+            ):
+                self.errors.append(subgraph_error(raw, fetch.service, client_path))
+
+    def _entity_fetch_failed(self, service: str, batch: EntityBatch) -> None:
+        paths = batch.all_paths()
+        self.errors.append(unavailable_error(service, paths[0]))
+        self.failed_paths.update(paths)
+
+    async def _call(self, service: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """The subgraph's response, or None (logged) when it gave no usable answer."""
+        endpoint = self.endpoints.get(service)
+        if endpoint is None:
+            logger.error("no endpoint configured for subgraph %s", service)
+            return None
+        try:
+            return await self.transport.fetch(endpoint, payload, self.forwarded_headers)
+        except SubgraphFetchError as error:
+            logger.warning("subgraph %s unavailable: %s", error.service, error.reason)
+            return None
+
+    def _used_variables(self, fetch: Fetch) -> dict[str, Any]:
+        variables = self.variables
+        return {name: variables[name] for name in fetch.variable_usages if name in variables}
+
+
+def merge_into(source: Mapping[str, Any], target: dict[str, Any], index: SchemaIndex) -> None:
+    """Deep-merge a fetched object into the tree: objects key by key, equal-length lists item by
+    item. A later `__typename` replaces an earlier one only if that one named an interface (an
+    `@interfaceObject` subgraph answered first with the interface's name)."""
+    for key, value in source.items():
+        existing = target.get(key)
+        if existing is None:
+            target[key] = value
+        elif value is None:
+            # Keep what an earlier fetch provided; the null's error (if any) explains the gap.
+            continue
+        elif type(existing) is dict and type(value) is dict:
+            merge_into(value, existing, index)
+        elif type(existing) is list and type(value) is list and len(existing) == len(value):
+            for position, item in enumerate(value):
+                current = existing[position]
+                if type(current) is dict and type(item) is dict:
+                    merge_into(item, current, index)
+                elif current is None:
+                    existing[position] = item
+        elif key == "__typename":
+            if existing != value and index.is_abstract(existing):
+                target[key] = value
+        else:
+            target[key] = value
+
+
+@lru_cache(maxsize=1024)
+def root_response_keys(operation: str) -> tuple[str, ...]:
+    """The response keys a root fetch's document selects at its root (for failure errors)."""
+    document = parse(operation, no_location=True)
+    keys: list[str] = []
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            _collect_root_keys(definition.selection_set.selections, keys)
+            break
+    return tuple(dict.fromkeys(keys))
+
+
+def _collect_root_keys(selections: Any, keys: list[str]) -> None:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            name = selection.name.value
+            if name != "__typename":
+                keys.append(selection.alias.value if selection.alias else name)
+        elif isinstance(selection, InlineFragmentNode):
+            _collect_root_keys(selection.selection_set.selections, keys)
+
+
+def _is_path(path: Any) -> bool:
+    return isinstance(path, list) and bool(path)

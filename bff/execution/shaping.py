@@ -1,0 +1,318 @@
+"""One pass over the client's selections that turns merged subgraph data into the response `data`.
+
+Follows the CLIENT operation over the API schema, per the GraphQL spec's value completion:
+
+- response keys (aliases) are read from the merged data (the planner fetches client fields under
+  the client's response keys) and written in the client's selection order;
+- `__typename` comes from the schema for object types and from the object's `__typename` for
+  interfaces and unions; fragments (inline or named, also on abstract types) apply when their type
+  condition matches that runtime type; `@skip`/`@include` are evaluated with the variables;
+- fields the planner added (keys, `@requires` inputs, extra `__typename`) are dropped, since only
+  client selections are copied;
+- a null (or missing) non-null field makes its parent null, up to the nearest nullable field, or
+  `data` itself; an error "Cannot return null for non-nullable field" is added unless an error
+  already explains that null (an error at the field, inside it, or at an object whose fetch
+  failed);
+- leaf values (scalars and enums) are passed through exactly as the subgraph returned them: the
+  subgraph already serialised them for the same schema, and re-coercing costs time for nothing.
+
+No graphql-core execution happens here; which fields a selection set yields for a runtime type is
+memoised on the `PreparedOperation` (or per request when `@skip`/`@include` take variables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from graphql import (
+    BooleanValueNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    VariableNode,
+)
+
+from bff.execution.operation import PreparedOperation
+from bff.execution.schema_index import LEAF, LIST, OutputShape, SchemaIndex, index_for
+
+NULL_FIELD_CODE: Final = "INTERNAL_SERVER_ERROR"
+_TYPENAME: Final = "__typename"
+
+
+class _Bubble:
+    """Marks a null that must propagate to the nearest nullable parent."""
+
+    __slots__ = ()
+
+
+_BUBBLE: Final = _Bubble()
+
+
+class ShapedField:
+    """A client field as it applies to one runtime type: merged over all its field nodes."""
+
+    __slots__ = ("field_name", "parent_type", "response_key", "selections", "shape")
+
+    def __init__(
+        self,
+        response_key: str,
+        field_name: str,
+        parent_type: str,
+        shape: OutputShape | None,
+        selections: tuple[SelectionSetNode, ...],
+    ) -> None:
+        self.response_key = response_key
+        self.field_name = field_name
+        self.parent_type = parent_type
+        self.shape = shape
+        self.selections = selections
+
+
+def shape_data(
+    data: Mapping[str, Any] | None,
+    *,
+    operation: PreparedOperation,
+    variables: Mapping[str, Any],
+    schema: GraphQLSchema,
+    errors: list[dict[str, Any]],
+    failed_paths: Iterable[tuple[str | int, ...]] = (),
+    root_values: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The client's `data` from merged subgraph `data`; appends null-propagation errors to `errors`.
+
+    `failed_paths` are paths (objects or root fields) whose fetch failed and already carry an
+    error elsewhere; nulls at or below them add no further error.
+    """
+    shaper = _Shaper(operation, variables, index_for(schema), errors, failed_paths)
+    return shaper.shape_root(data or {}, root_values or {})
+
+
+class _Shaper:
+    __slots__ = (
+        "_cache",
+        "_covered",
+        "_error_ancestors",
+        "errors",
+        "index",
+        "operation",
+        "path",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        operation: PreparedOperation,
+        variables: Mapping[str, Any],
+        index: SchemaIndex,
+        errors: list[dict[str, Any]],
+        failed_paths: Iterable[tuple[str | int, ...]],
+    ) -> None:
+        self.operation = operation
+        self.variables = variables
+        self.index = index
+        self.errors = errors
+        self.path: list[str | int] = []
+        # Memoised per (selection sets, runtime type). Keys use id() of tuples that the cache
+        # itself keeps alive, so an id is never reused while its entry exists.
+        self._cache: dict[tuple[int, str], list[ShapedField]] = (
+            {} if operation.variable_conditions else operation.shape_cache
+        )
+        self._covered: set[tuple[str | int, ...]] = set(failed_paths)
+        self._error_ancestors: set[tuple[str | int, ...]] = set()
+        for error in errors:
+            path = error.get("path")
+            if path:
+                self._remember_error_path(tuple(path))
+
+    def shape_root(
+        self, data: Mapping[str, Any], root_values: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        schema = self.index.schema
+        root_type = schema.mutation_type if self.operation.kind == "mutation" else schema.query_type
+        if root_type is None:
+            return None
+        root_name = root_type.name
+        fields = self._fields(self.operation.root_selections, root_name)
+        out: dict[str, Any] = {}
+        path = self.path
+        for field in fields:
+            key = field.response_key
+            if key in root_values:
+                out[key] = root_values[key]
+                continue
+            if field.field_name == _TYPENAME:
+                out[key] = root_name
+                continue
+            if field.shape is None:
+                # Introspection the edge did not resolve, or a field unknown to the schema.
+                out[key] = None
+                continue
+            path.append(key)
+            value = self._complete(field.shape, data.get(key), field)
+            path.pop()
+            if value is _BUBBLE:
+                return None
+            out[key] = value
+        return out
+
+    def _complete(self, shape: OutputShape, raw: Any, field: ShapedField) -> Any:
+        if raw is None:
+            if shape.nullable:
+                return None
+            self._null_error(field)
+            return _BUBBLE
+        kind = shape.kind
+        if kind == LEAF:
+            return raw
+        if kind == LIST:
+            if type(raw) is not list:
+                return self._invalid(shape, field)
+            item = shape.item
+            assert item is not None
+            if item.kind == LEAF and (item.nullable or None not in raw):
+                return raw
+            path = self.path
+            path.append(0)
+            out = []
+            for position, element in enumerate(raw):
+                path[-1] = position
+                value = self._complete(item, element, field)
+                if value is _BUBBLE:
+                    path.pop()
+                    return None if shape.nullable else _BUBBLE
+                out.append(value)
+            path.pop()
+            return out
+        if type(raw) is not dict:
+            return self._invalid(shape, field)
+        type_name = shape.type_name
+        if shape.abstract:
+            runtime = raw.get(_TYPENAME)
+            if type(runtime) is str and self.index.has_type(runtime):
+                type_name = runtime
+        value = self._object(self._fields(field.selections, type_name), raw, type_name)
+        if value is _BUBBLE:
+            return None if shape.nullable else _BUBBLE
+        return value
+
+    def _object(self, fields: list[ShapedField], raw: dict[str, Any], type_name: str) -> Any:
+        out: dict[str, Any] = {}
+        path = self.path
+        for field in fields:
+            key = field.response_key
+            shape = field.shape
+            if shape is None:
+                out[key] = type_name if field.field_name == _TYPENAME else None
+                continue
+            path.append(key)
+            value = self._complete(shape, raw.get(key), field)
+            path.pop()
+            if value is _BUBBLE:
+                return _BUBBLE
+            out[key] = value
+        return out
+
+    def _fields(
+        self, selections: tuple[SelectionSetNode, ...], type_name: str
+    ) -> list[ShapedField]:
+        key = (id(selections), type_name)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        grouped: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+        for selection_set in selections:
+            self._collect(selection_set, type_name, grouped, visited)
+        fields = []
+        for response_key, nodes in grouped.items():
+            field_name = nodes[0].name.value
+            shape = (
+                None if field_name == _TYPENAME else self.index.field_shape(type_name, field_name)
+            )
+            sub = tuple(node.selection_set for node in nodes if node.selection_set is not None)
+            fields.append(ShapedField(response_key, field_name, type_name, shape, sub))
+        self._cache[key] = fields
+        return fields
+
+    def _collect(
+        self,
+        selection_set: SelectionSetNode,
+        type_name: str,
+        grouped: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
+        for selection in selection_set.selections:
+            if selection.directives and not self._included(selection.directives):
+                continue
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                grouped.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or self.index.type_matches(condition.name.value, type_name):
+                    self._collect(selection.selection_set, type_name, grouped, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.operation.fragments.get(name)
+                if name in visited or fragment is None:
+                    continue
+                visited.add(name)
+                if self.index.type_matches(fragment.type_condition.name.value, type_name):
+                    self._collect(fragment.selection_set, type_name, grouped, visited)
+
+    def _included(self, directives: Sequence[Any]) -> bool:
+        for directive in directives:
+            name = directive.name.value
+            if name != "skip" and name != "include":
+                continue
+            condition = False
+            for argument in directive.arguments:
+                if argument.name.value == "if":
+                    value = argument.value
+                    if isinstance(value, VariableNode):
+                        condition = self.variables.get(value.name.value) is True
+                    elif isinstance(value, BooleanValueNode):
+                        condition = value.value
+            if condition == (name == "skip"):
+                return False
+        return True
+
+    def _null_error(self, field: ShapedField) -> None:
+        if self._explained(self.path):
+            return
+        self._add_error(
+            f"Cannot return null for non-nullable field {field.parent_type}.{field.field_name}."
+        )
+
+    def _invalid(self, shape: OutputShape, field: ShapedField) -> Any:
+        """A subgraph value of the wrong kind (e.g. a string for an object) becomes null."""
+        if not self._explained(self.path):
+            self._add_error(
+                f"Invalid value returned for field {field.parent_type}.{field.field_name}."
+            )
+        return None if shape.nullable else _BUBBLE
+
+    def _add_error(self, message: str) -> None:
+        path = list(self.path)
+        self.errors.append(
+            {"message": message, "path": path, "extensions": {"code": NULL_FIELD_CODE}}
+        )
+        self._remember_error_path(tuple(path))
+
+    def _remember_error_path(self, path: tuple[str | int, ...]) -> None:
+        self._covered.add(path)
+        for end in range(1, len(path)):
+            self._error_ancestors.add(path[:end])
+
+    def _explained(self, path: list[str | int]) -> bool:
+        """Is a null at `path` already explained by an error at, below or above it?"""
+        if not self._covered:
+            return False
+        key = tuple(path)
+        if key in self._error_ancestors:
+            return True
+        covered = self._covered
+        return any(key[:end] in covered for end in range(len(key), 0, -1))

@@ -1,0 +1,166 @@
+"""HTTP transport to subgraphs: one pooled aiohttp session per process, orjson, typed failures.
+
+What the edge (the Lambda handler and the ASGI app) relies on:
+
+- Create ONE `SubgraphTransport` per process (module level, or once in the app's lifespan) and
+  pass it to every `execute_plan` call. It creates its `aiohttp.ClientSession` lazily, on first
+  use, bound to the event loop that is running then; keep-alive connections are pooled in that
+  session and reused by every later request on the same loop.
+- A ClientSession belongs to one event loop. mangum 0.22 runs each invocation with
+  `asyncio.get_event_loop().run_until_complete(...)`, so as long as the handler keeps one loop per
+  process (never closes it, never calls `asyncio.run`), warm invocations share the session and its
+  TCP connections. Should the running loop ever change (a loop was closed and a new one set), the
+  transport drops the stale session and opens a new one on the current loop instead of failing.
+- `connections_opened` counts TCP connections the transport has opened (an aiohttp trace hook), so
+  a test can prove that ten warm invocations used one connection.
+- `await close()` on shutdown (ASGI lifespan); under Lambda the process simply ends.
+
+Headers come from `header_propagation` (API key, forwarded claims) and the per-request timeout from
+`timeouts`; every failure becomes a `SubgraphFetchError` whose `reason` is for logs only (it may
+name the URL): clients see the masked error built by `error_masking`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bff.execution.header_propagation import outgoing_headers
+from bff.execution.timeouts import client_timeout
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphEndpoint:
+    """Where and how to call one subgraph; `timeout` is the whole request budget in seconds."""
+
+    name: str
+    url: str
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 10.0
+
+
+class SubgraphFetchError(Exception):
+    """A subgraph call that produced no usable GraphQL response.
+
+    `reason` explains why for operators (logs); it is never shown to clients.
+    """
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"subgraph {service!r}: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+class SubgraphTransport:
+    """Sends GraphQL requests to subgraphs over one keep-alive connection pool per process."""
+
+    def __init__(
+        self,
+        *,
+        limit: int = 256,
+        limit_per_host: int = 64,
+        keepalive_timeout: float = 60.0,
+        dns_cache_ttl: int = 300,
+    ) -> None:
+        # Lambda reuses a warm process for minutes; keeping idle connections for 60 s (the API
+        # Gateway idle timeout is 350 s) saves a TCP + TLS handshake on most warm invocations.
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._keepalive_timeout = keepalive_timeout
+        self._dns_cache_ttl = dns_cache_ttl
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.connections_opened = 0
+
+    async def fetch(
+        self, endpoint: SubgraphEndpoint, payload: dict[str, Any], headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """POST `payload` to the subgraph and return its GraphQL response (has data or errors)."""
+        session = self._session_for_running_loop()
+        body = orjson.dumps(payload)
+        try:
+            async with session.post(
+                endpoint.url,
+                data=body,
+                headers=outgoing_headers(endpoint, headers),
+                timeout=client_timeout(endpoint),
+            ) as response:
+                raw = await response.read()
+                status = response.status
+        except TimeoutError as error:
+            raise SubgraphFetchError(
+                endpoint.name, f"timed out after {endpoint.timeout:g}s"
+            ) from error
+        except aiohttp.ClientError as error:
+            raise SubgraphFetchError(
+                endpoint.name, f"request failed: {type(error).__name__}: {error}"
+            ) from error
+        if not 200 <= status < 300:
+            raise SubgraphFetchError(endpoint.name, f"HTTP {status} from {endpoint.url}")
+        return parse_graphql_response(endpoint.name, raw)
+
+    async def close(self) -> None:
+        """Close the pooled connections (ASGI shutdown); a later fetch opens a new session."""
+        session, self._session, self._loop = self._session, None, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _session_for_running_loop(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and self._loop is loop and not session.closed:
+            return session
+        if session is not None and not session.closed:
+            # Bound to another loop: it cannot be awaited from here. Detaching marks it closed;
+            # its sockets are released when the old connector is collected.
+            session.detach()
+        self._session = self._open_session()
+        self._loop = loop
+        return self._session
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self._limit,
+            limit_per_host=self._limit_per_host,
+            keepalive_timeout=self._keepalive_timeout,
+            ttl_dns_cache=self._dns_cache_ttl,
+            use_dns_cache=True,
+        )
+        tracing = aiohttp.TraceConfig()
+        tracing.on_connection_create_end.append(self._count_connection)
+        return aiohttp.ClientSession(
+            connector=connector,
+            trace_configs=[tracing],
+            json_serialize=lambda value: orjson.dumps(value).decode(),
+            # Cookies from one user's subgraph answer must never reach another user's request.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=True,
+        )
+
+    async def _count_connection(
+        self, _session: aiohttp.ClientSession, _context: SimpleNamespace, _params: Any
+    ) -> None:
+        self.connections_opened += 1
+
+
+def parse_graphql_response(service: str, raw: bytes) -> dict[str, Any]:
+    """Decode a subgraph body; anything that is not a GraphQL response is a fetch error."""
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise SubgraphFetchError(service, "response body is not JSON") from error
+    if not isinstance(document, dict) or ("data" not in document and "errors" not in document):
+        raise SubgraphFetchError(service, "response has neither data nor errors")
+    data = document.get("data")
+    errors = document.get("errors")
+    if data is not None and not isinstance(data, dict):
+        raise SubgraphFetchError(service, "response data is not an object")
+    if errors is not None and not isinstance(errors, list):
+        raise SubgraphFetchError(service, "response errors is not a list")
+    return document

@@ -1,0 +1,1 @@
+"""Small purpose-built federation subgraphs (strawberry) served over loopback for executor tests."""
