@@ -1,0 +1,89 @@
+"""`compose(subgraphs)`: subgraph SDLs -> an Apollo supergraph SDL, or the reasons it cannot be."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from discovery.composition.field_sets import FieldSetChecker
+from discovery.composition.merge import Merger, SubgraphView, graph_entries
+from discovery.composition.printer import print_supergraph
+from discovery.composition.result import (
+    CompositionError,
+    CompositionFailure,
+    CompositionSuccess,
+    SubgraphInput,
+)
+from discovery.composition.satisfiability import check_satisfiability
+from discovery.composition.subgraph import Subgraph, read_subgraph
+
+
+def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | CompositionFailure:
+    """Composes the subgraphs into one supergraph. Pure: no I/O, and the same text for the same
+    set of subgraphs in any order. User mistakes come back as errors in a `CompositionFailure`."""
+    errors = check_names(subgraphs)
+    if errors:
+        return CompositionFailure(tuple(errors))
+    read: list[Subgraph] = []
+    for subgraph in sorted(subgraphs, key=lambda s: s.name):
+        result = read_subgraph(subgraph)
+        if isinstance(result, list):
+            errors.extend(result)
+        else:
+            read.append(result)
+    if errors:
+        return CompositionFailure(tuple(errors))
+
+    views: list[SubgraphView] = []
+    for subgraph, entry in zip(read, graph_entries(read), strict=True):
+        usage, field_set_errors = FieldSetChecker(subgraph).check()
+        errors.extend(field_set_errors)
+        drop_unused_federation1_externals(subgraph, usage.all)
+        views.append(SubgraphView(subgraph, entry.enum_name, usage))
+    if errors:
+        return CompositionFailure(tuple(errors))
+
+    merger = Merger(views)
+    merged = merger.merge()
+    if merger.errors:
+        return CompositionFailure(tuple(merger.errors), tuple(merger.hints))
+    satisfiability_errors = check_satisfiability(merged, views)
+    if satisfiability_errors:
+        return CompositionFailure(tuple(satisfiability_errors), tuple(merger.hints))
+    return CompositionSuccess(print_supergraph(merged), tuple(merger.hints))
+
+
+def check_names(subgraphs: Sequence[SubgraphInput]) -> list[CompositionError]:
+    if not subgraphs:
+        return [CompositionError("NO_SUBGRAPHS", "Nothing to compose: no subgraphs were given.")]
+    errors = [
+        CompositionError(
+            "INVALID_SUBGRAPH_NAME",
+            f'Invalid subgraph name {name!r}: a name must be non-empty and must not be "_".',
+            name,
+        )
+        for name in (s.name for s in subgraphs)
+        if not name.strip() or name == "_"
+    ]
+    for name, count in sorted(Counter(s.name for s in subgraphs).items()):
+        if count > 1:
+            errors.append(
+                CompositionError(
+                    "DUPLICATE_SUBGRAPH_NAME",
+                    f'Subgraph name "{name}" is used by {count} subgraphs: names must be unique.',
+                    name,
+                )
+            )
+    return errors
+
+
+def drop_unused_federation1_externals(subgraph: Subgraph, used: set[tuple[str, str]]) -> None:
+    """Federation 1 subgraphs often re-declared fields as @external without using them; Apollo's
+    upgrade of such subgraphs removes those declarations, and so do we."""
+    if subgraph.is_federation2:
+        return
+    for type_ in subgraph.types.values():
+        for name in [
+            n for n, f in type_.fields.items() if f.external and (type_.name, n) not in used
+        ]:
+            del type_.fields[name]

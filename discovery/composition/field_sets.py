@@ -1,0 +1,258 @@
+"""The field sets of @key, @requires and @provides: parsed, checked against their subgraph, and
+which fields each one selects (key fields are shareable, selected @external fields are used)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import GraphQLError, parse
+from graphql.language import (
+    FieldNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+
+from discovery.composition.result import CompositionError, SourceLocation
+from discovery.composition.subgraph import Subgraph, SubgraphType, TypeKind
+from discovery.composition.type_references import named_type
+
+FieldCoordinate = tuple[str, str]
+
+COMPOSITE_KINDS = (TypeKind.OBJECT, TypeKind.INTERFACE, TypeKind.UNION)
+
+
+@dataclass(slots=True)
+class FieldSetUsage:
+    """Per subgraph: the fields its field sets select, by (type name, field name)."""
+
+    key_fields: set[FieldCoordinate] = field(default_factory=set)
+    required: set[FieldCoordinate] = field(default_factory=set)
+    provided: set[FieldCoordinate] = field(default_factory=set)
+
+    @property
+    def all(self) -> set[FieldCoordinate]:
+        return self.key_fields | self.required | self.provided
+
+
+@dataclass(slots=True)
+class FieldSetProblem:
+    code_suffix: str  # INVALID_FIELDS, HAS_ARGS, SELECT_INVALID_TYPE, MISSING_EXTERNAL
+    detail: str
+
+
+def parse_field_set(text: str) -> SelectionSetNode | str:
+    try:
+        document = parse(f"{{{text}}}", no_location=True)
+    except GraphQLError as error:
+        return f"Syntax error: {error.message}"
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return operation.selection_set
+
+
+def select_fields(
+    subgraph: Subgraph,
+    parent: SubgraphType,
+    selection_set: SelectionSetNode,
+    selected: list[tuple[SubgraphType, str]],
+) -> FieldSetProblem | None:
+    """Walks a field set over `parent`, appending each selected (type, field name) in order."""
+    for selection in selection_set.selections:
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            target = subgraph.types.get(condition.name.value) if condition else parent
+            if target is None:
+                return FieldSetProblem(
+                    "INVALID_FIELDS",
+                    f'Unknown type "{condition.name.value}"',  # type: ignore[union-attr]
+                )
+            problem = select_fields(subgraph, target, selection.selection_set, selected)
+            if problem:
+                return problem
+            continue
+        if not isinstance(selection, FieldNode):
+            return FieldSetProblem("INVALID_FIELDS", "Fragment spreads are not allowed")
+        name = selection.name.value
+        if name == "__typename":
+            continue
+        found = parent.fields.get(name)
+        if found is None:
+            return FieldSetProblem(
+                "INVALID_FIELDS",
+                f'Cannot query field "{name}" on type "{parent.name}" (if the field is defined '
+                "in another subgraph, you need to add it to this subgraph with @external).",
+            )
+        selected.append((parent, name))
+        if found.arguments:
+            return FieldSetProblem("HAS_ARGS", f'field "{parent.name}.{name}" has arguments')
+        field_type = subgraph.types.get(named_type(found.type))
+        is_composite = field_type is not None and field_type.kind in COMPOSITE_KINDS
+        if is_composite and selection.selection_set is None:
+            return FieldSetProblem(
+                "INVALID_FIELDS",
+                f'Field "{parent.name}.{name}" of type "{found.type}" must have a selection '
+                "of subfields.",
+            )
+        if not is_composite and selection.selection_set is not None:
+            return FieldSetProblem(
+                "INVALID_FIELDS",
+                f'Field "{parent.name}.{name}" must not have a selection since type '
+                f'"{found.type}" has no subfields.',
+            )
+        if field_type is not None and selection.selection_set is not None:
+            problem = select_fields(subgraph, field_type, selection.selection_set, selected)
+            if problem:
+                return problem
+    return None
+
+
+class FieldSetChecker:
+    """Checks every @key, @requires and @provides of one subgraph, recording what they select."""
+
+    def __init__(self, subgraph: Subgraph) -> None:
+        self.subgraph = subgraph
+        self.usage = FieldSetUsage()
+        self.errors: list[CompositionError] = []
+
+    def check(self) -> tuple[FieldSetUsage, list[CompositionError]]:
+        for type_ in self.subgraph.types.values():
+            for key in type_.keys:
+                self._check_key(type_, key.fields, key.location)
+            for field_ in type_.fields.values():
+                if field_.requires is not None:
+                    self._check_requires(type_, field_.name, field_.requires, field_.meta.location)
+                if field_.provides is not None:
+                    self._check_provides(type_, field_.name, field_.provides, field_.meta.location)
+        self._check_externals_used()
+        return self.usage, self.errors
+
+    def _check_key(self, type_: SubgraphType, fields: str, location: SourceLocation | None) -> None:
+        context = f'On type "{type_.name}", for @key(fields: "{fields}")'
+        selected = self._select("KEY", type_, fields, context, location)
+        if selected is None:
+            return
+        for parent, name in selected:
+            self.usage.key_fields.add((parent.name, name))
+            field_type = self.subgraph.types.get(named_type(parent.fields[name].type))
+            if field_type is not None and field_type.kind in (TypeKind.INTERFACE, TypeKind.UNION):
+                self._report(
+                    "KEY_FIELDS_SELECT_INVALID_TYPE",
+                    f'{context}: field "{parent.name}.{name}" is a {field_type.kind} type which '
+                    "is not allowed in @key",
+                    location,
+                )
+                return
+
+    def _check_requires(
+        self, type_: SubgraphType, field_name: str, fields: str, location: SourceLocation | None
+    ) -> None:
+        context = f'On field "{type_.name}.{field_name}", for @requires(fields: "{fields}")'
+        selected = self._select("REQUIRES", type_, fields, context, location)
+        if selected is None:
+            return
+        self.usage.required.update((parent.name, name) for parent, name in selected)
+        self._check_selected_external("REQUIRES", selected, context, location)
+
+    def _check_provides(
+        self, type_: SubgraphType, field_name: str, fields: str, location: SourceLocation | None
+    ) -> None:
+        context = f'On field "{type_.name}.{field_name}", for @provides(fields: "{fields}")'
+        field_type = named_type(type_.fields[field_name].type)
+        target = self.subgraph.types.get(field_type)
+        if target is None or target.kind not in COMPOSITE_KINDS:
+            self._report(
+                "PROVIDES_ON_NON_OBJECT_FIELD",
+                f'{context}: field "{type_.name}.{field_name}" has type "{field_type}", '
+                "which is not a composite type",
+                location,
+            )
+            return
+        selected = self._select("PROVIDES", target, fields, context, location)
+        if selected is None:
+            return
+        self.usage.provided.update((parent.name, name) for parent, name in selected)
+        self._check_selected_external("PROVIDES", selected, context, location)
+
+    def _select(
+        self,
+        directive: str,
+        parent: SubgraphType,
+        fields: str,
+        context: str,
+        location: SourceLocation | None,
+    ) -> list[tuple[SubgraphType, str]] | None:
+        selection_set = parse_field_set(fields)
+        if isinstance(selection_set, str):
+            self._report(f"{directive}_INVALID_FIELDS", f"{context}: {selection_set}", location)
+            return None
+        selected: list[tuple[SubgraphType, str]] = []
+        problem = select_fields(self.subgraph, parent, selection_set, selected)
+        if problem is not None:
+            code = f"{directive}_FIELDS_{problem.code_suffix}"
+            if problem.code_suffix == "INVALID_FIELDS":
+                code = f"{directive}_INVALID_FIELDS"
+            self._report(code, f"{context}: {problem.detail}", location)
+            return None
+        return selected
+
+    def _check_selected_external(
+        self,
+        directive: str,
+        selected: list[tuple[SubgraphType, str]],
+        context: str,
+        location: SourceLocation | None,
+    ) -> None:
+        if not self.subgraph.is_federation2:
+            return
+        for parent, name in selected:
+            # Key fields of an entity may be selected without @external: the router always has them.
+            if (
+                not parent.fields[name].external
+                and (parent.name, name) not in self.usage.key_fields
+            ):
+                self._report(
+                    f"{directive}_FIELDS_MISSING_EXTERNAL",
+                    f'{context}: field "{parent.name}.{name}" should not be part of a '
+                    f"@{directive.lower()} since it is already provided by this subgraph (it is "
+                    "not marked @external)",
+                    location,
+                )
+                return
+
+    def _check_externals_used(self) -> None:
+        if not self.subgraph.is_federation2:
+            return
+        used = self.usage.all
+        for type_ in self.subgraph.types.values():
+            # An @interfaceObject or interface implementation may re-declare fields as @external
+            # to satisfy an interface: that is a use too.
+            for field_ in type_.fields.values():
+                if not field_.external or (type_.name, field_.name) in used:
+                    continue
+                if self._satisfies_interface(type_, field_.name):
+                    continue
+                self._report(
+                    "EXTERNAL_UNUSED",
+                    f'Field "{type_.name}.{field_.name}" is marked @external but is not used '
+                    "in any federation directive (@key, @provides, @requires) or to satisfy an "
+                    "interface; the field declaration has no use and should be removed (or the "
+                    "field should not be @external).",
+                    field_.meta.location,
+                )
+
+    def _satisfies_interface(self, type_: SubgraphType, field_name: str) -> bool:
+        return any(
+            field_name in getattr(self.subgraph.types.get(name), "fields", {})
+            for name in type_.interfaces
+        )
+
+    def _report(self, code: str, message: str, location: SourceLocation | None) -> None:
+        self.errors.append(
+            CompositionError(
+                code,
+                f"[{self.subgraph.name}] {message}",
+                self.subgraph.name,
+                (location,) if location else (),
+            )
+        )

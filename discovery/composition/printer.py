@@ -1,0 +1,241 @@
+"""Prints a `MergedSchema` as an Apollo supergraph SDL (link v1.0, join v0.3), deterministically."""
+
+from __future__ import annotations
+
+from graphql.language.block_string import print_block_string
+from graphql.language.print_string import print_string
+
+from discovery.composition.subgraph import TypeKind
+from discovery.composition.supergraph_model import (
+    JoinField,
+    JoinType,
+    MergedField,
+    MergedInputValue,
+    MergedMetadata,
+    MergedSchema,
+    MergedType,
+)
+
+LINK_URL = "https://specs.apollo.dev/link/v1.0"
+JOIN_URL = "https://specs.apollo.dev/join/v0.3"
+INACCESSIBLE_URL = "https://specs.apollo.dev/inaccessible/v0.2"
+TAG_URL = "https://specs.apollo.dev/tag/v0.3"
+
+ALL_LOCATIONS = (
+    "FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | "
+    "ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+)
+
+# The spec definitions every supergraph carries, by directive name (printed in name order).
+JOIN_DIRECTIVES = {
+    "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
+    "join__field": (
+        "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: "
+        "join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: "
+        "Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
+    ),
+    "join__graph": "directive @join__graph(name: String!, url: String!) on ENUM_VALUE",
+    "join__implements": (
+        "directive @join__implements(graph: join__Graph!, interface: String!) repeatable on "
+        "OBJECT | INTERFACE"
+    ),
+    "join__type": (
+        "directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = "
+        "false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on "
+        "OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR"
+    ),
+    "join__unionMember": (
+        "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION"
+    ),
+    "link": (
+        "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) "
+        "repeatable on SCHEMA"
+    ),
+}
+INACCESSIBLE_DIRECTIVE = f"directive @inaccessible on {ALL_LOCATIONS}"
+TAG_DIRECTIVE = f"directive @tag(name: String!) repeatable on {ALL_LOCATIONS} | SCHEMA"
+
+LINK_PURPOSE = '''enum link__Purpose {
+  """
+  `SECURITY` features provide metadata necessary to securely resolve fields.
+  """
+  SECURITY
+
+  """
+  `EXECUTION` features provide metadata necessary for operation execution.
+  """
+  EXECUTION
+}'''
+
+
+def print_supergraph(schema: MergedSchema) -> str:
+    uses_inaccessible, uses_tag = schema.uses_inaccessible, schema.uses_tag
+    directives = dict(JOIN_DIRECTIVES)
+    links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{JOIN_URL}", for: EXECUTION)']
+    if uses_inaccessible:
+        directives["inaccessible"] = INACCESSIBLE_DIRECTIVE
+        links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
+    if uses_tag:
+        directives["tag"] = TAG_DIRECTIVE
+        links.append(f'@link(url: "{TAG_URL}")')
+    roots = [
+        f"  {operation}: {name}"
+        for operation, name in (
+            ("query", "Query"),
+            ("mutation", "Mutation"),
+            ("subscription", "Subscription"),
+        )
+        if name in schema.types
+    ]
+    schema_block = (
+        "schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + "\n".join(roots) + "\n}"
+    )
+
+    definitions: dict[str, str] = {name: print_type(type_) for name, type_ in schema.types.items()}
+    definitions["join__FieldSet"] = "scalar join__FieldSet"
+    definitions["join__Graph"] = (
+        "enum join__Graph {\n"
+        + "".join(
+            f"  {graph.enum_name} @join__graph(name: {print_string(graph.name)}, "
+            f"url: {print_string(graph.url)})\n"
+            for graph in schema.graphs
+        )
+        + "}"
+    )
+    definitions["link__Import"] = "scalar link__Import"
+    definitions["link__Purpose"] = LINK_PURPOSE
+
+    blocks = [schema_block]
+    blocks.extend(directives[name] for name in sorted(directives, key=str.lower))
+    blocks.extend(definitions[name] for name in sorted(definitions, key=lambda n: (n.lower(), n)))
+    return "\n\n".join(blocks)
+
+
+def print_type(type_: MergedType) -> str:
+    header = f"{type_.kind.value} {type_.name}"
+    if type_.interfaces:
+        header += " implements " + " & ".join(type_.interfaces)
+    applied = [
+        f"@join__implements(graph: {graph}, interface: {print_string(name)})"
+        for graph, name in type_.join_implements
+    ]
+    applied.extend(print_join_type(join) for join in type_.join_types)
+    applied.extend(
+        f"@join__unionMember(graph: {graph}, member: {print_string(member)})"
+        for graph, member in type_.join_union_members
+    )
+    if type_.specified_by:
+        applied.append(f"@specifiedBy(url: {print_string(type_.specified_by)})")
+    applied.extend(metadata_directives(type_.meta))
+    text = description_block(type_.meta.description, "") + header
+    text += "".join(f"\n  {directive}" for directive in applied)
+    if type_.kind is TypeKind.UNION:
+        return text + "\n = " + " | ".join(type_.members) if type_.members else text
+    if type_.kind is TypeKind.SCALAR:
+        return text
+    if type_.kind is TypeKind.ENUM:
+        lines = [
+            description_block(value.meta.description, "  ")
+            + "  "
+            + " ".join(
+                [value.name]
+                + [f"@join__enumValue(graph: {graph})" for graph in value.graphs]
+                + metadata_directives(value.meta)
+            )
+            for value in type_.values.values()
+        ]
+    elif type_.kind is TypeKind.INPUT_OBJECT:
+        lines = [
+            print_input_value(value, "  ", with_joins=True) for value in type_.input_fields.values()
+        ]
+    else:
+        lines = [print_field(field_) for field_ in type_.fields.values()]
+    return text + ("\n{\n" if applied else " {\n") + join_members(lines) + "\n}"
+
+
+def join_members(lines: list[str]) -> str:
+    """Members with a description are set apart by a blank line, as graphql-js prints them."""
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if index and line.lstrip().startswith('"'):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def print_field(field_: MergedField) -> str:
+    arguments = list(field_.arguments.values())
+    text = description_block(field_.meta.description, "  ") + f"  {field_.name}"
+    if arguments and any(argument.meta.description for argument in arguments):
+        text += (
+            "(\n"
+            + "\n".join(print_input_value(a, "    ", with_joins=False) for a in arguments)
+            + "\n  )"
+        )
+    elif arguments:
+        text += "(" + ", ".join(print_input_value(a, "", with_joins=False) for a in arguments) + ")"
+    applied = [print_join_field(join) for join in field_.join_fields] + metadata_directives(
+        field_.meta
+    )
+    return text + f": {field_.type}" + "".join(f" {directive}" for directive in applied)
+
+
+def print_input_value(value: MergedInputValue, indent: str, with_joins: bool) -> str:
+    text = description_block(value.meta.description, indent) + f"{indent}{value.name}: {value.type}"
+    if value.default is not None:
+        text += f" = {value.default}"
+    applied = [print_join_field(join) for join in value.join_fields] if with_joins else []
+    applied.extend(metadata_directives(value.meta))
+    return text + "".join(f" {directive}" for directive in applied)
+
+
+def print_join_type(join: JoinType) -> str:
+    arguments = [f"graph: {join.graph}"]
+    if join.key is not None:
+        arguments.append(f"key: {print_string(join.key)}")
+    if join.extension:
+        arguments.append("extension: true")
+    if join.resolvable is not None:
+        arguments.append(f"resolvable: {str(join.resolvable).lower()}")
+    if join.is_interface_object:
+        arguments.append("isInterfaceObject: true")
+    return f"@join__type({', '.join(arguments)})"
+
+
+def print_join_field(join: JoinField) -> str:
+    arguments = [f"graph: {join.graph}"] if join.graph else []
+    for name, value in (
+        ("requires", join.requires),
+        ("provides", join.provides),
+        ("type", join.type),
+    ):
+        if value is not None:
+            arguments.append(f"{name}: {print_string(value)}")
+    if join.external:
+        arguments.append("external: true")
+    if join.override is not None:
+        arguments.append(f"override: {print_string(join.override)}")
+    if join.used_overridden:
+        arguments.append("usedOverridden: true")
+    return f"@join__field({', '.join(arguments)})" if arguments else "@join__field"
+
+
+def metadata_directives(meta: MergedMetadata) -> list[str]:
+    applied = [f"@tag(name: {print_string(tag)})" for tag in meta.tags]
+    if meta.inaccessible:
+        applied.append("@inaccessible")
+    if meta.deprecation is not None:
+        reason = meta.deprecation
+        applied.append(
+            "@deprecated"
+            if reason == "No longer supported"
+            else f"@deprecated(reason: {print_string(reason)})"
+        )
+    return applied
+
+
+def description_block(description: str | None, indent: str) -> str:
+    if not description:
+        return ""
+    block = print_block_string(description)
+    return "\n".join(indent + line if line else line for line in block.split("\n")) + "\n"
