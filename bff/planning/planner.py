@@ -407,6 +407,9 @@ class _PlanBuilder:
         if node.selection_set is None:
             return
         assert entry.sub is not None
+        if planner_added:
+            # Nested representation objects are matched on `__typename` like the entity itself.
+            entry.sub.add_field("__typename")
         response_key = alias or info.name
         child = Position(
             group=pos.group,
