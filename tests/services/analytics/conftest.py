@@ -1,0 +1,59 @@
+"""Analytics fixtures: a fresh analytics table, its repository, the app on every transport."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from services.analytics.app import create_app
+from services.analytics.repository import AnalyticsRepository
+from services.toolkit.api_keys import ApiKeys
+from services.toolkit.tables import ANALYTICS, TableSpec
+from tests.services.toolkit.transports import (
+    TRANSPORT_NAMES,
+    Transport,
+    graphql,
+    open_transport,
+)
+
+OPERATIONS = Path(__file__).parent / "operations"
+API_KEY = "analytics-key"
+
+
+def operation(name: str) -> str:
+    return (OPERATIONS / f"{name}.graphql").read_text()
+
+
+@pytest.fixture
+def analytics_client(moto_server: Any) -> Any:
+    """A client of its own, so hooks a test registers on it never leak into other tests."""
+    return boto3.client("dynamodb", endpoint_url=moto_server.endpoint)
+
+
+@pytest.fixture
+def analytics_table(make_table: Callable[[TableSpec], str]) -> str:
+    return make_table(ANALYTICS)
+
+
+@pytest.fixture
+def repository(analytics_table: str, analytics_client: Any) -> AnalyticsRepository:
+    return AnalyticsRepository(analytics_table, analytics_client)
+
+
+@pytest.fixture(params=TRANSPORT_NAMES)
+def transport(
+    request: pytest.FixtureRequest, repository: AnalyticsRepository
+) -> Iterator[Transport]:
+    app = create_app(repository=repository, api_keys=ApiKeys.of(API_KEY))
+    with open_transport(request.param, app, "analytics") as opened:
+        yield opened
+
+
+def run(transport: Transport, name: str, api_key: str | None = API_KEY, **variables: Any) -> Any:
+    reply = graphql(transport, operation(name), variables, api_key=api_key)
+    assert reply.status == 200, reply.body
+    return reply.json()
