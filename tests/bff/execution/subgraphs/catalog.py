@@ -71,6 +71,10 @@ class Query:
         return PRODUCTS.get(id)
 
     @strawberry.field
+    def products_by_ids(self, ids: list[strawberry.ID]) -> list[Product | None]:
+        return [PRODUCTS.get(id) for id in ids]
+
+    @strawberry.field
     def search(self, text: str) -> list[SearchResult | None]:
         found: list[Product | Article | None] = [
             product for product in PRODUCTS.values() if text.lower() in product.name.lower()

@@ -1,0 +1,163 @@
+"""Collecting objects at a Flatten path, building de-duplicated representations, merging answers."""
+
+from __future__ import annotations
+
+from graphql import GraphQLSchema
+
+from bff.execution.entity_batch import EntityBatch, objects_at
+from bff.execution.executor import merge_into
+from bff.execution.schema_index import index_for
+from bff.planning.nodes import RequiredField, RequiredSelection
+
+PRODUCT_KEY = (RequiredSelection("Product", (RequiredField("id"),)),)
+
+
+def test_objects_at_walks_lists_and_skips_nulls() -> None:
+    data = {
+        "products": [
+            {"id": "p1", "reviews": [{"author": {"id": "u1"}}, {"author": None}]},
+            None,
+            {"id": "p2", "reviews": [{"author": {"id": "u2"}}]},
+        ]
+    }
+
+    found = objects_at(data, ("products", "@", "reviews", "@", "author"))
+
+    assert [(obj["id"], path) for obj, path in found] == [
+        ("u1", ("products", 0, "reviews", 0, "author")),
+        ("u2", ("products", 2, "reviews", 0, "author")),
+    ]
+
+
+def test_objects_at_enters_nested_lists_and_tolerates_a_missing_list_marker() -> None:
+    data = {"grid": [[{"id": "a"}, None], [{"id": "b"}]], "flat": [{"id": "c"}]}
+
+    assert [path for _, path in objects_at(data, ("grid", "@", "@"))] == [
+        ("grid", 0, 0),
+        ("grid", 1, 0),
+    ]
+    assert [path for _, path in objects_at(data, ("flat",))] == [("flat", 0)]
+    assert objects_at(data, ("missing", "@")) == []
+
+
+def test_equal_representations_are_sent_once_and_answer_every_object(
+    api_schema: GraphQLSchema,
+) -> None:
+    objects = [
+        ({"__typename": "Product", "id": "p1", "name": "a"}, ("x", 0)),
+        ({"__typename": "Product", "id": "p2"}, ("x", 1)),
+        ({"__typename": "Product", "id": "p1"}, ("y",)),
+    ]
+
+    batch = EntityBatch.collect(objects, PRODUCT_KEY, None, index_for(api_schema))
+
+    assert batch.representations == [
+        {"__typename": "Product", "id": "p1"},
+        {"__typename": "Product", "id": "p2"},
+    ]
+    assert batch.target_paths == [[("x", 0), ("y",)], [("x", 1)]]
+    assert batch.client_paths(["_entities", 0, "reviews", 1]) == [
+        ("x", 0, "reviews", 1),
+        ("y", "reviews", 1),
+    ]
+    assert batch.client_paths(["_entities"]) == [None]
+    assert batch.client_paths(None) == [None]
+
+
+def test_objects_of_other_types_or_missing_required_fields_are_not_sent(
+    api_schema: GraphQLSchema,
+) -> None:
+    needs = (RequiredSelection("Product", (RequiredField("id"), RequiredField("price"))),)
+    objects = [
+        ({"__typename": "Article", "title": "t"}, ("s", 0)),
+        ({"__typename": "Product", "id": "p1"}, ("s", 1)),
+        ({"__typename": "Product", "id": "p2", "price": None}, ("s", 2)),
+    ]
+
+    batch = EntityBatch.collect(objects, needs, None, index_for(api_schema))
+
+    # A null @requires input is still a value; only an absent one means "not fetched".
+    assert batch.representations == [{"__typename": "Product", "id": "p2", "price": None}]
+
+
+def test_abstract_type_conditions_and_interface_object_typename(
+    api_schema: GraphQLSchema,
+) -> None:
+    media_key = (RequiredSelection("Media", (RequiredField("id"),)),)
+    objects = [
+        ({"__typename": "Book", "id": "b1"}, ("m", 0)),
+        ({"__typename": "Movie", "id": "m1"}, ("m", 1)),
+    ]
+    index = index_for(api_schema)
+
+    own = EntityBatch.collect(objects, media_key, None, index)
+    as_interface = EntityBatch.collect(objects, media_key, "Media", index)
+
+    assert own.representations == [
+        {"__typename": "Book", "id": "b1"},
+        {"__typename": "Movie", "id": "m1"},
+    ]
+    assert as_interface.representations == [
+        {"__typename": "Media", "id": "b1"},
+        {"__typename": "Media", "id": "m1"},
+    ]
+
+
+def test_nested_and_aliased_required_fields(api_schema: GraphQLSchema) -> None:
+    needs = (
+        RequiredSelection(
+            "Review",
+            (
+                RequiredField("__key_body", representation_name="body"),
+                RequiredField("author", (RequiredSelection("User", (RequiredField("id"),)),)),
+            ),
+        ),
+    )
+    objects = [
+        ({"__typename": "Review", "__key_body": "Nice", "author": {"id": "u1", "name": "A"}}, ()),
+        ({"__typename": "Review", "__key_body": "Meh", "author": {"name": "B"}}, ()),
+    ]
+
+    batch = EntityBatch.collect(objects, needs, None, index_for(api_schema))
+
+    assert batch.representations == [
+        {"__typename": "Review", "body": "Nice", "author": {"id": "u1"}}
+    ]
+
+
+def test_merge_is_deep_and_keeps_concrete_typenames(api_schema: GraphQLSchema) -> None:
+    index = index_for(api_schema)
+    target = {
+        "__typename": "Book",
+        "id": "b1",
+        "reviews": [{"body": "x"}, {"body": "y"}],
+        "meta": {"a": 1},
+    }
+
+    merge_into(
+        {
+            "__typename": "Media",
+            "rating": 5,
+            "reviews": [{"stars": 1}, {"stars": 2}],
+            "meta": {"b": 2},
+            "id": None,
+        },
+        target,
+        index,
+    )
+
+    assert target == {
+        "__typename": "Book",
+        "id": "b1",
+        "reviews": [{"body": "x", "stars": 1}, {"body": "y", "stars": 2}],
+        "meta": {"a": 1, "b": 2},
+        "rating": 5,
+    }
+
+
+def test_merge_refines_an_interface_typename(api_schema: GraphQLSchema) -> None:
+    target = {"__typename": "Media", "id": "b1"}
+
+    merge_into({"__typename": "Book", "pages": 412}, target, index_for(api_schema))
+
+    assert target == {"__typename": "Book", "id": "b1", "pages": 412}

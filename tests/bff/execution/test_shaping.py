@@ -1,0 +1,69 @@
+"""The shaper on plain data, table-driven: each case in shaping_cases/ is a query, the merged
+subgraph data (plus existing errors and failed fetch paths) and the expected response."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import GraphQLSchema, parse
+
+from bff.execution import prepare_operation
+from bff.execution.shaping import shape_data
+
+CASES_DIR = Path(__file__).parent / "shaping_cases"
+CASES = sorted(CASES_DIR.glob("*.json"))
+
+
+def shape_case(case: dict[str, Any], schema: GraphQLSchema) -> dict[str, Any]:
+    operation = prepare_operation(parse(case["query"]), None)
+    errors = [dict(error) for error in case.get("errors", [])]
+    data = shape_data(
+        case["data"],
+        operation=operation,
+        variables=case.get("variables", {}),
+        schema=schema,
+        errors=errors,
+        failed_paths=[tuple(path) for path in case.get("failed_paths", [])],
+        root_values=case.get("root_values", {}),
+    )
+    return {"data": data, "errors": errors}
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[case.stem for case in CASES])
+def test_shaping_case(case_file: Path, api_schema: GraphQLSchema) -> None:
+    case = json.loads(case_file.read_text())
+
+    assert shape_case(case, api_schema) == case["expected"]
+
+
+def test_shaping_twice_with_a_cached_operation_gives_the_same_answer(
+    api_schema: GraphQLSchema,
+) -> None:
+    case = json.loads((CASES_DIR / "named_fragments_on_an_interface.json").read_text())
+    operation = prepare_operation(parse(case["query"]), None)
+    answers = [
+        shape_data(case["data"], operation=operation, variables={}, schema=api_schema, errors=[])
+        for _ in range(2)
+    ]
+
+    assert answers[0] == answers[1] == case["expected"]["data"]
+    assert operation.shape_cache  # the second pass reused the collected fields
+
+
+def test_variable_conditions_are_evaluated_per_request(api_schema: GraphQLSchema) -> None:
+    operation = prepare_operation(
+        parse('query($on: Boolean!) { product(id: "p1") { id name @include(if: $on) } }'), None
+    )
+    data = {"product": {"id": "p1", "name": "Keyboard"}}
+
+    def shaped(on: bool) -> Any:
+        return shape_data(
+            data, operation=operation, variables={"on": on}, schema=api_schema, errors=[]
+        )
+
+    assert shaped(True) == {"product": {"id": "p1", "name": "Keyboard"}}
+    assert shaped(False) == {"product": {"id": "p1"}}
+    assert shaped(True) == {"product": {"id": "p1", "name": "Keyboard"}}
