@@ -137,7 +137,7 @@ class _JoinReader:
         for value_name, value in graph_enum.values.items():
             found = [
                 _arguments(d)
-                for d in (value.ast_node.directives if value.ast_node else ())
+                for d in ((value.ast_node.directives or ()) if value.ast_node else ())
                 if d.name.value == directive
             ]
             if not found or "name" not in found[0] or "url" not in found[0]:
