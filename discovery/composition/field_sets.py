@@ -20,6 +20,16 @@ from discovery.composition.type_references import named_type
 FieldCoordinate = tuple[str, str]
 
 COMPOSITE_KINDS = (TypeKind.OBJECT, TypeKind.INTERFACE, TypeKind.UNION)
+MISSING_FIELD_ADVICE = (
+    "if the field is defined in another subgraph, you need to add it to this subgraph "
+    "with @external"
+)
+# A key field missing from the subgraph is more often simply forgotten: say that first.
+KEY_FIELD_MISSING_ADVICE = (
+    MISSING_FIELD_ADVICE,
+    "the field should either be added to this subgraph or, if it should not be resolved by this "
+    "subgraph, you need to add it to this subgraph with @external",
+)
 
 
 @dataclass(slots=True)
@@ -80,8 +90,7 @@ def select_fields(
         if found is None:
             return FieldSetProblem(
                 "INVALID_FIELDS",
-                f'Cannot query field "{name}" on type "{parent.name}" (if the field is defined '
-                "in another subgraph, you need to add it to this subgraph with @external).",
+                f'Cannot query field "{name}" on type "{parent.name}" ({MISSING_FIELD_ADVICE}).',
             )
         selected.append((parent, name))
         if found.arguments:
@@ -124,7 +133,9 @@ class FieldSetChecker:
                     self._check_requires(type_, field_.name, field_.requires, field_.meta.location)
                 if field_.provides is not None:
                     self._check_provides(type_, field_.name, field_.provides, field_.meta.location)
-        self._check_externals_used()
+        if not self.errors:
+            # A field set that failed to parse says nothing about which externals it meant.
+            self._check_externals_used()
         return self.usage, self.errors
 
     def _check_key(self, type_: SubgraphType, fields: str, location: SourceLocation | None) -> None:
@@ -135,11 +146,12 @@ class FieldSetChecker:
         for parent, name in selected:
             self.usage.key_fields.add((parent.name, name))
             field_type = self.subgraph.types.get(named_type(parent.fields[name].type))
+            # Which object a key field holds must not depend on the subgraph answering.
             if field_type is not None and field_type.kind in (TypeKind.INTERFACE, TypeKind.UNION):
                 self._report(
                     "KEY_FIELDS_SELECT_INVALID_TYPE",
-                    f'{context}: field "{parent.name}.{name}" is a {field_type.kind} type which '
-                    "is not allowed in @key",
+                    f'{context}: field "{parent.name}.{name}" has {field_type.kind.value} type '
+                    f'"{field_type.name}": interface and union fields are not allowed in @key',
                     location,
                 )
                 return
@@ -190,9 +202,12 @@ class FieldSetChecker:
         problem = select_fields(self.subgraph, parent, selection_set, selected)
         if problem is not None:
             code = f"{directive}_FIELDS_{problem.code_suffix}"
+            detail = problem.detail
             if problem.code_suffix == "INVALID_FIELDS":
                 code = f"{directive}_INVALID_FIELDS"
-            self._report(code, f"{context}: {problem.detail}", location)
+            if directive == "KEY":
+                detail = detail.replace(KEY_FIELD_MISSING_ADVICE[0], KEY_FIELD_MISSING_ADVICE[1])
+            self._report(code, f"{context}: {detail}", location)
             return None
         return selected
 

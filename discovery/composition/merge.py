@@ -107,7 +107,7 @@ class Merger:
             if kinds_ok[name]:
                 self.merged[name] = self._merge_type(name, sources)
         self._add_interface_object_fields(sources_by_name)
-        if not self.merged.get("Query") or not self.merged["Query"].fields:
+        if not any(view.subgraph.types["Query"].fields for view in self.views):
             self._error(
                 "NO_QUERIES",
                 "No queries found in any subgraph: a supergraph must have a query root type.",
@@ -247,6 +247,7 @@ class Merger:
                     f'"{merged.name}": "{value}" is defined in '
                     f"{in_subgraphs([v.name for v, _ in having])} but not in "
                     + in_subgraphs(missing),
+                    service=missing[0],
                 )
                 continue
             if missing and input_use:
@@ -276,48 +277,71 @@ class Merger:
     def _merge_input(
         self, merged: MergedType, sources: list[tuple[SubgraphView, SubgraphType]]
     ) -> None:
-        names: list[str] = []
-        for _, type_ in sources:
-            names.extend(name for name in type_.input_fields if name not in names)
         errors_before = len(self.errors)
-        for name in names:
-            present = [
-                (view, type_.input_fields[name])
-                for view, type_ in sources
-                if name in type_.input_fields
-            ]
-            missing = [view.name for view, type_ in sources if name not in type_.input_fields]
-            coordinate = f"{merged.name}.{name}"
-            if missing:
-                required = [view.name for view, value in present if is_required(value)]
-                if required:
-                    self._error(
-                        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
-                        f'Input object field "{coordinate}" is required in some subgraphs but does '
-                        f"not appear in all subgraphs: it is required in {in_subgraphs(required)} "
-                        f"but does not appear in {in_subgraphs(missing)}",
-                        present[0][1].meta.location,
-                        required[0],
-                    )
-                else:
-                    self._hint(
-                        "INCONSISTENT_INPUT_OBJECT_FIELD",
-                        f'Input object field "{coordinate}" will not be added to the supergraph as '
-                        f"it does not appear in all subgraphs: it is defined in "
-                        f"{in_subgraphs([view.name for view, _ in present])} but not in "
-                        f"{in_subgraphs(missing)}",
-                    )
-                continue
-            value = self._merge_input_value(f'input field "{coordinate}"', present, False)
-            if value is not None:
-                merged.input_fields[name] = value
-        if not merged.input_fields and names and len(self.errors) == errors_before:
+        values = self._merge_input_values(
+            merged.name, [(view, type_.input_fields) for view, type_ in sources], False
+        )
+        merged.input_fields = values or {}
+        if values == {} and len(self.errors) == errors_before:
             self._error(
                 "EMPTY_MERGED_INPUT_TYPE",
                 f'None of the fields of input object type "{merged.name}" are consistently '
                 "defined in all the subgraphs defining that type. As only fields common to all "
                 "subgraphs are merged, this would result in an empty type.",
             )
+
+    def _merge_input_values(
+        self,
+        owner: str,
+        values_by_view: list[tuple[SubgraphView, dict[str, SubgraphArgument]]],
+        is_argument: bool,
+    ) -> dict[str, MergedInputValue] | None:
+        """The input values (arguments of one field, or fields of one input type) every subgraph
+        accepts: one missing somewhere is dropped, unless some subgraph requires it."""
+        names: list[str] = []
+        for _, values in values_by_view:
+            names.extend(name for name in values if name not in names)
+        merged: dict[str, MergedInputValue] = {}
+        ok = True
+        for name in names:
+            present = [(view, values[name]) for view, values in values_by_view if name in values]
+            missing = [view.name for view, values in values_by_view if name not in values]
+            label, element = (
+                ("Argument", f'"{owner}({name}:)"')
+                if is_argument
+                else ("Input object field", f'"{owner}.{name}"')
+            )
+            if missing:
+                required = [view.name for view, value in present if is_required(value)]
+                if required:
+                    ok = False
+                    self._error(
+                        "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH"
+                        if is_argument
+                        else "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+                        f"{label} {element} is required in some subgraphs but does not appear "
+                        f"in all subgraphs: it is required in {in_subgraphs(required)} but does "
+                        f"not appear in {in_subgraphs(missing)}",
+                        present[0][1].meta.location,
+                        required[0],
+                    )
+                else:
+                    self._hint(
+                        "INCONSISTENT_ARGUMENT_PRESENCE"
+                        if is_argument
+                        else "INCONSISTENT_INPUT_OBJECT_FIELD",
+                        f"{label} {element} will not be added to the supergraph as it does not "
+                        "appear in all subgraphs: it is defined in "
+                        f"{in_subgraphs([view.name for view, _ in present])} but not in "
+                        + in_subgraphs(missing),
+                    )
+                continue
+            value = self._merge_input_value(f"{label.lower()} {element}", present, is_argument)
+            if value is None:
+                ok = False
+            else:
+                merged[name] = value
+        return merged if ok else None
 
     def _merge_input_value(
         self,
@@ -334,7 +358,7 @@ class Merger:
                 self._type_mismatch(
                     "FIELD_ARGUMENT_TYPE_MISMATCH" if is_argument else "FIELD_TYPE_MISMATCH",
                     element,
-                    [(view.name, value.type) for view, value in present],
+                    present,
                 )
                 return None
         defaults = {value.default for _, value in present if value.default is not None}
@@ -476,22 +500,24 @@ class Merger:
         if len(resolving) < 2:
             return
         non_shareable = [
-            view.name
+            (view.name, field_.meta.location)
             for view, field_ in resolving
             if not field_.shareable and (type_name, field_name) not in view.usage.key_fields
         ]
         if not non_shareable:
             return
         where = (
-            "all of them" if len(non_shareable) == len(resolving) else in_subgraphs(non_shareable)
+            "all of them"
+            if len(non_shareable) == len(resolving)
+            else in_subgraphs([name for name, _ in non_shareable])
         )
         self._error(
             "INVALID_FIELD_SHARING",
             f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is '
             f"resolved from {in_subgraphs([view.name for view, _ in resolving])} and defined as "
             f"non-shareable in {where}",
-            None,
-            non_shareable[0],
+            non_shareable[0][1],
+            non_shareable[0][0],
         )
 
     def _merge_output_type(
@@ -506,7 +532,7 @@ class Merger:
                 self._type_mismatch(
                     "FIELD_TYPE_MISMATCH",
                     f'field "{coordinate}"',
-                    [(view.name, field_.type) for view, field_ in present],
+                    present,
                 )
                 return None
         if len({field_.type for _, field_ in present}) > 1:
@@ -520,46 +546,9 @@ class Merger:
     def _merge_arguments(
         self, coordinate: str, present: list[tuple[SubgraphView, SubgraphField]]
     ) -> dict[str, MergedInputValue] | None:
-        names: list[str] = []
-        for _, field_ in present:
-            names.extend(name for name in field_.arguments if name not in names)
-        merged: dict[str, MergedInputValue] = {}
-        ok = True
-        for name in names:
-            having = [
-                (view, field_.arguments[name])
-                for view, field_ in present
-                if name in field_.arguments
-            ]
-            missing = [view.name for view, field_ in present if name not in field_.arguments]
-            element = f'argument "{coordinate}({name}:)"'
-            if missing:
-                required = [view.name for view, argument in having if is_required(argument)]
-                if required:
-                    ok = False
-                    self._error(
-                        "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-                        f'Argument "{coordinate}({name}:)" is required in some subgraphs but does '
-                        f"not appear in all subgraphs: it is required in {in_subgraphs(required)} "
-                        f"but does not appear in {in_subgraphs(missing)}",
-                        having[0][1].meta.location,
-                        required[0],
-                    )
-                else:
-                    self._hint(
-                        "INCONSISTENT_ARGUMENT_PRESENCE",
-                        f'Optional argument "{coordinate}({name}:)" will not be included in the '
-                        f"supergraph as it does not appear in all subgraphs: it is defined in "
-                        f"{in_subgraphs([v.name for v, _ in having])} but not in "
-                        + in_subgraphs(missing),
-                    )
-                continue
-            value = self._merge_input_value(element, having, True)
-            if value is None:
-                ok = False
-            else:
-                merged[name] = value
-        return merged if ok else None
+        return self._merge_input_values(
+            coordinate, [(view, field_.arguments) for view, field_ in present], True
+        )
 
     def _needs_join_field(
         self,
@@ -609,18 +598,23 @@ class Merger:
 
     # -- reporting -------------------------------------------------------------------------
 
-    def _type_mismatch(self, code: str, element: str, types: list[tuple[str, str]]) -> None:
+    def _type_mismatch(
+        self,
+        code: str,
+        element: str,
+        present: Sequence[tuple[SubgraphView, SubgraphField | SubgraphArgument]],
+    ) -> None:
         by_type: dict[str, list[str]] = {}
-        for service, reference in types:
-            by_type.setdefault(reference, []).append(service)
+        for view, value in present:
+            by_type.setdefault(value.type, []).append(view.name)
         described = [
             f'type "{reference}" in {in_subgraphs(names)}' for reference, names in by_type.items()
         ]
         self._error(
             code,
             f"Type of {element} is incompatible across subgraphs: it has {' but '.join(described)}",
-            None,
-            types[0][0],
+            present[0][1].meta.location,
+            present[0][0].name,
         )
 
     def _error(

@@ -363,21 +363,28 @@ class SubgraphReader:
 
     def _check_references(self) -> None:
         for type_ in self.types.values():
-            references: list[tuple[str, SourceLocation | None]] = []
+            # (referenced type, the element referencing it, where that element is)
+            references: list[tuple[str, str, SourceLocation | None]] = []
             for field_ in type_.fields.values():
-                references.append((field_.type, field_.meta.location))
-                references.extend((a.type, a.meta.location) for a in field_.arguments.values())
-            references.extend((a.type, a.meta.location) for a in type_.input_fields.values())
-            references.extend((name, type_.meta.location) for name in type_.members)
-            references.extend((name, type_.meta.location) for name in type_.interfaces)
-            for reference, location in references:
+                coordinate = f"{type_.name}.{field_.name}"
+                references.append((field_.type, coordinate, field_.meta.location))
+                references.extend(
+                    (a.type, f"{coordinate}({a.name}:)", a.meta.location)
+                    for a in field_.arguments.values()
+                )
+            references.extend(
+                (a.type, f"{type_.name}.{a.name}", a.meta.location)
+                for a in type_.input_fields.values()
+            )
+            references.extend((n, type_.name, type_.meta.location) for n in type_.members)
+            references.extend((n, type_.name, type_.meta.location) for n in type_.interfaces)
+            for reference, element, location in references:
                 name = named_type(reference)
                 if name not in self.types and name not in BUILT_IN_SCALARS:
                     self.errors.append(
                         CompositionError(
                             "INVALID_GRAPHQL",
-                            f'[{self.subgraph.name}] Unknown type "{name}" '
-                            f'(used in "{type_.name}")',
+                            f'[{self.subgraph.name}] Unknown type "{name}" (used by "{element}")',
                             self.subgraph.name,
                             (location,) if location else (),
                         )
