@@ -112,12 +112,7 @@ class ApiGatewayLambda:
     ) -> Reply:
         build = rest_api_v1_event if self.name == "rest_api_v1" else http_api_v2_event
         event = build(
-            method,
-            path,
-            headers=headers or {},
-            body=body,
-            query=query or {},
-            base64_body=self.base64_bodies,
+            HttpRequest(method, path, headers or {}, body, query or {}, self.base64_bodies)
         )
         result = self.handler(event, FakeLambdaContext(aws_request_id=str(uuid.uuid4())))
         raw = result.get("body") or ""
@@ -137,16 +132,25 @@ def _encode_body(body: bytes | None, base64_body: bool) -> tuple[str | None, boo
     return body.decode(), False
 
 
-def rest_api_v1_event(
-    method: str,
-    path: str,
-    *,
-    headers: Mapping[str, str],
-    body: bytes | None,
-    query: Mapping[str, str],
-    base64_body: bool = False,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes | None
+    query: Mapping[str, str]
+    base64_body: bool = False  # how API Gateway passes bodies it does not treat as text
+
+
+def rest_api_v1_event(request: HttpRequest) -> dict[str, Any]:
     """A REST API (v1) proxy event for a `/{proxy+}` resource on stage `prod`."""
+    method, path, headers, body, query = (
+        request.method,
+        request.path,
+        request.headers,
+        request.body,
+        request.query,
+    )
     event = copy.deepcopy(json.loads((EVENTS / "rest_api_v1.json").read_text()))
     all_headers = {**event["headers"], **headers}
     if body is not None:
@@ -160,23 +164,22 @@ def rest_api_v1_event(
         multiValueQueryStringParameters={k: [v] for k, v in query.items()} or None,
         pathParameters={"proxy": path.lstrip("/")},
     )
-    event["body"], event["isBase64Encoded"] = _encode_body(body, base64_body)
+    event["body"], event["isBase64Encoded"] = _encode_body(body, request.base64_body)
     event["requestContext"].update(
         httpMethod=method, path=f"/prod{path}", requestId=str(uuid.uuid4())
     )
     return event
 
 
-def http_api_v2_event(
-    method: str,
-    path: str,
-    *,
-    headers: Mapping[str, str],
-    body: bytes | None,
-    query: Mapping[str, str],
-    base64_body: bool = False,
-) -> dict[str, Any]:
+def http_api_v2_event(request: HttpRequest) -> dict[str, Any]:
     """An HTTP API (payload 2.0) event for the `$default` route and stage."""
+    method, path, headers, body, query = (
+        request.method,
+        request.path,
+        request.headers,
+        request.body,
+        request.query,
+    )
     event = copy.deepcopy(json.loads((EVENTS / "http_api_v2.json").read_text()))
     # HTTP APIs lower-case header names and join repeated ones with commas.
     event["headers"].update({name.lower(): value for name, value in headers.items()})
@@ -185,7 +188,7 @@ def http_api_v2_event(
     event["rawQueryString"] = urllib.parse.urlencode(query)
     if query:
         event["queryStringParameters"] = dict(query)
-    body_text, is_base64 = _encode_body(body, base64_body)
+    body_text, is_base64 = _encode_body(body, request.base64_body)
     if body_text is not None:
         event["body"] = body_text
     event["isBase64Encoded"] = is_base64
