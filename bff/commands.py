@@ -1,0 +1,114 @@
+"""`bff serve` (the gateway under uvicorn) and `bff plan` (print a query plan)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphql import GraphQLError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4000
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the gateway over HTTP (uvicorn)",
+        description="Serve GraphQL on /graphql (GraphiQL in a browser) and /health. The "
+        "supergraph comes from --supergraph FILE, else from the registry table in "
+        "REGISTRY_TABLE (or --registry-table).",
+    )
+    serve.add_argument("--supergraph", metavar="FILE", help="supergraph SDL file to serve")
+    serve.add_argument("--registry-table", metavar="NAME", help="registry DynamoDB table")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.set_defaults(func=serve_command)
+
+    plan = subparsers.add_parser(
+        "plan",
+        help="print the query plan of an operation",
+        description="Print the plan the gateway would run for an operation.",
+    )
+    plan.add_argument("--supergraph", metavar="FILE", required=True)
+    plan.add_argument("query", metavar="QUERY_OR_FILE", help="operation text or a file holding it")
+    plan.add_argument("--operation-name", default=None)
+    plan.set_defaults(func=plan_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bff.config import ConfigurationError, GatewaySettings
+    from bff.gateway import FileSupergraphProvider, Gateway, provider_from_settings
+    from bff.http.app import GraphQLApp
+    from bff.supergraph import SupergraphError
+
+    try:
+        overrides = {
+            key: value
+            for key, value in (
+                ("supergraph_file", args.supergraph),
+                ("registry_table", args.registry_table),
+            )
+            if value
+        }
+        config = GatewaySettings.from_environ().model_copy(update=overrides)
+        provider = provider_from_settings(config)
+        if isinstance(provider, FileSupergraphProvider):
+            # A broken file should stop the command with its reason, not fail every request.
+            provider.load()
+    except (ConfigurationError, SupergraphError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    app = GraphQLApp(Gateway(provider, config), config)
+    print(f"bff: serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, lifespan="on", log_level="warning")
+    return 0
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    from graphql import GraphQLError, parse, validate
+
+    from bff.planning import QueryPlanner
+    from bff.planning.nodes import print_plan
+    from bff.supergraph import SupergraphError, load_supergraph_file
+
+    try:
+        supergraph = load_supergraph_file(args.supergraph)
+    except (OSError, SupergraphError) as error:
+        print(f"error: cannot load {args.supergraph}: {error}", file=sys.stderr)
+        return 1
+    text = _operation_text(args.query)
+    try:
+        document = parse(text)
+    except GraphQLError as error:
+        print(f"error: {error.message} at {_where(error)}", file=sys.stderr)
+        return 1
+    errors = validate(supergraph.api_schema, document)
+    if errors:
+        for error in errors:
+            print(f"error: {error.message} at {_where(error)}", file=sys.stderr)
+        return 1
+    try:
+        plan = QueryPlanner(supergraph).plan(document, args.operation_name)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(print_plan(plan))
+    return 0
+
+
+def _operation_text(query_or_file: str) -> str:
+    # An operation always contains "{"; anything else is taken as a path.
+    if "{" not in query_or_file:
+        return Path(query_or_file).read_text(encoding="utf-8")
+    return query_or_file
+
+
+def _where(error: GraphQLError) -> str:
+    locations = error.locations or []
+    return ", ".join(f"line {loc.line} column {loc.column}" for loc in locations) or "(document)"

@@ -1,0 +1,494 @@
+"""The gateway: the supergraph being served, its cached operations, and one request's way through.
+
+Per request: look up (or parse, validate, prepare and plan) the operation in the current
+supergraph's LRU cache, coerce the variables, answer introspection with graphql-core on the API
+schema, run the plan against the subgraphs, and return the GraphQL response as a dict. The HTTP
+edge (`bff/http/`) turns that into a GraphQL-over-HTTP response.
+
+A new supergraph version is swapped in as one reference assignment: a request holds the
+`ServedSupergraph` it started with, so in-flight requests finish on the old version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    execute_sync,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from bff.config import ConfigurationError, GatewaySettings, resolve_api_keys
+from bff.execution import execute_plan
+from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
+from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
+from bff.planning import QueryPlanner
+from bff.planning.nodes import QueryPlan
+from bff.supergraph import Supergraph, SupergraphError, load_supergraph
+from bff.validation import gateway_rules
+
+logger = Logger(service="bff", child=True)
+
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+_ROOT_TYPENAME = "__typename"
+
+# Codes clients see in `extensions.code` for requests that never reach execution.
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class GraphQLRequestError(Exception):
+    """The request cannot be executed (syntax, validation, operation choice, variables).
+
+    `errors` are already in the response format; the spec's `application/graphql-response+json`
+    answers these with 400.
+    """
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["message"] if errors else "invalid GraphQL request")
+        self.errors = errors
+
+
+class OperationNotAllowedError(Exception):
+    """The operation's kind is not allowed on this request (a mutation over GET)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"{kind} operations are not allowed over GET; use POST")
+        self.kind = kind
+
+
+class SupergraphUnavailableError(Exception):
+    """No supergraph has been loaded yet (the registry was never reachable or is empty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    """The GraphQL parameters of one HTTP request, already checked for their JSON types."""
+
+    query: str
+    operation_name: str | None = None
+    variables: Mapping[str, Any] | None = None
+
+
+class SupergraphProvider(Protocol):
+    """Where the gateway gets its supergraph from."""
+
+    async def latest(self) -> Supergraph:
+        """The newest good supergraph (may be the one returned last time).
+
+        Raises `SupergraphUnavailableError` only when none was ever loaded.
+        """
+        ...
+
+
+class FileSupergraphProvider:
+    """A supergraph read once from a file (`bff serve --supergraph FILE`)."""
+
+    def __init__(self, path: str | Path, *, version: int | None = None) -> None:
+        self._path = Path(path)
+        self._version = version
+        self._supergraph: Supergraph | None = None
+
+    def load(self) -> Supergraph:
+        """Read and load the file now; a bad file raises `SupergraphError` with the reason."""
+        if self._supergraph is None:
+            try:
+                sdl = self._path.read_text(encoding="utf-8")
+            except OSError as error:
+                raise SupergraphError(
+                    f"cannot read supergraph file {self._path}: {error}"
+                ) from None
+            self._supergraph = load_supergraph(sdl, version=self._version)
+        return self._supergraph
+
+    async def latest(self) -> Supergraph:
+        return self.load()
+
+
+class RegistrySupergraphProvider:
+    """The registry's published supergraph, checked for a newer version every `poll_seconds`.
+
+    `source` is discovery's `SupergraphSource` (anything whose `get()` returns an object with
+    `version` and `sdl`, or None while nothing is published; `get` may be sync or async). When
+    the registry is unreachable or publishes SDL that does not load, the last good supergraph
+    keeps being served.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        poll_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = source
+        self._poll_seconds = poll_seconds
+        self._clock = clock
+        self._current: Supergraph | None = None
+        self._checked_at: float | None = None
+
+    async def latest(self) -> Supergraph:
+        now = self._clock()
+        due = self._checked_at is None or now - self._checked_at >= self._poll_seconds
+        if due or self._current is None:
+            self._checked_at = now
+            await self._refresh()
+        if self._current is None:
+            raise SupergraphUnavailableError("no supergraph has been published to the registry yet")
+        return self._current
+
+    async def _refresh(self) -> None:
+        try:
+            snapshot = await self._fetch()
+        except Exception as error:
+            logger.warning(
+                "registry unreachable; serving the last good supergraph", error=repr(error)
+            )
+            return
+        if snapshot is None:
+            return
+        if self._current is not None and self._current.version == snapshot.version:
+            return
+        try:
+            self._current = load_supergraph(snapshot.sdl, version=snapshot.version)
+        except SupergraphError as error:
+            logger.error(
+                "published supergraph does not load", version=snapshot.version, error=str(error)
+            )
+            return
+        logger.info("supergraph loaded from the registry", version=snapshot.version)
+
+    async def _fetch(self) -> Any:
+        get = self._source.get
+        if inspect.iscoroutinefunction(get):
+            return await get()
+        # boto3 blocks: keep the event loop free for requests in flight under uvicorn.
+        return await asyncio.to_thread(get)
+
+
+def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
+    """A file provider when `SUPERGRAPH_FILE` is set, else the registry in `REGISTRY_TABLE`."""
+    if config.supergraph_file:
+        return FileSupergraphProvider(config.supergraph_file)
+    if config.registry_table:
+        # Imported here: discovery pulls in boto3, which a file-based gateway never needs.
+        from discovery.source import SupergraphSource
+
+        source = SupergraphSource(table_name=config.registry_table)
+        return RegistrySupergraphProvider(source, poll_seconds=config.registry_poll_seconds)
+    raise ConfigurationError("set SUPERGRAPH_FILE or REGISTRY_TABLE to say where the supergraph is")
+
+
+@dataclass(frozen=True, slots=True)
+class CachedOperation:
+    """A parsed, validated and planned operation, reused for every request that sends it.
+
+    `plan` is None when graphql-core answers the whole operation (it selects only `__schema`,
+    `__type` and `__typename` at the root); `introspection` is then the whole document.
+    Otherwise `introspection` is the operation reduced to its root `__schema`/`__type` fields,
+    or None when it has none, and the executor copies its answer into the response.
+    """
+
+    prepared: PreparedOperation
+    plan: QueryPlan | None
+    introspection: DocumentNode | None
+
+    @property
+    def kind(self) -> str:
+        return self.prepared.kind
+
+    @property
+    def definition(self) -> OperationDefinitionNode:
+        return self.prepared.definition
+
+
+class OperationCache:
+    """A bounded LRU map from (document hash, operation name) to an operation or its errors."""
+
+    def __init__(self, max_size: int) -> None:
+        self._max_size = max_size
+        self._entries: OrderedDict[tuple[bytes, str | None], CachedOperation | GraphQLRequestError]
+        self._entries = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple[bytes, str | None]) -> CachedOperation | GraphQLRequestError | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(
+        self, key: tuple[bytes, str | None], entry: CachedOperation | GraphQLRequestError
+    ) -> None:
+        if self._max_size <= 0:
+            return
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_size:
+            self._entries.popitem(last=False)
+
+
+class ServedSupergraph:
+    """One supergraph version with everything built for it once: planner, endpoints, cache."""
+
+    def __init__(
+        self, supergraph: Supergraph, config: GatewaySettings, api_keys: Mapping[str, str]
+    ) -> None:
+        self.supergraph = supergraph
+        self.version = supergraph.version
+        self.schema = supergraph.api_schema
+        self.planner = QueryPlanner(supergraph)
+        self.endpoints = {
+            name: SubgraphEndpoint(
+                name=name,
+                url=config.subgraph_url_overrides.get(name, info.url),
+                api_key=api_keys.get(name),
+                timeout=config.subgraph_timeout_seconds,
+            )
+            for name, info in supergraph.subgraphs.items()
+        }
+        self.operations = OperationCache(config.operation_cache_size)
+        self._max_tokens = config.max_tokens
+        self._rules = gateway_rules(
+            max_depth=config.max_depth,
+            max_aliases=config.max_aliases,
+            max_fields=config.max_fields,
+            introspection_enabled=config.introspection_enabled,
+        )
+
+    def operation(self, query: str, operation_name: str | None) -> CachedOperation:
+        """The cached operation for this document and name; raises `GraphQLRequestError`."""
+        key = (hashlib.sha256(query.encode()).digest(), operation_name)
+        entry = self.operations.get(key)
+        if entry is None:
+            try:
+                entry = self._build_operation(query, operation_name)
+            except GraphQLRequestError as error:
+                entry = error
+            self.operations.put(key, entry)
+        if isinstance(entry, GraphQLRequestError):
+            raise entry
+        return entry
+
+    def _build_operation(self, query: str, operation_name: str | None) -> CachedOperation:
+        try:
+            document = parse(query, max_tokens=self._max_tokens)
+        except GraphQLError as error:
+            raise GraphQLRequestError([_formatted(error, PARSE_FAILED)]) from None
+        errors = validate(self.schema, document, self._rules)
+        if errors:
+            raise GraphQLRequestError([_formatted(error, VALIDATION_FAILED) for error in errors])
+        try:
+            prepared = prepare_operation(document, operation_name)
+        except OperationNotFoundError as error:
+            raise GraphQLRequestError([_error(str(error), BAD_USER_INPUT)]) from None
+        selections = prepared.definition.selection_set
+        root_names = _root_field_names(selections, prepared)
+        introspection = None
+        if root_names & INTROSPECTION_FIELDS:
+            introspection = _introspection_document(prepared)
+        if root_names <= INTROSPECTION_FIELDS | {_ROOT_TYPENAME}:
+            # graphql-core answers the whole operation: there is nothing to fetch.
+            return CachedOperation(prepared, None, document)
+        plan = self.planner.plan(document, operation_name)
+        return CachedOperation(prepared, plan, introspection)
+
+
+class Gateway:
+    """Serves GraphQL requests against the newest supergraph its provider returns."""
+
+    def __init__(
+        self,
+        provider: SupergraphProvider,
+        config: GatewaySettings,
+        *,
+        api_keys: Mapping[str, str] | None = None,
+        transport: SubgraphTransport | None = None,
+    ) -> None:
+        self.config = config
+        self.transport = transport or SubgraphTransport()
+        self._provider = provider
+        self._api_keys = api_keys
+        self._served: ServedSupergraph | None = None
+
+    @property
+    def served(self) -> ServedSupergraph | None:
+        """The supergraph version being served now (None before the first request)."""
+        return self._served
+
+    async def current(self) -> ServedSupergraph:
+        """The newest supergraph, built for serving; swapped in atomically when it changes."""
+        supergraph = await self._provider.latest()
+        served = self._served
+        if served is None or served.supergraph is not supergraph:
+            if self._api_keys is None:
+                self._api_keys = await asyncio.to_thread(resolve_api_keys, self.config)
+            served = ServedSupergraph(supergraph, self.config, self._api_keys)
+            self._served = served
+        return served
+
+    async def execute(
+        self,
+        request: GraphQLRequest,
+        *,
+        forwarded_headers: Mapping[str, str] | None = None,
+        query_only: bool = False,
+    ) -> dict[str, Any]:
+        """Run one GraphQL request and return the response body (`data` and/or `errors`).
+
+        Raises `GraphQLRequestError` (nothing was executed), `OperationNotAllowedError` (a
+        mutation when `query_only`) and `SupergraphUnavailableError`.
+        """
+        served = await self.current()
+        operation = served.operation(request.query, request.operation_name)
+        if query_only and operation.kind != "query":
+            raise OperationNotAllowedError(operation.kind)
+        variables = _coerce_variables(served, operation, request.variables)
+        if operation.plan is None:
+            return _execute_locally(served, operation.introspection, request)
+        root_values: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        if operation.introspection is not None:
+            introspected = execute_sync(
+                served.schema,
+                operation.introspection,
+                variable_values=dict(request.variables or {}),
+                operation_name=request.operation_name,
+            )
+            root_values = introspected.data or {}
+            errors.extend(error.formatted for error in introspected.errors or ())
+        result = await execute_plan(
+            operation.plan,
+            operation=operation.prepared,
+            variables=variables,
+            schema=served.schema,
+            endpoints=served.endpoints,
+            transport=self.transport,
+            forwarded_headers=forwarded_headers or {},
+            root_values=root_values,
+        )
+        errors.extend(result.errors)
+        return _response(result.data, errors)
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+
+def _coerce_variables(
+    served: ServedSupergraph, operation: CachedOperation, inputs: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    definitions = operation.definition.variable_definitions or ()
+    if not definitions:
+        return {}
+    coerced = get_variable_values(served.schema, definitions, dict(inputs or {}), max_errors=50)
+    if isinstance(coerced, list):
+        raise GraphQLRequestError([_formatted(error, BAD_USER_INPUT) for error in coerced])
+    return coerced.coerced
+
+
+def _execute_locally(
+    served: ServedSupergraph, document: DocumentNode | None, request: GraphQLRequest
+) -> dict[str, Any]:
+    result = execute_sync(
+        served.schema,
+        document,
+        variable_values=dict(request.variables or {}),
+        operation_name=request.operation_name,
+    )
+    errors = [error.formatted for error in result.errors or ()]
+    return _response(result.data, errors)
+
+
+def _response(data: dict[str, Any] | None, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    # Errors first, as the spec recommends, so they are seen in truncated logs and consoles.
+    if errors:
+        return {"errors": errors, "data": data}
+    return {"data": data}
+
+
+def _root_field_names(selections: SelectionSetNode, prepared: PreparedOperation) -> set[str]:
+    names: set[str] = set()
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= _root_field_names(selection.selection_set, prepared)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = prepared.fragments.get(selection.name.value)
+            if fragment is not None:
+                names |= _root_field_names(fragment.selection_set, prepared)
+    return names
+
+
+def _introspection_document(prepared: PreparedOperation) -> DocumentNode:
+    """The operation reduced to its root introspection fields, keeping fragments and directives
+    around them so `@skip`/`@include` and response keys stay as the client wrote them."""
+    definition = prepared.definition
+    reduced = OperationDefinitionNode(
+        operation=definition.operation,
+        name=definition.name,
+        variable_definitions=definition.variable_definitions,
+        directives=definition.directives,
+        selection_set=_only_introspection(definition.selection_set, prepared),
+    )
+    return DocumentNode(definitions=(reduced, *prepared.fragments.values()))
+
+
+def _only_introspection(
+    selections: SelectionSetNode, prepared: PreparedOperation
+) -> SelectionSetNode:
+    kept: list[Any] = []
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value in INTROSPECTION_FIELDS:
+                kept.append(selection)
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            type_condition, directives = selection.type_condition, selection.directives
+            inner = selection.selection_set
+        else:
+            fragment = prepared.fragments.get(selection.name.value)
+            if fragment is None:
+                continue
+            type_condition, directives = fragment.type_condition, selection.directives
+            inner = fragment.selection_set
+        reduced = _only_introspection(inner, prepared)
+        if reduced.selections:
+            kept.append(
+                InlineFragmentNode(
+                    type_condition=type_condition, directives=directives, selection_set=reduced
+                )
+            )
+    return SelectionSetNode(selections=tuple(kept))
+
+
+def _formatted(error: GraphQLError, code: str) -> dict[str, Any]:
+    formatted = error.formatted
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    return formatted
+
+
+def _error(message: str, code: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code}}

@@ -1,0 +1,290 @@
+"""The BFF's ASGI app: GraphQL over HTTP on /graphql, GraphiQL, its assets, and /health.
+
+Raw ASGI rather than a framework: every request pays for routing and middleware, and the
+gateway needs only three routes. The same app runs under uvicorn (`bff serve`) and under mangum
+in Lambda (`bff/handler.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+from aws_lambda_powertools import Logger
+
+from bff.config import GatewaySettings
+from bff.gateway import (
+    INTERNAL_SERVER_ERROR,
+    Gateway,
+    GraphQLRequestError,
+    OperationNotAllowedError,
+    SupergraphUnavailableError,
+)
+from bff.http.assets import DEFAULT_STATIC_DIR, StaticAssets
+from bff.http.claims import forwarded_claims_headers
+from bff.http.cors import CORSPolicy, Headers
+from bff.http.graphiql import graphiql_page
+from bff.http.graphql_params import (
+    HTTPRequestError,
+    params_from_json_body,
+    params_from_query_string,
+)
+from bff.http.media_types import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    negotiate_graphql_media_type,
+    prefers_html,
+)
+
+logger = Logger(service="bff", child=True)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+GRAPHQL_PATH = "/graphql"
+HEALTH_PATH = "/health"
+ASSETS_PREFIX = "/graphiql/"
+
+_CONTENT_TYPES = {
+    GRAPHQL_RESPONSE_JSON: b"application/graphql-response+json; charset=utf-8",
+    JSON: b"application/json; charset=utf-8",
+}
+_JSON_CONTENT_TYPE = _CONTENT_TYPES[JSON]
+_GRAPHQL_ALLOW = (b"allow", b"GET, POST, OPTIONS")
+
+
+class GraphQLApp:
+    """An ASGI app serving one `Gateway`."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        config: GatewaySettings,
+        *,
+        assets: StaticAssets | None = None,
+    ) -> None:
+        self.gateway = gateway
+        self.config = config
+        self.cors = CORSPolicy.from_origins(config.cors_allow_origins)
+        static_dir = config.graphiql_assets_dir or DEFAULT_STATIC_DIR
+        self.assets = assets or StaticAssets(static_dir)  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self._warm_up()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.gateway.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _warm_up(self) -> None:
+        # Load the supergraph before the first request; a registry that is not ready yet is
+        # retried on the first request instead of failing the server's start.
+        try:
+            await self.gateway.current()
+        except SupergraphUnavailableError as error:
+            logger.warning("no supergraph at startup", error=str(error))
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _request_headers(scope)
+        origin = headers.get("origin")
+        path, method = scope["path"], scope["method"]
+        if method == "OPTIONS" and origin and "access-control-request-method" in headers:
+            await self._preflight(send, origin, headers.get("access-control-request-headers"))
+            return
+        cors = self.cors.response_headers(origin)
+        if path == GRAPHQL_PATH:
+            await self._graphql(scope, receive, send, headers, cors)
+        elif path == HEALTH_PATH and method in ("GET", "HEAD"):
+            await self._health(send, cors)
+        elif path.startswith(ASSETS_PREFIX) and method in ("GET", "HEAD"):
+            await self._asset(send, path[len(ASSETS_PREFIX) :], headers)
+        else:
+            await _send_json(send, 404, {"message": "Not found."}, cors)
+
+    async def _preflight(self, send: Send, origin: str, requested: str | None) -> None:
+        allowed = self.cors.preflight_headers(origin, requested)
+        if allowed is None:
+            await _send_json(send, 403, {"message": f"Origin {origin} is not allowed."}, [])
+        else:
+            await _send(send, 204, b"", None, allowed)
+
+    async def _graphql(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], cors: Headers
+    ) -> None:
+        method = scope["method"]
+        if method == "OPTIONS":
+            await _send(send, 204, b"", None, [*cors, _GRAPHQL_ALLOW])
+            return
+        if method not in ("GET", "POST"):
+            body = {"errors": [{"message": f"Method {method} is not allowed; use GET or POST."}]}
+            await _send_json(send, 405, body, [*cors, _GRAPHQL_ALLOW])
+            return
+        accept = headers.get("accept")
+        if method == "GET" and self.config.graphiql_enabled and _is_page_request(scope, accept):
+            await _send(send, 200, graphiql_page(), b"text/html; charset=utf-8", cors)
+            return
+        media_type = negotiate_graphql_media_type(accept)
+        if media_type is None:
+            message = (
+                f"Cannot answer with any type in Accept: {accept}; use {GRAPHQL_RESPONSE_JSON}."
+            )
+            await _send_json(send, 406, {"errors": [{"message": message}]}, cors)
+            return
+        status, extra_headers, result = await self._execute(scope, receive, headers, media_type)
+        content_type = _CONTENT_TYPES[media_type]
+        await _send(send, status, orjson.dumps(result), content_type, [*cors, *extra_headers])
+
+    async def _execute(
+        self, scope: Scope, receive: Receive, headers: dict[str, str], media_type: str
+    ) -> tuple[int, Headers, dict[str, Any]]:
+        """Run the request; returns (status, extra headers, body) per graphql-over-http."""
+        get = scope["method"] == "GET"
+        try:
+            if get:
+                request = params_from_query_string(scope.get("query_string", b""))
+            else:
+                _require_json_content_type(headers)
+                request = params_from_json_body(await self._read_body(receive, headers))
+            result = await self.gateway.execute(
+                request, forwarded_headers=forwarded_claims_headers(scope), query_only=get
+            )
+            return 200, [], result
+        except HTTPRequestError as error:
+            return error.status, error.headers, _errors(error.message, "BAD_REQUEST")
+        except GraphQLRequestError as error:
+            # The spec's media type reports a request that never executed with 400; legacy
+            # `application/json` clients expect 200 with the errors.
+            status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
+            return status, [], {"errors": error.errors}
+        except OperationNotAllowedError as error:
+            return 405, [(b"allow", b"POST")], _errors(str(error), "METHOD_NOT_ALLOWED")
+        except SupergraphUnavailableError as error:
+            return 503, [(b"retry-after", b"5")], _errors(str(error), "SUPERGRAPH_UNAVAILABLE")
+        except Exception:
+            # Logged with its traceback for operators; clients never see internals.
+            logger.exception("unexpected error while serving a GraphQL request")
+            return (
+                200,
+                [],
+                {**_errors("Internal server error.", INTERNAL_SERVER_ERROR), "data": None},
+            )
+
+    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
+        limit = self.config.max_body_bytes
+        too_large = HTTPRequestError(413, f"The request body is larger than {limit} bytes.")
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise HTTPRequestError(400, "The client disconnected before sending the body.")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _health(self, send: Send, cors: Headers) -> None:
+        try:
+            served = await self.gateway.current()
+        except SupergraphUnavailableError:
+            body = {"status": "unavailable", "supergraphVersion": None, "services": []}
+            await _send_json(send, 503, body, cors)
+            return
+        body = {
+            "status": "ok",
+            "supergraphVersion": served.version,
+            "services": sorted(served.endpoints),
+        }
+        await _send_json(send, 200, body, cors)
+
+    async def _asset(self, send: Send, name: str, headers: dict[str, str]) -> None:
+        asset = self.assets.get(name)
+        if asset is None:
+            await _send_json(send, 404, {"message": f"No asset named {name!r}."}, [])
+            return
+        common: Headers = [
+            (b"etag", asset.etag.encode()),
+            (b"cache-control", b"public, max-age=86400"),
+            (b"vary", b"Accept-Encoding"),
+        ]
+        if headers.get("if-none-match") == asset.etag:
+            await _send(send, 304, b"", None, common)
+            return
+        if asset.gzip_body is not None and "gzip" in headers.get("accept-encoding", ""):
+            encoded: Headers = [*common, (b"content-encoding", b"gzip")]
+            await _send(send, 200, asset.gzip_body, asset.content_type.encode(), encoded)
+            return
+        await _send(send, 200, asset.body, asset.content_type.encode(), common)
+
+
+def _is_page_request(scope: Scope, accept: str | None) -> bool:
+    """A browser navigating to /graphql (no GraphQL parameters) gets GraphiQL."""
+    return b"query=" not in scope.get("query_string", b"") and prefers_html(accept)
+
+
+def _require_json_content_type(headers: dict[str, str]) -> None:
+    content_type = headers.get("content-type")
+    if content_type is None:
+        raise HTTPRequestError(415, "Missing Content-Type; send application/json.")
+    if content_type.split(";", 1)[0].strip().lower() != JSON:
+        raise HTTPRequestError(
+            415, f"Unsupported Content-Type {content_type!r}; send application/json."
+        )
+
+
+def _request_headers(scope: Scope) -> dict[str, str]:
+    # ASGI header names are lower-case bytes; the first of repeated headers wins.
+    headers: dict[str, str] = {}
+    for name, value in scope.get("headers", ()):
+        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return headers
+
+
+def _errors(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+async def _send_json(send: Send, status: int, body: Any, headers: Headers) -> None:
+    await _send(send, status, orjson.dumps(body), _JSON_CONTENT_TYPE, headers)
+
+
+async def _send(
+    send: Send, status: int, body: bytes, content_type: bytes | None, headers: Headers
+) -> None:
+    response_headers = [(b"content-length", str(len(body)).encode()), *headers]
+    if content_type is not None:
+        response_headers.append((b"content-type", content_type))
+    await send({"type": "http.response.start", "status": status, "headers": response_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    config: GatewaySettings | None = None, *, gateway: Gateway | None = None
+) -> GraphQLApp:
+    """The app for this process's settings: supergraph from `SUPERGRAPH_FILE` or the registry."""
+    from bff.config import settings
+    from bff.gateway import provider_from_settings
+
+    config = config or settings()
+    if gateway is None:
+        gateway = Gateway(provider_from_settings(config), config)
+    return GraphQLApp(gateway, config)

@@ -1,0 +1,28 @@
+"""Validation rules the gateway adds to the GraphQL spec's, one `ASTValidationRule` per file."""
+
+from __future__ import annotations
+
+from graphql import ASTValidationRule, specified_rules
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from bff.validation.alias_limit import max_aliases_rule
+from bff.validation.depth_limit import max_depth_rule
+from bff.validation.field_limit import max_fields_rule
+
+__all__ = ["gateway_rules", "max_aliases_rule", "max_depth_rule", "max_fields_rule"]
+
+
+def gateway_rules(
+    *, max_depth: int, max_aliases: int, max_fields: int, introspection_enabled: bool = True
+) -> tuple[type[ASTValidationRule], ...]:
+    """The spec's rules plus the gateway's limits, in the order graphql-core runs them."""
+    rules: list[type[ASTValidationRule]] = [
+        *specified_rules,
+        max_depth_rule(max_depth),
+        max_aliases_rule(max_aliases),
+        max_fields_rule(max_fields),
+    ]
+    if not introspection_enabled:
+        # graphql-core's own rule: rejects `__schema`/`__type` so a deployment can hide the schema.
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return tuple(rules)
