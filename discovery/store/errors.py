@@ -1,0 +1,44 @@
+"""What registry operations refuse, as exceptions the API and CLI map to clear answers."""
+
+from __future__ import annotations
+
+from discovery.composition.result import CompositionError
+
+
+class RegistryError(Exception):
+    """Base class of the registry's refusals."""
+
+
+class InvalidServiceName(RegistryError):
+    def __init__(self, name: str, rule: str) -> None:
+        super().__init__(f"service name {name!r} does not match {rule}")
+        self.name = name
+
+
+class ServiceNotFound(RegistryError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no service named {name!r} is registered")
+        self.name = name
+
+
+class VersionNotFound(RegistryError):
+    def __init__(self, version: int) -> None:
+        super().__init__(f"supergraph version {version} does not exist")
+        self.version = version
+
+
+class CompositionRejected(RegistryError):
+    """The change would give a graph that does not compose; nothing was stored."""
+
+    def __init__(self, errors: tuple[CompositionError, ...]) -> None:
+        summary = "; ".join(error.message for error in errors[:3])
+        super().__init__(f"the graph would not compose: {summary}")
+        self.errors = errors
+
+
+class PublishContention(RegistryError):
+    """Other writers won the race for the next version every time we tried."""
+
+
+class RegistryCorrupted(RegistryError):
+    """A stored item is missing or inconsistent (e.g. a blob chunk was deleted by hand)."""

@@ -1,0 +1,244 @@
+"""The registry's DynamoDB store: service records and published supergraph versions.
+
+Every change (register, remove, rollback) reads the current version N, builds the next state,
+composes it, writes its blobs, and publishes header N+1 with a conditional write. If another
+writer published N+1 first, the change is rebuilt against the fresh state and retried, so
+concurrent registrations all land and versions strictly increase.
+
+A losing attempt may leave unreferenced blobs behind; they are immutable, harmless and small in
+number (one set per lost race).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from discovery.composition.result import CompositionFailure, CompositionResult, SubgraphInput
+from discovery.records import (
+    SERVICE_NAME_RULE,
+    Composer,
+    PublishedSupergraph,
+    ServiceRecord,
+    VersionSummary,
+    is_valid_service_name,
+)
+from discovery.store.blobs import BlobStore
+from discovery.store.errors import (
+    CompositionRejected,
+    InvalidServiceName,
+    PublishContention,
+    ServiceNotFound,
+    VersionNotFound,
+)
+from discovery.store.versions import VersionHeader, VersionLog
+
+
+def compose_with_default(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
+    # Imported on first use: composition is only needed by writers, not by readers.
+    from discovery.composition import compose
+
+    return compose(subgraphs)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The outcome of a registration; `changed` is False when it was a no-op."""
+
+    service: ServiceRecord
+    supergraph_version: int
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _NextState:
+    services: tuple[ServiceRecord, ...]
+    reason: str
+    # A rollback republishes an SDL that composed before: no need to compose it again.
+    sdl: str | None = None
+
+
+class RegistryStore:
+    """Reads and changes the registry in one DynamoDB table (the REGISTRY table spec)."""
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        client: Any | None = None,
+        composer: Composer = compose_with_default,
+        clock: Callable[[], datetime] = utc_now,
+        max_attempts: int = 200,
+    ) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("dynamodb")
+        self.table_name = table_name
+        self._composer = composer
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self._blobs = BlobStore(client, table_name)
+        self._log = VersionLog(client, table_name)
+
+    # Reads
+
+    def current(self) -> PublishedSupergraph | None:
+        header = self._log.latest()
+        return self._load(header) if header else None
+
+    def version(self, version: int) -> PublishedSupergraph:
+        header = self._log.get(version)
+        if header is None:
+            raise VersionNotFound(version)
+        return self._load(header)
+
+    def history(self, limit: int = 50) -> list[VersionSummary]:
+        return [
+            VersionSummary(header.version, header.created_at, header.reason)
+            for header in self._log.recent(limit)
+        ]
+
+    def services(self) -> tuple[ServiceRecord, ...]:
+        current = self.current()
+        return current.services if current else ()
+
+    def service(self, name: str) -> ServiceRecord:
+        current = self.current()
+        record = current.service(name) if current else None
+        if record is None:
+            raise ServiceNotFound(name)
+        return record
+
+    def preview(
+        self, name: str, url: str, sdl: str
+    ) -> tuple[PublishedSupergraph | None, CompositionResult]:
+        """Compose the current graph with `name` replaced, storing nothing (for checks)."""
+        _require_valid_name(name)
+        current = self.current()
+        others = [record for record in current.services if record.name != name] if current else []
+        candidate = SubgraphInput(name=name, url=url, sdl=sdl)
+        subgraphs = sorted([*(r.as_subgraph() for r in others), candidate], key=lambda s: s.name)
+        return current, self._composer(subgraphs)
+
+    # Changes
+
+    def register(
+        self, name: str, url: str, sdl: str, *, api_key_ref: str | None = None
+    ) -> Registration:
+        """Add or replace a service. An omitted `api_key_ref` keeps the one on record."""
+        _require_valid_name(name)
+
+        def next_state(current: PublishedSupergraph | None, version: int) -> _NextState | None:
+            previous = current.service(name) if current else None
+            key_ref = (
+                api_key_ref
+                if api_key_ref is not None
+                else (previous.api_key_ref if previous else None)
+            )
+            if previous and (previous.url, previous.sdl, previous.api_key_ref) == (
+                url,
+                sdl,
+                key_ref,
+            ):
+                return None
+            record = ServiceRecord(name, url, sdl, key_ref, version, self._timestamp())
+            others = [r for r in current.services if r.name != name] if current else []
+            return _NextState(services=(*others, record), reason=f"register {name}")
+
+        published = self._publish(next_state)
+        if published is None:
+            current = self.current()
+            assert current is not None  # a no-op means the service is in the current version
+            return Registration(current.service(name), current.version, changed=False)  # type: ignore[arg-type]
+        record = published.service(name)
+        assert record is not None
+        return Registration(record, published.version, changed=True)
+
+    def remove(self, name: str) -> int:
+        """Remove a service; refused (CompositionRejected) if the rest does not compose."""
+
+        def next_state(current: PublishedSupergraph | None, version: int) -> _NextState:
+            if current is None or current.service(name) is None:
+                raise ServiceNotFound(name)
+            others = tuple(r for r in current.services if r.name != name)
+            return _NextState(services=others, reason=f"remove {name}")
+
+        published = self._publish(next_state)
+        assert published is not None
+        return published.version
+
+    def rollback(self, version: int) -> int:
+        """Publish the SDL and services of `version` again, as a NEW version number."""
+        target = self.version(version)
+
+        def next_state(current: PublishedSupergraph | None, new_version: int) -> _NextState:
+            return _NextState(
+                services=target.services, reason=f"rollback to {version}", sdl=target.sdl
+            )
+
+        published = self._publish(next_state)
+        assert published is not None
+        return published.version
+
+    # Internals
+
+    def _publish(
+        self,
+        next_state: Callable[[PublishedSupergraph | None, int], _NextState | None],
+    ) -> PublishedSupergraph | None:
+        for attempt in range(self._max_attempts):
+            current = self.current()
+            version = (current.version if current else 0) + 1
+            state = next_state(current, version)
+            if state is None:
+                return None
+            services = tuple(sorted(state.services, key=lambda r: r.name))
+            sdl = state.sdl if state.sdl is not None else self._compose(services)
+            manifest = orjson.dumps([record.to_json() for record in services])
+            header = VersionHeader(
+                version=version,
+                supergraph=self._blobs.put(sdl.encode()),
+                manifest=self._blobs.put(manifest),
+                created_at=self._timestamp(),
+                reason=state.reason,
+            )
+            if self._log.append(header):
+                return PublishedSupergraph(version, sdl, services, header.created_at, header.reason)
+            # Lost the race for this version: back off a little (jittered, so the losers do
+            # not collide again in lockstep) and rebuild against the new current state.
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+        raise PublishContention(
+            f"could not publish after {self._max_attempts} attempts: too many concurrent writers"
+        )
+
+    def _compose(self, services: Sequence[ServiceRecord]) -> str:
+        result = self._composer([record.as_subgraph() for record in services])
+        if isinstance(result, CompositionFailure):
+            raise CompositionRejected(result.errors)
+        return result.supergraph_sdl
+
+    def _load(self, header: VersionHeader) -> PublishedSupergraph:
+        sdl = self._blobs.get(header.supergraph).decode()
+        records = tuple(
+            ServiceRecord.from_json(data) for data in orjson.loads(self._blobs.get(header.manifest))
+        )
+        return PublishedSupergraph(header.version, sdl, records, header.created_at, header.reason)
+
+    def _timestamp(self) -> str:
+        return self._clock().isoformat().replace("+00:00", "Z")
+
+
+def _require_valid_name(name: str) -> None:
+    if not is_valid_service_name(name):
+        raise InvalidServiceName(name, SERVICE_NAME_RULE)
