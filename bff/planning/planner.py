@@ -19,6 +19,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -80,9 +81,7 @@ class QueryPlanner:
         self.types = supergraph.types
         self.graph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
         self._key_cache: dict[tuple[str, str, str], bool] = {}
-        self._supertypes: dict[str, frozenset[str]] = {
-            name: self._compute_supertypes(name) for name in self.types
-        }
+        self._supertypes = self._compute_supertypes()
 
     def plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
         """The plan for an operation already validated against the API schema."""
@@ -106,21 +105,17 @@ class QueryPlanner:
         """Whether a fragment on `type_condition` applies to objects of `type_name`."""
         return type_condition in self._supertypes.get(type_name, frozenset((type_name,)))
 
-    def _compute_supertypes(self, name: str) -> frozenset[str]:
-        found = {name}
-        named = self.supergraph.schema.type_map.get(name)
-        interfaces = getattr(named, "interfaces", ())
-        found.update(interface.name for interface in interfaces)
-        for other, info in self.types.items():
-            if info.kind == "union" and any(
-                name in members for members in info.possible_types.values()
-            ):
-                found.add(other)
-            if info.kind == "union":
-                union = self.supergraph.schema.type_map.get(other)
-                if any(member.name == name for member in getattr(union, "types", ())):
-                    found.add(other)
-        return frozenset(found)
+    def _compute_supertypes(self) -> dict[str, frozenset[str]]:
+        """Per type: itself, its interfaces and the unions it belongs to (in any subgraph)."""
+        found: dict[str, set[str]] = {name: {name} for name in self.types}
+        type_map = self.supergraph.schema.type_map
+        for name in self.types:
+            named = type_map.get(name)
+            found[name].update(interface.name for interface in getattr(named, "interfaces", ()))
+            if isinstance(named, GraphQLUnionType):
+                for member in named.types:
+                    found.setdefault(member.name, {member.name}).add(name)
+        return {name: frozenset(supertypes) for name, supertypes in found.items()}
 
     def key_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
         """Whether `graph` can return every field of a key (or required set) on `type_name`."""
@@ -430,13 +425,19 @@ class _PlanBuilder:
             raise PlanningError(f"no subgraph resolves {pos.type_name}.{info.name}")
         used = {group.service for group in self.roots}
         sub = node.selection_set.selections if node.selection_set else ()
-        graph = min(
-            info.graphs,
-            key=lambda g: (
-                self.planner.estimate(g, info.type_name, sub, self.fragments, info.provides_in(g)),
-                g not in used,
-                self.planner.graph_order[g],
-            ),
+        graph = (
+            info.graphs[0]
+            if len(info.graphs) == 1
+            else min(
+                info.graphs,
+                key=lambda g: (
+                    self.planner.estimate(
+                        g, info.type_name, sub, self.fragments, info.provides_in(g)
+                    ),
+                    g not in used,
+                    self.planner.graph_order[g],
+                ),
+            )
         )
         group = self.root_group(graph)
         draft = group.selection
@@ -511,7 +512,7 @@ class _PlanBuilder:
                 extra += 1
             return (estimate + extra, self.planner.graph_order[candidate.graph])
 
-        chosen = min(candidates, key=cost)
+        chosen = candidates[0] if len(candidates) == 1 else min(candidates, key=cost)
         target_info = self.types[chosen.entity_type].fields[info.name]
         target = self.jump(pos, chosen, target_info.requires_in(chosen.graph))
         self.add_field(target, target_info, node)
