@@ -55,7 +55,7 @@ def parse_field_set(text: str) -> SelectionSetNode | str:
     try:
         document = parse(f"{{{text}}}", no_location=True)
     except GraphQLError as error:
-        return f"Syntax error: {error.message}"
+        return error.message
     operation = document.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
     return operation.selection_set
@@ -94,7 +94,11 @@ def select_fields(
             )
         selected.append((parent, name))
         if found.arguments:
-            return FieldSetProblem("HAS_ARGS", f'field "{parent.name}.{name}" has arguments')
+            return FieldSetProblem(
+                "HAS_ARGS",
+                f'field "{parent.name}.{name}" cannot be included because it has arguments '
+                "(fields with arguments are not allowed in @key)",
+            )
         field_type = subgraph.types.get(named_type(found.type))
         is_composite = field_type is not None and field_type.kind in COMPOSITE_KINDS
         if is_composite and selection.selection_set is None:

@@ -369,10 +369,12 @@ class Merger:
                 else "INPUT_FIELD_DEFAULT_MISMATCH",
                 f"{element[0].upper()}{element[1:]} has incompatible default values across "
                 "subgraphs: it has "
-                + " and ".join(
+                + " but ".join(
                     f'default value {value.default or "none"} in subgraph "{view.name}"'
                     for view, value in present
                 ),
+                present[0][1].meta.location,
+                present[0][0].name,
             )
             return None
         types = {value.type for _, value in present}

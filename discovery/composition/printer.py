@@ -72,12 +72,13 @@ def print_supergraph(schema: MergedSchema) -> str:
     uses_inaccessible, uses_tag = schema.uses_inaccessible, schema.uses_tag
     directives = dict(JOIN_DIRECTIVES)
     links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{JOIN_URL}", for: EXECUTION)']
-    if uses_inaccessible:
-        directives["inaccessible"] = INACCESSIBLE_DIRECTIVE
-        links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
+    # Apollo links tag before inaccessible; following it keeps our text diffable with theirs.
     if uses_tag:
         directives["tag"] = TAG_DIRECTIVE
         links.append(f'@link(url: "{TAG_URL}")')
+    if uses_inaccessible:
+        directives["inaccessible"] = INACCESSIBLE_DIRECTIVE
+        links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
     roots = [
         f"  {operation}: {name}"
         for operation, name in (
