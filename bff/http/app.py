@@ -8,6 +8,7 @@ in Lambda (`bff/handler.py`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -69,8 +70,8 @@ class GraphQLApp:
         self.gateway = gateway
         self.config = config
         self.cors = CORSPolicy.from_origins(config.cors_allow_origins)
-        static_dir = config.graphiql_assets_dir or DEFAULT_STATIC_DIR
-        self.assets = assets or StaticAssets(static_dir)  # type: ignore[arg-type]
+        static_dir = Path(config.graphiql_assets_dir or DEFAULT_STATIC_DIR)
+        self.assets = assets or StaticAssets(static_dir)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -1,0 +1,72 @@
+"""GraphiQL for browsers on GET /graphql, with every asset served by the BFF itself (offline)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+
+from bff.http.assets import ASSET_SOURCES, AssetsBuildError, build_assets, main
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def _page(client) -> str:
+    response = client.request("GET", "/graphql", headers={"accept": BROWSER_ACCEPT})
+    assert response.status == 200
+    assert response.content_type == "text/html; charset=utf-8"
+    return response.body.decode()
+
+
+def test_a_browser_gets_the_graphiql_page(client) -> None:
+    page = _page(client)
+    assert "GraphiQL.createFetcher" in page
+    # Nothing is loaded from another host: the page works with no internet.
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_every_asset_the_page_loads_is_served(client) -> None:
+    referenced = re.findall(r'(?:src|href)="(graphiql/[^"]+)"', _page(client))
+    assert sorted(name.removeprefix("graphiql/") for name in referenced) == sorted(ASSET_SOURCES)
+    for path in referenced:
+        response = client.request("GET", f"/{path}")
+        assert response.status == 200, path
+        assert response.content_type == ASSET_SOURCES[path.removeprefix("graphiql/")][1]
+        assert len(response.body) > 1000
+
+
+def test_assets_are_sent_gzipped_when_accepted_and_revalidated_by_etag(client) -> None:
+    plain = client.request("GET", "/graphiql/graphiql.min.css")
+    packed = client.request(
+        "GET", "/graphiql/graphiql.min.css", headers={"accept-encoding": "gzip, br"}
+    )
+    assert packed.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(packed.body) == plain.body
+    again = client.request(
+        "GET", "/graphiql/graphiql.min.css", headers={"if-none-match": plain.headers["etag"]}
+    )
+    assert again.status == 304
+    assert again.body == b""
+
+
+def test_unknown_assets_are_404(client) -> None:
+    assert client.request("GET", "/graphiql/../../pyproject.toml").status == 404
+    assert client.request("GET", "/graphiql/nope.js").status == 404
+
+
+def test_graphql_clients_on_get_still_get_json(client) -> None:
+    response = client.request("GET", "/graphql", query={"query": "{ __typename }"})
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+def test_build_copies_assets_and_reports_missing_packages(tmp_path: Path, capsys) -> None:
+    assert main(["build", "--target", str(tmp_path / "static")]) == 0
+    assert sorted(p.name for p in (tmp_path / "static").iterdir()) == sorted(
+        [*ASSET_SOURCES, *(f"{name}.gz" for name in ASSET_SOURCES)]
+    )
+    with pytest.raises(AssetsBuildError, match="run `make node-tools`"):
+        build_assets(node_modules=tmp_path / "empty", target=tmp_path / "other")
+    assert main(["build", "--node-modules", str(tmp_path), "--target", str(tmp_path / "x")]) == 1
+    assert "missing in" in capsys.readouterr().err
