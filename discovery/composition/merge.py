@@ -378,6 +378,15 @@ class Merger:
             )
             return None
         types = {value.type for _, value in present}
+        if len(types) > 1:
+            self._hint(
+                "INCONSISTENT_BUT_COMPATIBLE_ARGUMENT_TYPE"
+                if is_argument
+                else "INCONSISTENT_BUT_COMPATIBLE_INPUT_FIELD_TYPE",
+                f"Type of {element} is inconsistent but compatible across subgraphs: it will use "
+                f'type "{merged_type}" in the supergraph, from '
+                + ", ".join(f'"{value.type}" in subgraph "{view.name}"' for view, value in present),
+            )
         join_fields = (
             [JoinField(view.graph, type=value.type) for view, value in present]
             if len(types) > 1
@@ -541,6 +550,7 @@ class Merger:
             self._hint(
                 "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE",
                 f'Type of field "{coordinate}" is inconsistent but compatible across subgraphs: '
+                f'it will use type "{merged_type}" in the supergraph, from '
                 + ", ".join(f'"{f.type}" in subgraph "{v.name}"' for v, f in present),
             )
         return merged_type

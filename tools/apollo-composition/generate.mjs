@@ -13,11 +13,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixturesRoot = resolve(here, "../../tests/discovery/composition/fixtures");
 const SUPERGRAPH_FILE = "apollo-supergraph.graphql";
 const ERRORS_FILE = "apollo-errors.json";
-const GENERATED = new Set([SUPERGRAPH_FILE, ERRORS_FILE, "expected-errors.json"]);
 
 function subgraphsOf(caseDir) {
   return readdirSync(caseDir)
-    .filter((file) => file.endsWith(".graphql") && !GENERATED.has(file))
+    .filter((file) => file.endsWith(".graphql") && file !== SUPERGRAPH_FILE)
     .sort()
     .map((file) => {
       const name = file.slice(0, -".graphql".length);

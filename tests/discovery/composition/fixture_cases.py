@@ -10,7 +10,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 APOLLO_SUPERGRAPH = "apollo-supergraph.graphql"
 APOLLO_ERRORS = "apollo-errors.json"
 EXPECTED_ERRORS = "expected-errors.json"
-RESULT_FILES = {APOLLO_SUPERGRAPH, APOLLO_ERRORS, EXPECTED_ERRORS}
+EXPECTED_HINTS = "expected-hints.json"
+RESULT_FILES = {APOLLO_SUPERGRAPH, APOLLO_ERRORS, EXPECTED_ERRORS, EXPECTED_HINTS}
 
 
 def subgraphs_of(case: str) -> list[SubgraphInput]:

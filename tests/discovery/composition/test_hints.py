@@ -1,0 +1,33 @@
+"""Compositions that succeed still say what they changed: dropped input fields and enum values,
+types merged to a compatible one. Hints are values next to the supergraph, never errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from discovery.composition import CompositionSuccess, compose
+from tests.discovery.composition.fixture_cases import (
+    APOLLO_SUPERGRAPH,
+    EXPECTED_HINTS,
+    FIXTURES,
+    cases_with,
+    subgraphs_of,
+)
+
+
+@pytest.mark.parametrize("case", cases_with(APOLLO_SUPERGRAPH))
+def test_successful_compositions_carry_their_hints(case: str) -> None:
+    result = compose(subgraphs_of(case))
+
+    assert isinstance(result, CompositionSuccess)
+    hints_file = FIXTURES / case / EXPECTED_HINTS
+    expected = json.loads(hints_file.read_text()) if hints_file.exists() else []
+    assert [{"code": h.code, "message": h.message} for h in result.hints] == expected
+
+
+def test_the_three_services_compose_without_hints() -> None:
+    result = compose(subgraphs_of("ours"))
+
+    assert result.hints == ()
