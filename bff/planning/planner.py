@@ -40,6 +40,8 @@ PLANNER_ALIAS_PREFIX = "__key_"
 # Bounds the cost estimate's look-ahead and guards against cyclic key/requires chains.
 ESTIMATE_DEPTH = 4
 MAX_JUMP_DEPTH = 32
+# The cost of a field no subgraph can reach from here: any other choice is better.
+UNREACHABLE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +215,24 @@ class QueryPlanner:
             if is_provided or self.is_local(graph, type_name, info):
                 if sub:
                     nested = provided_sub if is_provided else info.provides_in(graph)
-                    cost += self.estimate(graph, info.type_name, sub, fragments, nested, depth + 1)
+                    stay = self.estimate(graph, info.type_name, sub, fragments, nested, depth + 1)
+                    if stay and not is_provided and len(info.graphs) > 1:
+                        # A shareable field may be cheaper from another subgraph.
+                        moves = [
+                            1
+                            + self.estimate(
+                                c.graph,
+                                info.type_name,
+                                sub,
+                                fragments,
+                                info.provides_in(c.graph),
+                                depth + 1,
+                            )
+                            for c in self.candidates(type_name, info)
+                            if c.graph != graph
+                        ]
+                        stay = min([stay, *moves])
+                    cost += stay
                 continue
             options = [
                 (
@@ -235,6 +254,8 @@ class QueryPlanner:
                 best = min(options)
                 cost += best[0]
                 remote.add(best[2])
+            else:
+                cost += UNREACHABLE
         return cost + len(remote)
 
 
@@ -370,6 +391,11 @@ class _PlanBuilder:
             return
         is_provided, provided_sub = _find_provided(pos.provided, name, pos.type_name, self.planner)
         if is_provided or self.planner.is_local(pos.group.service, pos.type_name, info):
+            if node.selection_set is not None and not is_provided and len(info.graphs) > 1:
+                better = self.better_subgraph(pos, info, node)
+                if better is not None:
+                    self.move_field(pos, info, node, better)
+                    return
             self.add_field(pos, info, node, provided_sub if is_provided else None, is_provided)
         else:
             self.remote_field(pos, info, node)
@@ -487,34 +513,65 @@ class _PlanBuilder:
                 f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
                 f"{pos.group.service!r} (no usable entity key)"
             )
-        sub = node.selection_set.selections if node.selection_set else ()
+        if len(candidates) == 1:
+            self.move_field(pos, info, node, candidates[0])
+            return
+        self.move_field(
+            pos, info, node, min(candidates, key=lambda c: self.cost(pos, info, node, c))
+        )
+
+    def better_subgraph(self, pos: Position, info: FieldInfo, node: FieldNode) -> _Candidate | None:
+        """For a shareable field the current subgraph resolves: another subgraph whose answer
+        needs fewer fetches below it (e.g. a shared value type missing fields here), if any."""
+        assert pos.group is not None and node.selection_set is not None
         service = pos.group.service
+        stay = self.planner.estimate(
+            service,
+            info.type_name,
+            node.selection_set.selections,
+            self.fragments,
+            info.provides_in(service),
+        )
+        if stay == 0:
+            return None
+        others = [c for c in self.planner.candidates(pos.type_name, info) if c.graph != service]
+        if not others:
+            return None
+        best = min(others, key=lambda c: self.cost(pos, info, node, c))
+        return best if self.cost(pos, info, node, best)[0] + 1 < stay else None
 
-        def cost(candidate: _Candidate) -> tuple[int, int]:
-            entity_info = self.types[candidate.entity_type]
-            direct = any(
-                self.planner.key_available(service, pos.type_name, key.selection)
-                for key in entity_info.resolvable_keys(candidate.graph)
-            )
-            target_field = entity_info.fields[info.name]
-            estimate = self.planner.estimate(
-                candidate.graph,
-                target_field.type_name,
-                sub,
-                self.fragments,
-                target_field.provides_in(candidate.graph),
-            )
-            requires = target_field.requires_in(candidate.graph)
-            extra = 0 if direct else 1
-            if requires is not None and not self.planner.key_available(
-                service, pos.type_name, requires
-            ):
-                extra += 1
-            return (estimate + extra, self.planner.graph_order[candidate.graph])
+    def cost(
+        self, pos: Position, info: FieldInfo, node: FieldNode, candidate: _Candidate
+    ) -> tuple[int, int]:
+        """Extra fetches for resolving `node` through `candidate`, then supergraph order."""
+        assert pos.group is not None
+        service = pos.group.service
+        entity_info = self.types[candidate.entity_type]
+        direct = any(
+            self.planner.key_available(service, pos.type_name, key.selection)
+            for key in entity_info.resolvable_keys(candidate.graph)
+        )
+        target_field = entity_info.fields[info.name]
+        estimate = self.planner.estimate(
+            candidate.graph,
+            target_field.type_name,
+            node.selection_set.selections if node.selection_set else (),
+            self.fragments,
+            target_field.provides_in(candidate.graph),
+        )
+        requires = target_field.requires_in(candidate.graph)
+        extra = 0 if direct else 1
+        if requires is not None and not self.planner.key_available(
+            service, pos.type_name, requires
+        ):
+            extra += 1
+        return (estimate + extra, self.planner.graph_order[candidate.graph])
 
-        chosen = candidates[0] if len(candidates) == 1 else min(candidates, key=cost)
-        target_info = self.types[chosen.entity_type].fields[info.name]
-        target = self.jump(pos, chosen, target_info.requires_in(chosen.graph))
+    def move_field(
+        self, pos: Position, info: FieldInfo, node: FieldNode, candidate: _Candidate
+    ) -> None:
+        target_info = self.types[candidate.entity_type].fields[info.name]
+        target = self.jump(pos, candidate, target_info.requires_in(candidate.graph))
         self.add_field(target, target_info, node)
 
     def jump(
