@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException as CrossWebHTTPException
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
@@ -35,6 +36,20 @@ class SubgraphGraphQL(GraphQL):
     def __init__(self, schema: BaseSchema, resources: Any) -> None:
         super().__init__(schema, graphql_ide=None, subscription_protocols=())
         self.resources = resources
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # As strawberry's own, but protocol errors (bad JSON, a mutation over GET, ...) answer
+        # in the same GraphQL-shaped JSON as every other error instead of plain text.
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except CrossWebHTTPException as error:
+            response = Response(
+                error_body(error.reason, ErrorCode.BAD_USER_INPUT),
+                status_code=error.status_code,
+                media_type="application/json",
+            )
+        await response(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -16,10 +16,11 @@ import strawberry
 import strawberry.federation
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
-from services.toolkit.errors import MaskUnexpectedErrors, log_graphql_errors
+from services.toolkit.errors import ErrorCode, MaskUnexpectedErrors, UserError, log_graphql_errors
 
 
 def format_datetime(value: datetime) -> str:
@@ -53,6 +54,43 @@ class SubgraphSchema(strawberry.federation.Schema):
     def __init__(self, service_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._log_errors = log_graphql_errors(service_name)
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """`_entities`, with malformed representations reported as `BAD_USER_INPUT`.
+
+        strawberry resolves each representation by calling `resolve_reference(**fields)`; a
+        representation of an unknown type, or whose fields do not fit the key, would otherwise
+        surface as an internal error.
+        """
+        entity_types = {
+            name
+            for name, type_ in self.schema_converter.type_map.items()
+            if hasattr(getattr(type_.definition, "origin", None), "resolve_reference")
+        }
+        for index, representation in enumerate(representations):
+            if not (
+                isinstance(representation, dict)
+                and representation.get("__typename") in entity_types
+            ):
+                raise UserError(
+                    f"representations[{index}] must be an object whose __typename is one of "
+                    f"this subgraph's entities ({', '.join(sorted(entity_types))}).",
+                    ErrorCode.BAD_USER_INPUT,
+                )
+        typenames = [representation["__typename"] for representation in representations]
+        results = super().entities_resolver(info, representations)
+        return [
+            # resolve_reference got arguments that do not match its key fields.
+            UserError(
+                f"representations[{index}] does not match the @key of {typenames[index]}.",
+                ErrorCode.BAD_USER_INPUT,
+            )
+            if isinstance(result, TypeError)
+            else result
+            for index, result in enumerate(results)
+        ]
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.services.toolkit.conftest import CURRENT_KEY
@@ -46,3 +48,43 @@ def test_wrongly_typed_variables_get_a_code_and_no_internals(sample: Transport) 
     [error] = reply.json()["errors"]
     assert error["extensions"]["code"] in {"GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}
     assert "Traceback" not in reply.body.decode()
+
+
+PROTOCOL_ERRORS = [
+    ("POST", {"Content-Type": "application/json"}, b"{not json", {}),
+    ("POST", {"Content-Type": "application/json"}, b'{"variables": {}}', {}),
+    ("GET", {}, None, {"query": "mutation { x }"}),
+    ("POST", {"Content-Type": "text/plain"}, b"{ greeting }", {}),
+]
+
+
+@pytest.mark.parametrize(
+    "case", PROTOCOL_ERRORS, ids=["bad-json", "no-query", "get-mutation", "bad-type"]
+)
+def test_protocol_errors_are_graphql_shaped_400s(sample: Transport, case: tuple[Any, ...]) -> None:
+    method, headers, body, query = case
+    headers = {**headers, "X-API-Key": CURRENT_KEY}
+    reply = sample.request(method, "/graphql", headers=headers, body=body, query=query)
+    assert reply.status == 400
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    ("representation", "path"),
+    [
+        ({"__typename": "Unknown", "id": "1"}, ["_entities"]),
+        ({"id": "1"}, ["_entities"]),
+        ("not an object", ["_entities"]),
+        ({"__typename": "Note", "name": "no id"}, ["_entities", 0]),
+    ],
+    ids=["unknown-type", "no-typename", "not-an-object", "not-the-key"],
+)
+def test_malformed_entity_representations_are_bad_user_input(
+    sample: Transport, representation: Any, path: list[Any]
+) -> None:
+    query = "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Note { id } } }"
+    reply = graphql(sample, query, {"r": [representation]}, api_key=CURRENT_KEY)
+    [error] = reply.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["path"] == path
