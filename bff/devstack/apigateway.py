@@ -31,19 +31,21 @@ import orjson
 from aiohttp import web
 
 from bff.devstack.jwt_authorizer import AuthorizedRequest, JwtAuthorizer, JwtRejected
+from bff.devstack.subgraph_calls import SubgraphCallCounter
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 JWKS_PATH = "/.well-known/jwks.json"
 GRAPHQL_PATH = "/graphql"
-# The response header through which the BFF reports how many subgraph requests a query made;
-# the emulator logs it and strips it, as it is not meant for clients.
+# A response header through which a handler may report how many subgraph requests a query made;
+# the emulator logs it and strips it. The BFF's count comes from `SubgraphCallCounter` instead.
 SUBGRAPH_CALLS_HEADER = "x-bff-subgraph-calls"
 # API Gateway's own integration timeout for HTTP APIs.
 INTEGRATION_TIMEOUT_SECONDS = 30
 TEXT_CONTENT_MARKERS = ("text/", "json", "graphql", "xml", "javascript", "x-www-form-urlencoded")
 
-log = logging.getLogger("bff.devstack.apigateway")
+# Not under the "bff" logger: the BFF configures that one (Powertools, JSON) for Lambda.
+log = logging.getLogger("local-apigateway")
 
 
 @dataclass
@@ -158,12 +160,17 @@ class ApiGatewayEmulator:
         *,
         jwks: Mapping[str, Any] | None = None,
         function_name: str = "bff",
+        call_counter: SubgraphCallCounter | None = None,
+        executor: ThreadPoolExecutor | None = None,
     ) -> None:
         self.handler = handler
+        self.call_counter = call_counter
         self.authorizer = authorizer
         self.jwks = jwks
         self.function_name = function_name
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
+        # One thread is the Lambda's thread: pass the executor the handler was imported on, so
+        # module-level state bound to the importing thread (an event loop) is there too.
+        self._executor = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=10 * 1024 * 1024)
@@ -214,10 +221,14 @@ class ApiGatewayEmulator:
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._executor, self.handler, event, context)
+            response, subgraph_calls = _http_response(result)
         except Exception:
             log.exception("the Lambda handler raised")
-            return _json_response(500, {"message": "Internal Server Error"}), "-"
-        return _http_response(result)
+            response = _json_response(500, {"message": "Internal Server Error"})
+            subgraph_calls = "-"
+        if self.call_counter is not None:
+            subgraph_calls = str(self.call_counter.take())
+        return response, subgraph_calls
 
 
 def _http_response(result: Any) -> tuple[web.Response, str]:
@@ -285,10 +296,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issuer", default=DEV_ISSUER)
     parser.add_argument("--audience", default=DEV_AUDIENCE)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s bff  %(message)s", datefmt="%X")
+    output = logging.StreamHandler()
+    output.setFormatter(logging.Formatter("%(asctime)s bff  %(message)s", datefmt="%X"))
+    log.addHandler(output)
+    log.setLevel(logging.INFO)
+    log.propagate = False
     jwks = load_or_create_signing_key(args.key_dir).jwks()
     authorizer = JwtAuthorizer(issuer=args.issuer, audience=args.audience, jwks=jwks)
-    emulator = ApiGatewayEmulator(load_handler(args.handler), authorizer, jwks=jwks)
+    call_counter = SubgraphCallCounter()
+    # Lambda imports the handler (its init phase) on the thread that then runs every invocation.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
+    handler = executor.submit(load_handler, args.handler).result()
+    emulator = ApiGatewayEmulator(
+        handler,
+        authorizer,
+        jwks=jwks,
+        call_counter=call_counter if call_counter.install() else None,
+        executor=executor,
+    )
     web.run_app(emulator.application(), host=args.host, port=args.port, print=None, access_log=None)
     return 0
 

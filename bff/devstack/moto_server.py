@@ -59,6 +59,9 @@ class MotoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **LOCAL_AWS_ENV},
+            # Its own process group: a Ctrl-C meant for the parent does not kill it mid-shutdown;
+            # the parent stops it.
+            start_new_session=True,
         )
         wait_for_port(self.host, self.port)
         return self

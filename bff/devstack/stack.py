@@ -1,0 +1,505 @@
+"""The whole local stack (`bff dev`): DynamoDB, registry, three services, events and the BFF.
+
+`start_stack(ports, state_dir)` starts everything and returns a `RunningStack` (used by `bff dev`
+on the fixed ports of ARCHITECTURE.md section 8 and by tests on free ports); `stop()` ends every
+process it started. Each child runs in its own process group, so a Ctrl-C in the terminal reaches
+only `bff dev`, which then stops the children in reverse order, and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import IO, Any
+
+from bff.devstack.jwt_keys import DEV_AUDIENCE, DEV_ISSUER, load_or_create_signing_key
+from bff.devstack.moto_server import LOCAL_AWS_ENV, MotoServer, free_port, wait_for_port
+
+HOST = "127.0.0.1"
+SERVICE_NAMES = ("students", "lessons", "analytics")
+# Tokens from `make dev` last a working day; `bff token` mints others.
+DEV_TOKEN_TTL_SECONDS = 12 * 3600
+DEV_TOKEN_SUBJECT = "dev-user"
+STARTUP_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 5.0
+# The BFF looks for a newer supergraph this often (seconds); short, so a re-registration shows.
+REGISTRY_POLL_SECONDS = "1"
+# A query across all three services: names (students), XP (analytics), lessons done (lessons).
+EXAMPLE_QUERY = "{ students(first: 3) { items { name xp completions { lesson { title } } } } }"
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    """Where each part listens; the defaults are the fixed local addresses."""
+
+    dynamodb: int = 8000
+    registry: int = 4010
+    students: int = 4001
+    lessons: int = 4002
+    analytics: int = 4003
+    bff: int = 4000
+
+    @classmethod
+    def free(cls) -> StackPorts:
+        """Free ports for every part (tests)."""
+        return cls(**{part.name: free_port(HOST) for part in fields(cls)})
+
+    def named(self) -> list[tuple[str, int]]:
+        return [(part.name, getattr(self, part.name)) for part in fields(self)]
+
+    def service(self, name: str) -> int:
+        return int(getattr(self, name))
+
+
+class StackError(RuntimeError):
+    """The stack cannot start; the message says why (a busy port, a part that failed)."""
+
+
+def busy_ports(ports: StackPorts, host: str = HOST) -> list[tuple[str, int]]:
+    """Parts whose port something else already listens on."""
+    busy = []
+    for name, port in ports.named():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # SO_REUSEADDR as the servers use it: a port in TIME_WAIT is free, a listener is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy.append((name, port))
+    return busy
+
+
+@dataclass(frozen=True)
+class DevCredentials:
+    """What `.dev/credentials.json` holds (ARCHITECTURE.md section 8)."""
+
+    token: str
+    admin_token: str
+    api_keys: dict[str, str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"token": self.token, "adminToken": self.admin_token, "apiKeys": self.api_keys}
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: these unlock the local stack.
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(self.as_json(), indent=2) + "\n")
+
+
+@dataclass
+class ChildProcess:
+    """One started part, in its own process group."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path | None = None
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self) -> str:
+        return _log_tail(self.log_path)
+
+    def stop(self) -> None:
+        if not self.running():
+            return
+        self._signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+    def _signal(self, signum: int) -> None:
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
+
+@dataclass
+class RunningStack:
+    """Handles on a started stack; `stop()` (or leaving the `with` block) ends it."""
+
+    ports: StackPorts
+    state_dir: Path
+    credentials: DevCredentials
+    tables: dict[str, str]
+    moto: MotoServer
+    children: list[ChildProcess] = field(default_factory=list)
+
+    @property
+    def bff_url(self) -> str:
+        return f"http://{HOST}:{self.ports.bff}"
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.bff_url}/graphql"
+
+    @property
+    def registry_url(self) -> str:
+        return f"http://{HOST}:{self.ports.registry}"
+
+    @property
+    def dynamodb_endpoint(self) -> str:
+        return self.moto.endpoint
+
+    def subgraph_url(self, name: str) -> str:
+        return f"http://{HOST}:{self.ports.service(name)}/graphql"
+
+    def failed_child(self) -> ChildProcess | None:
+        return next((child for child in self.children if not child.running()), None)
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        self.children.clear()
+        self.moto.stop()
+
+    def __enter__(self) -> RunningStack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_stack(
+    ports: StackPorts | None = None,
+    state_dir: Path = Path(".dev"),
+    *,
+    log_dir: Path | None = None,
+) -> RunningStack:
+    """Start every part and return when the BFF answers; on any failure stop what started.
+
+    `log_dir`: each part's output goes to `<log_dir>/<part>.log` (tests); None inherits the
+    terminal (`bff dev`).
+    """
+    ports = ports or StackPorts()
+    state_dir = state_dir.resolve()
+    busy = busy_ports(ports)
+    if busy:
+        raise StackError(_busy_message(busy))
+    signing_key = load_or_create_signing_key(state_dir)
+    credentials = DevCredentials(
+        token=signing_key.mint(DEV_TOKEN_SUBJECT, ttl_seconds=DEV_TOKEN_TTL_SECONDS),
+        admin_token=secrets.token_urlsafe(32),
+        api_keys={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
+    )
+    tables = {
+        "students": "students",
+        "lessons": "lessons",
+        "analytics": "analytics",
+        "registry": "registry",
+    }
+    stack = RunningStack(
+        ports=ports,
+        state_dir=state_dir,
+        credentials=credentials,
+        tables=tables,
+        moto=MotoServer(host=HOST, port=ports.dynamodb),
+    )
+    launcher = _Launcher(stack, log_dir)
+    try:
+        stack.moto.start()
+        _create_tables(stack)
+        launcher.start(
+            "registry",
+            [
+                "-m",
+                "uvicorn",
+                "--factory",
+                "discovery.api:create_app",
+                "--host",
+                HOST,
+                "--port",
+                str(ports.registry),
+                "--log-level",
+                "warning",
+            ],
+            {"REGISTRY_ADMIN_TOKEN": credentials.admin_token},
+            port=ports.registry,
+        )
+        for name in SERVICE_NAMES:
+            launcher.start(
+                name,
+                ["-m", "bff.cli", "serve-service", name, "--port", str(ports.service(name))],
+                {"API_KEYS": credentials.api_keys[name]},
+                port=ports.service(name),
+                wait=False,
+            )
+        for name in SERVICE_NAMES:
+            launcher.wait_until_listening(name, ports.service(name))
+            _register(stack, name)
+        launcher.run_once("seed", ["-m", "bff.cli", "seed"])
+        launcher.start("events", ["-m", "bff.devstack.event_path"], {}, port=None)
+        launcher.start(
+            "bff",
+            [
+                "-m",
+                "bff.devstack.apigateway",
+                "--host",
+                HOST,
+                "--port",
+                str(ports.bff),
+                "--key-dir",
+                str(state_dir),
+                "--issuer",
+                DEV_ISSUER,
+                "--audience",
+                DEV_AUDIENCE,
+            ],
+            {
+                "SUBGRAPH_API_KEYS": json.dumps(credentials.api_keys),
+                "REGISTRY_POLL_SECONDS": REGISTRY_POLL_SECONDS,
+                "POWERTOOLS_SERVICE_NAME": "bff",
+                "POWERTOOLS_LOG_LEVEL": "WARNING",
+            },
+            port=ports.bff,
+        )
+        credentials.write(state_dir / "credentials.json")
+    except BaseException:
+        # Nothing half-started: whatever came up goes down again, also on Ctrl-C.
+        stack.stop()
+        raise
+    return stack
+
+
+class _Launcher:
+    """Starts the stack's child processes with the stack's environment."""
+
+    def __init__(self, stack: RunningStack, log_dir: Path | None) -> None:
+        self.stack = stack
+        self.log_dir = log_dir
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+        self.environment = _child_environment(stack)
+
+    def start(
+        self,
+        name: str,
+        arguments: list[str],
+        extra_env: Mapping[str, str],
+        *,
+        port: int | None,
+        wait: bool = True,
+    ) -> ChildProcess:
+        log_path, output = self._output(name)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, *arguments],
+                env={**self.environment, **extra_env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            if output is not None:
+                output.close()
+        child = ChildProcess(name, process, log_path)
+        self.stack.children.append(child)
+        if port is not None and wait:
+            self.wait_until_listening(name, port)
+        return child
+
+    def run_once(self, name: str, arguments: list[str]) -> None:
+        log_path, output = self._output(name)
+        try:
+            completed = subprocess.run(
+                [sys.executable, *arguments],
+                env=self.environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=STARTUP_TIMEOUT_SECONDS,
+                check=False,
+            )
+        finally:
+            if output is not None:
+                output.close()
+        if completed.returncode != 0:
+            tail = _log_tail(log_path)
+            raise StackError(f"{name} failed (exit {completed.returncode})\n{tail}".rstrip())
+
+    def wait_until_listening(self, name: str, port: int) -> None:
+        child = next(c for c in self.stack.children if c.name == name)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if not child.running():
+                raise StackError(
+                    f"{name} exited during startup (exit {child.process.returncode})\n"
+                    f"{child.log_tail()}".rstrip()
+                )
+            try:
+                wait_for_port(HOST, port, timeout=0.5)
+                return
+            except TimeoutError:
+                continue
+        raise StackError(f"{name} did not listen on {HOST}:{port} in time")
+
+    def _output(self, name: str) -> tuple[Path | None, IO[bytes] | None]:
+        if self.log_dir is None:
+            return None, None
+        log_path = self.log_dir / f"{name}.log"
+        return log_path, log_path.open("ab")
+
+
+def _log_tail(log_path: Path | None, lines: int = 30) -> str:
+    if log_path is None or not log_path.exists():
+        return ""
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _child_environment(stack: RunningStack) -> dict[str, str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        # Real AWS settings must not leak in: everything local goes to the moto server.
+        if not key.startswith("AWS_")
+    }
+    environment.update(LOCAL_AWS_ENV)
+    environment.update(
+        {
+            "AWS_ENDPOINT_URL": stack.moto.endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": stack.moto.endpoint,
+            "STUDENTS_TABLE": stack.tables["students"],
+            "LESSONS_TABLE": stack.tables["lessons"],
+            "ANALYTICS_TABLE": stack.tables["analytics"],
+            "REGISTRY_TABLE": stack.tables["registry"],
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return environment
+
+
+def _create_tables(stack: RunningStack) -> None:
+    import boto3
+
+    from services.toolkit.tables import ANALYTICS, LESSONS, REGISTRY, STUDENTS, create_table
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.moto.endpoint,
+        region_name=LOCAL_AWS_ENV["AWS_DEFAULT_REGION"],
+        aws_access_key_id=LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+    for spec in (STUDENTS, LESSONS, ANALYTICS, REGISTRY):
+        create_table(client, spec, stack.tables[spec.logical_name])
+
+
+def _register(stack: RunningStack, name: str) -> None:
+    """Register a started service as a deploy does: its SDL (read with its key) to the registry."""
+    from discovery.registration_resource import (
+        RegistrationFailed,
+        RegistrationProperties,
+        fetch_sdl,
+        register,
+    )
+
+    properties = RegistrationProperties(
+        service_name=name,
+        service_url=stack.subgraph_url(name),
+        registry_url=stack.registry_url,
+        admin_token_secret_id="local",
+        api_key_secret_id=f"local/{name}",
+    )
+    api_key = stack.credentials.api_keys[name]
+    try:
+        sdl = fetch_sdl(properties.service_url, api_key, time.monotonic() + 20)
+        register(properties, stack.credentials.admin_token, sdl)
+    except RegistrationFailed as failure:
+        raise StackError(f"{name} could not register: {failure}") from None
+
+
+def _busy_message(busy: list[tuple[str, int]]) -> str:
+    listed = ", ".join(f"{HOST}:{port} ({name})" for name, port in busy)
+    return (
+        f"port already in use: {listed}. Nothing was started. Stop whatever listens there "
+        "(another `make dev`?) and try again."
+    )
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt), so both run the same cleanup."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_foreground(state_dir: Path, ports: StackPorts | None = None) -> int:
+    """`bff dev`: start the stack, print how to use it, run until Ctrl-C or SIGTERM."""
+    ports = ports or StackPorts()
+    with _stop_signals():
+        try:
+            print("bff dev: starting the local stack ...", flush=True)
+            stack = start_stack(ports, state_dir)
+        except StackError as error:
+            print(f"bff dev: {error}", file=sys.stderr, flush=True)
+            return 1
+        except KeyboardInterrupt:
+            print("bff dev: interrupted during startup; everything started was stopped.")
+            return 130
+        try:
+            print(_usage(stack), flush=True)
+            while True:
+                failed = stack.failed_child()
+                if failed is not None:
+                    print(
+                        f"bff dev: {failed.name} exited (code {failed.process.returncode}); "
+                        "stopping the stack.",
+                        file=sys.stderr,
+                    )
+                    return 1
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("\nbff dev: stopping ...", flush=True)
+            return 0
+        finally:
+            stack.stop()
+            print("bff dev: stopped.", flush=True)
+
+
+def _usage(stack: RunningStack) -> str:
+    token = stack.credentials.token
+    credentials_path = stack.state_dir / "credentials.json"
+    services = "\n".join(
+        f"  {name:<10} {stack.subgraph_url(name)}  (X-API-Key in {credentials_path.name})"
+        for name in SERVICE_NAMES
+    )
+    return f"""
+The local stack is up.
+
+  GraphiQL   {stack.graphql_url}   (open in a browser; add the header
+             {{"Authorization": "Bearer <token>"}} in GraphiQL's Headers tab)
+  health     {stack.bff_url}/health
+  registry   {stack.registry_url}
+{services}
+  DynamoDB   {stack.dynamodb_endpoint}
+
+Token, admin token and API keys: {credentials_path}
+
+Try it:
+  curl -s {stack.graphql_url} \\
+    -H 'content-type: application/json' \\
+    -H 'authorization: Bearer {token}' \\
+    -d '{{"query": "{EXAMPLE_QUERY}"}}'
+
+Ctrl-C stops everything.
+"""

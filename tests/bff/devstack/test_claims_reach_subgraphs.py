@@ -1,0 +1,179 @@
+"""Through the local API Gateway into the real BFF handler and on to a loopback subgraph.
+
+A verified token's claims reach the subgraph as `X-BFF-Claims`; a claims header the client sends
+does not; a rejected token never gets as far as the BFF, so no subgraph is called.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bff.devstack.jwt_keys import SigningKey, load_or_create_signing_key
+from bff.devstack.moto_server import free_port, wait_for_port
+from services.toolkit.claims import decode_claims
+
+FIXTURES = Path(__file__).parent / "fixtures" / "echo"
+API_KEY = "echo-subgraph-key"
+
+
+@dataclass
+class EchoSubgraph:
+    """A loopback subgraph that answers `whoami` with the forwarded `sub` and records headers."""
+
+    server: ThreadingHTTPServer
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/graphql"
+
+
+@pytest.fixture(scope="module")
+def echo_subgraph() -> Iterator[EchoSubgraph]:
+    recorded: list[dict[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            recorded.append(headers)
+            claims = decode_claims(headers["x-bff-claims"]) if "x-bff-claims" in headers else {}
+            body = json.dumps({"data": {"whoami": claims.get("sub")}}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield EchoSubgraph(server, recorded)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass(frozen=True)
+class Edge:
+    url: str
+    signing_key: SigningKey
+    log_path: Path
+
+
+@pytest.fixture(scope="module")
+def edge(echo_subgraph: EchoSubgraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
+    """`python -m bff.devstack.apigateway` running `bff.handler.handler`, as the stack runs it."""
+    state = tmp_path_factory.mktemp("edge")
+    signing_key = load_or_create_signing_key(state)
+    port = free_port()
+    log_path = state / "bff.log"
+    env = {
+        **os.environ,
+        "SUPERGRAPH_FILE": str(FIXTURES / "supergraph.graphql"),
+        "SUBGRAPH_URL_OVERRIDES": json.dumps({"echo": echo_subgraph.url}),
+        "SUBGRAPH_API_KEYS": json.dumps({"echo": API_KEY}),
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bff.devstack.apigateway",
+                *("--port", str(port), "--key-dir", str(state)),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port("127.0.0.1", port, timeout=60)
+        yield Edge(f"http://127.0.0.1:{port}", signing_key, log_path)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def post_graphql(edge: Edge, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{edge.url}/graphql",
+        data=json.dumps({"query": "{ whoami }"}).encode(),
+        headers={"content-type": "application/json", **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_verified_claims_reach_the_subgraph_and_client_claims_do_not(
+    edge: Edge, echo_subgraph: EchoSubgraph
+) -> None:
+    forged = "eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJhZG1pbiJ9"  # {"sub":"admin","role":"admin"}
+    token = edge.signing_key.mint("student-42", extra_claims={"scope": "profile"})
+    status, body = post_graphql(edge, {"authorization": f"Bearer {token}", "x-bff-claims": forged})
+    assert status == 200, body
+    assert body["data"] == {"whoami": "student-42"}
+    headers = echo_subgraph.seen[-1]
+    assert headers["x-api-key"] == API_KEY
+    claims = decode_claims(headers["x-bff-claims"])
+    assert claims["sub"] == "student-42"
+    assert claims["scope"] == "profile"
+    assert "role" not in claims
+    assert forged not in json.dumps(headers)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer expired", "Bearer wrong-audience"],
+    ids=["missing", "expired", "wrong-audience"],
+)
+def test_a_rejected_token_never_reaches_the_bff(
+    edge: Edge, echo_subgraph: EchoSubgraph, authorization: str | None
+) -> None:
+    tokens = {
+        "Bearer expired": edge.signing_key.mint("s", ttl_seconds=1, now=time.time() - 3600),
+        "Bearer wrong-audience": edge.signing_key.mint("s", audience="another-api"),
+    }
+    headers = {}
+    if authorization:
+        headers["authorization"] = f"Bearer {tokens[authorization]}"
+    calls_before = len(echo_subgraph.seen)
+    status, body = post_graphql(edge, headers)
+    assert status == 401
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert len(echo_subgraph.seen) == calls_before
+
+
+def test_each_request_is_logged_with_status_latency_and_subgraph_calls(edge: Edge) -> None:
+    token = edge.signing_key.mint("student-1")
+    post_graphql(edge, {"authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(f"{edge.url}/health", timeout=30) as response:
+        assert response.status == 200
+    log = edge.log_path.read_text()
+    assert any(
+        "POST /graphql 200 " in line and "ms subgraph_calls=1" in line for line in log.splitlines()
+    ), log
+    assert any("GET /health 200 " in line for line in log.splitlines()), log
