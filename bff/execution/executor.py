@@ -17,13 +17,13 @@ The merged tree is then shaped by `shaping.shape_data` into the client's `data`.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, parse
 
 from bff.execution.entity_batch import EntityBatch, objects_at
@@ -34,7 +34,7 @@ from bff.execution.shaping import shape_data
 from bff.execution.transport import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
 from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
 
-logger = logging.getLogger(__name__)
+logger = Logger(service="bff", child=True)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -169,7 +169,10 @@ class _PlanRun:
             if raw_errors:
                 self.failed_paths.update(batch.all_paths())
             else:
-                logger.warning("subgraph %s answered _entities with the wrong shape", fetch.service)
+                logger.warning(
+                    "subgraph answered _entities with the wrong shape",
+                    extra={"service": fetch.service},
+                )
                 self._entity_fetch_failed(fetch.service, batch)
         else:
             index = self.index
@@ -192,12 +195,14 @@ class _PlanRun:
         """The subgraph's response, or None (logged) when it gave no usable answer."""
         endpoint = self.endpoints.get(service)
         if endpoint is None:
-            logger.error("no endpoint configured for subgraph %s", service)
+            logger.error("no endpoint configured for subgraph", extra={"service": service})
             return None
         try:
             return await self.transport.fetch(endpoint, payload, self.forwarded_headers)
         except SubgraphFetchError as error:
-            logger.warning("subgraph %s unavailable: %s", error.service, error.reason)
+            logger.warning(
+                "subgraph unavailable", extra={"service": error.service, "reason": error.reason}
+            )
             return None
 
     def _used_variables(self, fetch: Fetch) -> dict[str, Any]:

@@ -26,9 +26,9 @@ class OperationNotFoundError(ValueError):
 class PreparedOperation:
     """The parts of a validated document the shaper walks; built once and cached by the edge.
 
-    `shape_cache` memoises, per runtime type, which fields each selection set yields; the shaper
-    fills it, unless `variable_conditions` (some `@skip`/`@include` takes a variable, so the
-    fields depend on the request's variables).
+    `shape_cache` memoises, per schema and runtime type, which fields each selection set yields;
+    the shaper fills it, unless `variable_conditions` (some `@skip`/`@include` takes a variable,
+    so the fields depend on the request's variables).
     """
 
     document: DocumentNode

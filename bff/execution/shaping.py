@@ -51,10 +51,29 @@ class _Bubble:
 _BUBBLE: Final = _Bubble()
 
 
-class ShapedField:
-    """A client field as it applies to one runtime type: merged over all its field nodes."""
+# ShapedField.kind beyond the OutputShape kinds: fields answered without looking at the data.
+_TYPENAME_FIELD: Final = -1
+_UNKNOWN_FIELD: Final = -2
 
-    __slots__ = ("field_name", "parent_type", "response_key", "selections", "shape")
+
+class ShapedField:
+    """A client field as it applies to one runtime type: merged over all its field nodes.
+
+    `kind` and `nullable` repeat the outer shape level so the hot loop reads one attribute;
+    `children` memoises the sub-fields per runtime type (a field lives in one cache, so its
+    children are valid for the same schema and variables).
+    """
+
+    __slots__ = (
+        "children",
+        "field_name",
+        "kind",
+        "nullable",
+        "parent_type",
+        "response_key",
+        "selections",
+        "shape",
+    )
 
     def __init__(
         self,
@@ -69,6 +88,13 @@ class ShapedField:
         self.parent_type = parent_type
         self.shape = shape
         self.selections = selections
+        self.children: dict[str, list[ShapedField]] = {}
+        if shape is not None:
+            self.kind = shape.kind
+            self.nullable = shape.nullable
+        else:
+            self.kind = _TYPENAME_FIELD if field_name == _TYPENAME else _UNKNOWN_FIELD
+            self.nullable = True
 
 
 def shape_data(
@@ -118,7 +144,7 @@ class _Shaper:
         # Memoised per (selection sets, runtime type). Keys use id() of tuples that the cache
         # itself keeps alive, so an id is never reused while its entry exists.
         self._cache: dict[tuple[int, str], list[ShapedField]] = (
-            {} if operation.variable_conditions else operation.shape_cache
+            {} if operation.variable_conditions else operation.shape_cache.setdefault(index, {})
         )
         self._covered: set[tuple[str | int, ...]] = set(failed_paths)
         self._error_ancestors: set[tuple[str | int, ...]] = set()
@@ -193,7 +219,10 @@ class _Shaper:
             runtime = raw.get(_TYPENAME)
             if type(runtime) is str and self.index.has_type(runtime):
                 type_name = runtime
-        value = self._object(self._fields(field.selections, type_name), raw, type_name)
+        fields = field.children.get(type_name)
+        if fields is None:
+            fields = field.children[type_name] = self._fields(field.selections, type_name)
+        value = self._object(fields, raw, type_name)
         if value is _BUBBLE:
             return None if shape.nullable else _BUBBLE
         return value
@@ -203,12 +232,22 @@ class _Shaper:
         path = self.path
         for field in fields:
             key = field.response_key
-            shape = field.shape
-            if shape is None:
-                out[key] = type_name if field.field_name == _TYPENAME else None
+            kind = field.kind
+            value = raw.get(key)
+            if kind == LEAF:
+                # Inlined: most fields are leaves, and the path is only needed for an error.
+                if value is None and not field.nullable:
+                    path.append(key)
+                    self._null_error(field)
+                    path.pop()
+                    return _BUBBLE
+                out[key] = value
+                continue
+            if kind < 0:
+                out[key] = type_name if kind == _TYPENAME_FIELD else None
                 continue
             path.append(key)
-            value = self._complete(shape, raw.get(key), field)
+            value = self._complete(field.shape, value, field)  # type: ignore[arg-type]
             path.pop()
             if value is _BUBBLE:
                 return _BUBBLE
