@@ -4,6 +4,7 @@ which fields each one selects (key fields are shareable, selected @external fiel
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graphql import GraphQLError, parse
 from graphql.language import (
@@ -51,7 +52,9 @@ class FieldSetProblem:
     detail: str
 
 
+@lru_cache(maxsize=4096)
 def parse_field_set(text: str) -> SelectionSetNode | str:
+    """Parsed once per distinct text: registries re-compose the same keys on every change."""
     try:
         document = parse(f"{{{text}}}", no_location=True)
     except GraphQLError as error:
