@@ -6,6 +6,7 @@ a group runs after every group it depends on, independent groups run in parallel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from graphql import OperationDefinitionNode, print_ast
@@ -81,50 +82,87 @@ def build_plan_node(
     *,
     sequential_roots: bool,
 ) -> PlanNode | None:
-    """Plan nodes for all groups: each group under the latest group it depends on."""
+    """Plan nodes for all groups, as a tree that starts each group as early as it can.
+
+    A group whose dependencies lie on one chain runs right after the last of them (in parallel
+    with its siblings). A group joining several branches (e.g. `@requires` inputs fetched from
+    two subgraphs) runs after the branches, under their closest common ancestor.
+    """
     if not roots:
         return None
     fetches = {group.id: _node_of(group, operation) for group in groups}
-    level: dict[int, int] = {}
-    for group in groups:  # groups are created after their dependencies
-        level[group.id] = 1 + max((level[d.id] for d in group.depends_on), default=-1)
-    parent: dict[int, FetchGroup] = {}
-    children: dict[int, list[FetchGroup]] = {group.id: [] for group in groups}
-    as_tree = True
-    for group in groups:
-        if not group.depends_on:
-            continue
-        latest = max(group.depends_on, key=lambda dep: level[dep.id])
-        parent[group.id] = latest
-        children[latest.id].append(group)
-    for group in groups:
-        ancestors = _ancestors(group, parent)
-        if any(dep.id not in ancestors for dep in group.depends_on):
-            as_tree = False
-    if not as_tree:
-        # A group waits for two branches: fall back to waves of independent groups.
-        waves: dict[int, list[PlanNode]] = {}
-        for group in groups:
-            waves.setdefault(level[group.id], []).append(fetches[group.id])
-        return _sequence([_parallel(waves[index]) for index in sorted(waves)])
+    tree = _Tree()
+    for group in groups:  # groups are created after the groups they depend on
+        tree.place(group)
 
     def subtree(group: FetchGroup) -> PlanNode:
-        below = [subtree(child) for child in children[group.id]]
-        if not below:
-            return fetches[group.id]
-        return _sequence([fetches[group.id], _parallel(below)])
+        return _sequence([fetches[group.id], *tree.stages_under(group.id, subtree)])
 
-    nodes = [subtree(root) for root in roots]
-    return _sequence(nodes) if sequential_roots else _parallel(nodes)
+    top = [subtree(root) for root in roots]
+    first: list[PlanNode] = top if sequential_roots else [_parallel(top)]
+    return _sequence([*first, *tree.stages_under(None, subtree)])
 
 
-def _ancestors(group: FetchGroup, parent: dict[int, FetchGroup]) -> set[int]:
-    found: set[int] = set()
-    current = parent.get(group.id)
-    while current is not None:
-        found.add(current.id)
-        current = parent.get(current.id)
-    return found
+class _Tree:
+    """Where each group runs: under its parent, as a child or as a join of the parent's branches."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int | None] = {}
+        self.children: dict[int | None, list[FetchGroup]] = {}
+        self.joins: dict[int | None, list[tuple[int, FetchGroup]]] = {}
+        self.wave: dict[int, int] = {}
+
+    def place(self, group: FetchGroup) -> None:
+        deps = group.depends_on
+        self.children.setdefault(group.id, [])
+        if not deps:
+            self.parent[group.id] = None
+            return
+        chains = {dep.id: self._chain(dep.id) for dep in deps}
+        deepest = max(deps, key=lambda dep: len(chains[dep.id]))
+        if all(dep.id in chains[deepest.id] for dep in deps):
+            self.parent[group.id] = deepest.id
+            self.children.setdefault(deepest.id, []).append(group)
+            return
+        common = set(chains[deps[0].id])
+        for dep in deps[1:]:
+            common &= set(chains[dep.id])
+        anchor = next((i for i in chains[deps[0].id] if i in common), None)
+        wave = 1 + max((self._wave_below(anchor, dep.id) for dep in deps), default=0)
+        self.parent[group.id] = anchor
+        self.wave[group.id] = wave
+        self.joins.setdefault(anchor, []).append((wave, group))
+
+    def stages_under(
+        self, anchor: int | None, subtree: Callable[[FetchGroup], PlanNode]
+    ) -> list[PlanNode]:
+        """The children of `anchor` in parallel, then its joins, wave after wave."""
+        stages: list[PlanNode] = []
+        if anchor is not None and self.children.get(anchor):
+            stages.append(_parallel([subtree(child) for child in self.children[anchor]]))
+        waves: dict[int, list[PlanNode]] = {}
+        for wave, group in self.joins.get(anchor, ()):
+            waves.setdefault(wave, []).append(subtree(group))
+        stages.extend(_parallel(waves[wave]) for wave in sorted(waves))
+        return stages
+
+    def _chain(self, group_id: int) -> list[int]:
+        """The group and its ancestors, nearest first."""
+        chain = [group_id]
+        current = self.parent.get(group_id)
+        while current is not None:
+            chain.append(current)
+            current = self.parent.get(current)
+        return chain
+
+    def _wave_below(self, anchor: int | None, group_id: int) -> int:
+        """The join wave (0 for ordinary children) of the branch under `anchor` holding a group."""
+        current = group_id
+        while current is not None and self.parent.get(current) != anchor:
+            current = self.parent.get(current)
+        if current is None or current == anchor:
+            return 0
+        return self.wave.get(current, 0)
 
 
 def _node_of(group: FetchGroup, operation: OperationDefinitionNode) -> PlanNode:
