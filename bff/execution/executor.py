@@ -68,7 +68,7 @@ async def execute_plan(
     """
     run = _PlanRun(variables, index_for(schema), endpoints, transport, forwarded_headers)
     if plan.node is not None:
-        await run.execute(plan.node)
+        await run.execute(plan.node, run.errors)
     data = shape_data(
         run.data,
         operation=operation,
@@ -112,23 +112,29 @@ class _PlanRun:
         self.errors: list[dict[str, Any]] = []
         self.failed_paths: set[Path] = set()
 
-    async def execute(self, node: PlanNode) -> None:
+    async def execute(self, node: PlanNode, errors: list[dict[str, Any]]) -> None:
+        """Run `node`, appending its errors to `errors` in plan order (whatever finished first)."""
         if isinstance(node, Fetch):
             if node.is_entity_fetch:
-                await self._entity_fetch((), node)
+                await self._entity_fetch((), node, errors)
             else:
-                await self._root_fetch(node)
+                await self._root_fetch(node, errors)
         elif isinstance(node, Flatten):
-            await self._entity_fetch(node.path, node.node)
+            await self._entity_fetch(node.path, node.node, errors)
         elif isinstance(node, Sequence):
             for child in node.nodes:
-                await self.execute(child)
+                await self.execute(child, errors)
         elif isinstance(node, Parallel):
-            await asyncio.gather(*(self.execute(child) for child in node.nodes))
+            # One error list per child keeps the response's error order deterministic.
+            child_errors: list[list[dict[str, Any]]] = [[] for _ in node.nodes]
+            pairs = zip(node.nodes, child_errors, strict=True)
+            await asyncio.gather(*(self.execute(child, into) for child, into in pairs))
+            for into in child_errors:
+                errors.extend(into)
         else:  # pragma: no cover - the plan node union is closed
             raise TypeError(f"unknown plan node {node!r}")
 
-    async def _root_fetch(self, fetch: Fetch) -> None:
+    async def _root_fetch(self, fetch: Fetch, errors: list[dict[str, Any]]) -> None:
         payload: dict[str, Any] = {"query": fetch.operation}
         used = self._used_variables(fetch)
         if used:
@@ -136,7 +142,7 @@ class _PlanRun:
         response = await self._call(fetch.service, payload)
         if response is None:
             for key in root_response_keys(fetch.operation):
-                self.errors.append(unavailable_error(fetch.service, (key,)))
+                errors.append(unavailable_error(fetch.service, (key,)))
                 self.failed_paths.add((key,))
             return
         data = response.get("data")
@@ -146,9 +152,11 @@ class _PlanRun:
             self.failed_paths.update((key,) for key in root_response_keys(fetch.operation))
         for raw in response.get("errors") or ():
             path = raw.get("path") if isinstance(raw, dict) else None
-            self.errors.append(subgraph_error(raw, fetch.service, path if _is_path(path) else None))
+            errors.append(subgraph_error(raw, fetch.service, path if _is_path(path) else None))
 
-    async def _entity_fetch(self, path: tuple[str, ...], fetch: Fetch) -> None:
+    async def _entity_fetch(
+        self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
+    ) -> None:
         batch = EntityBatch.collect(
             objects_at(self.data, path), fetch.requires, fetch.representation_typename, self.index
         )
@@ -160,7 +168,7 @@ class _PlanRun:
             fetch.service, {"query": fetch.operation, "variables": variables}
         )
         if response is None:
-            self._entity_fetch_failed(fetch.service, batch)
+            self._entity_fetch_failed(fetch.service, batch, errors)
             return
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
@@ -173,7 +181,7 @@ class _PlanRun:
                     "subgraph answered _entities with the wrong shape",
                     extra={"service": fetch.service},
                 )
-                self._entity_fetch_failed(fetch.service, batch)
+                self._entity_fetch_failed(fetch.service, batch, errors)
         else:
             index = self.index
             for position, answer in enumerate(entities):
@@ -184,11 +192,13 @@ class _PlanRun:
             for client_path in batch.client_paths(
                 raw.get("path") if isinstance(raw, dict) else None
             ):
-                self.errors.append(subgraph_error(raw, fetch.service, client_path))
+                errors.append(subgraph_error(raw, fetch.service, client_path))
 
-    def _entity_fetch_failed(self, service: str, batch: EntityBatch) -> None:
+    def _entity_fetch_failed(
+        self, service: str, batch: EntityBatch, errors: list[dict[str, Any]]
+    ) -> None:
         paths = batch.all_paths()
-        self.errors.append(unavailable_error(service, paths[0]))
+        errors.append(unavailable_error(service, paths[0]))
         self.failed_paths.update(paths)
 
     async def _call(self, service: str, payload: dict[str, Any]) -> dict[str, Any] | None:

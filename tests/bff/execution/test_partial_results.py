@@ -6,7 +6,14 @@ import pytest
 
 from bff.devstack.moto_server import free_port
 from bff.execution import SubgraphEndpoint
-from bff.planning.nodes import Fetch, Flatten, RequiredField, RequiredSelection, Sequence
+from bff.planning.nodes import (
+    Fetch,
+    Flatten,
+    Parallel,
+    RequiredField,
+    RequiredSelection,
+    Sequence,
+)
 from tests.bff.execution.subgraphs.host import Behaviour, LoopbackSubgraphs
 from tests.bff.execution.support import PlanRunner
 
@@ -291,3 +298,25 @@ async def test_subgraph_validation_errors_pass_through_with_a_default_code(
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "service": "catalog"}
     assert "locations" not in error
     assert "colour" in error["message"]
+
+
+async def test_errors_follow_plan_order_not_completion_order(
+    gateway: PlanRunner, subgraphs: LoopbackSubgraphs
+) -> None:
+    subgraphs["catalog"].behaviour = "hang"  # fails last, by timeout
+    subgraphs["accounts"].behaviour = "http_500"  # fails at once
+    plan = Parallel(
+        (
+            Fetch("catalog", '{ product(id: "p1") { name } }'),
+            Fetch("accounts", "{ userCount }"),
+        )
+    )
+    result = await gateway.run(
+        plan, '{ product(id: "p1") { name } userCount }', subgraph_timeout=0.3
+    )
+
+    assert result.data is None
+    assert result.errors == [
+        unavailable("catalog", ["product"]),
+        unavailable("accounts", ["userCount"]),
+    ]
