@@ -83,6 +83,7 @@ class QueryPlanner:
         self.types = supergraph.types
         self.graph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
         self._key_cache: dict[tuple[str, str, str], bool] = {}
+        self._interface_leaf_cache: dict[tuple[str, str, str], bool] = {}
         self._supertypes = self._compute_supertypes()
 
     def plan(self, document: DocumentNode, operation_name: str | None = None) -> QueryPlan:
@@ -118,6 +119,27 @@ class QueryPlanner:
                 for member in named.types:
                     found.setdefault(member.name, {member.name}).add(name)
         return {name: frozenset(supertypes) for name, supertypes in found.items()}
+
+    def leaf_local_for_all(self, interface: str, graph: str, field_name: str) -> bool:
+        """Whether `graph` declares the interface field and resolves it for every
+        implementation it may return (so it can be selected on the interface itself)."""
+        cache_key = (interface, graph, field_name)
+        cached = self._interface_leaf_cache.get(cache_key)
+        if cached is None:
+            info = self.types[interface]
+            field = info.fields.get(field_name)
+            cached = (
+                info.kind == "interface"
+                and field is not None
+                and self.is_local(graph, interface, field)
+                and all(
+                    (implementation := self.types[name].fields.get(field_name)) is not None
+                    and self.is_local(graph, name, implementation)
+                    for name in info.possible_types.get(graph, ())
+                )
+            )
+            self._interface_leaf_cache[cache_key] = cached
+        return cached
 
     def key_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
         """Whether `graph` can return every field of a key (or required set) on `type_name`."""
@@ -319,14 +341,23 @@ class _PlanBuilder:
     ) -> None:
         """An interface or union: one inline fragment per runtime type the subgraph may return."""
         assert pos.group is not None and pos.draft is not None
+        service = pos.group.service
         pos.draft.add_field("__typename")
         per_type: list[SelectionNode] = []
         for node in selections:
             if isinstance(node, FieldNode) and node.name.value == "__typename":
                 pos.draft.add_field("__typename", _alias(node), directives=node.directives)
+            elif (
+                isinstance(node, FieldNode)
+                and node.selection_set is None
+                and pos.mirror is None
+                and self.planner.leaf_local_for_all(type_info.name, service, node.name.value)
+            ):
+                # Every implementation answers this leaf here: select it once, on the interface.
+                pos.draft.add_field(node.name.value, _alias(node), node.arguments, node.directives)
             else:
                 per_type.append(node)
-        for possible in type_info.possible_types.get(pos.group.service, ()):
+        for possible in type_info.possible_types.get(service, ()):
             applicable = [
                 node
                 for node in per_type
