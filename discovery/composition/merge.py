@@ -503,17 +503,22 @@ class Merger:
         overridden: dict[str, str],
     ) -> None:
         type_name, field_name = coordinate.split(".")
+        # A provided @external field is resolved by its subgraph on that path too; being
+        # external it claims no ownership, so only the owners' fields must be @shareable.
         resolving = [
             (view, field_)
             for view, field_ in active
-            if not field_.external and view.name not in overridden
+            if view.name not in overridden
+            and (not field_.external or (type_name, field_name) in view.usage.provided)
         ]
         if len(resolving) < 2:
             return
         non_shareable = [
             (view.name, field_.meta.location)
             for view, field_ in resolving
-            if not field_.shareable and (type_name, field_name) not in view.usage.key_fields
+            if not field_.shareable
+            and not field_.external
+            and (type_name, field_name) not in view.usage.key_fields
         ]
         if not non_shareable:
             return
