@@ -15,6 +15,9 @@ Import from the modules (this package stays empty so `tables` imports nothing he
 - `batching.batch_get_items(client, table, keys)` -> items aligned with keys (None if absent);
   one BatchGetItem per 100 keys, UnprocessedKeys retried. Use it inside a DataLoader batch fn.
 - `pagination.check_page_size(first)`, `encode_cursor(key)`, `decode_cursor(cursor, names)`.
+- `claims.encode_claims(dict)` / `decode_claims(value)`: the `X-BFF-Claims` header format.
+- `serving.BackgroundServer(app)`: uvicorn in a thread on a free port (dev stack, tests);
+  `serving.serve(app, host, port)` in the foreground.
 - `aws_clients.dynamodb_client()`: the process-wide boto3 client (pass your own in tests).
 - `observability.service_logger(name)`: the service's Powertools Logger.
 - `tables`: the table specs shared with infra/.

@@ -40,15 +40,14 @@ class SubgraphGraphQL(GraphQL):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # As strawberry's own, but protocol errors (bad JSON, a mutation over GET, ...) answer
         # in the same GraphQL-shaped JSON as every other error instead of plain text.
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
         request = Request(scope=scope, receive=receive)
         try:
             response = await self.run(request)
         except CrossWebHTTPException as error:
-            response = Response(
-                error_body(error.reason, ErrorCode.BAD_USER_INPUT),
-                status_code=error.status_code,
-                media_type="application/json",
-            )
+            response = _json_error(error.status_code, error.reason)
         await response(scope, receive, send)
 
     async def get_context(
@@ -63,14 +62,16 @@ class SubgraphGraphQL(GraphQL):
         )
 
 
+def _json_error(status_code: int, message: str) -> Response:
+    code = ErrorCode.NOT_FOUND if status_code == 404 else ErrorCode.BAD_USER_INPUT
+    return Response(
+        error_body(message, code), status_code=status_code, media_type="application/json"
+    )
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    code = ErrorCode.NOT_FOUND if error.status_code == 404 else ErrorCode.BAD_USER_INPUT
-    return Response(
-        error_body(error.detail, code),
-        status_code=error.status_code,
-        media_type="application/json",
-    )
+    return _json_error(error.status_code, error.detail)
 
 
 def create_app(

@@ -88,3 +88,13 @@ def test_malformed_entity_representations_are_bad_user_input(
     [error] = reply.json()["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT"}
     assert error["path"] == path
+
+
+def test_get_without_a_query_is_a_400_not_graphiql(sample: Transport) -> None:
+    # GraphiQL is off in subgraphs: a bare GET is a request without a query.
+    reply = sample.request(
+        "GET", "/graphql", headers={"X-API-Key": CURRENT_KEY, "Accept": "text/html"}
+    )
+    assert reply.status == 400
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
