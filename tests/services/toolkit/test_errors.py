@@ -90,11 +90,12 @@ def test_malformed_entity_representations_are_bad_user_input(
     assert error["path"] == path
 
 
-def test_get_without_a_query_is_a_400_not_graphiql(sample: Transport) -> None:
-    # GraphiQL is off in subgraphs: a bare GET is a request without a query.
-    reply = sample.request(
-        "GET", "/graphql", headers={"X-API-Key": CURRENT_KEY, "Accept": "text/html"}
-    )
-    assert reply.status == 400
-    assert reply.headers["content-type"] == "application/json"
-    assert reply.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+def test_graphiql_is_off_and_a_bare_get_is_an_error(sample: Transport) -> None:
+    key = {"X-API-Key": CURRENT_KEY}
+    browser = sample.request("GET", "/graphql", headers={**key, "Accept": "text/html"})
+    assert browser.status == 404
+    assert browser.headers["content-type"] == "application/json"
+    assert browser.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    client = sample.request("GET", "/graphql", headers={**key, "Accept": "application/json"})
+    assert client.status == 400
+    assert client.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
