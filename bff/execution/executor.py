@@ -28,6 +28,7 @@ from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, OperationDefin
 
 from bff.execution.entity_batch import EntityBatch, objects_at
 from bff.execution.error_masking import subgraph_error, unavailable_error
+from bff.execution.merging import merge_into
 from bff.execution.operation import PreparedOperation
 from bff.execution.schema_index import SchemaIndex, index_for
 from bff.execution.shaping import shape_data
@@ -218,33 +219,6 @@ class _PlanRun:
     def _used_variables(self, fetch: Fetch) -> dict[str, Any]:
         variables = self.variables
         return {name: variables[name] for name in fetch.variable_usages if name in variables}
-
-
-def merge_into(source: Mapping[str, Any], target: dict[str, Any], index: SchemaIndex) -> None:
-    """Deep-merge a fetched object into the tree: objects key by key, equal-length lists item by
-    item. A later `__typename` replaces an earlier one only if that one named an interface (an
-    `@interfaceObject` subgraph answered first with the interface's name)."""
-    for key, value in source.items():
-        existing = target.get(key)
-        if existing is None:
-            target[key] = value
-        elif value is None:
-            # Keep what an earlier fetch provided; the null's error (if any) explains the gap.
-            continue
-        elif type(existing) is dict and type(value) is dict:
-            merge_into(value, existing, index)
-        elif type(existing) is list and type(value) is list and len(existing) == len(value):
-            for position, item in enumerate(value):
-                current = existing[position]
-                if type(current) is dict and type(item) is dict:
-                    merge_into(item, current, index)
-                elif current is None:
-                    existing[position] = item
-        elif key == "__typename":
-            if existing != value and index.is_abstract(existing):
-                target[key] = value
-        else:
-            target[key] = value
 
 
 @lru_cache(maxsize=1024)

@@ -1,11 +1,10 @@
-"""Collecting objects at a Flatten path, building de-duplicated representations, merging answers."""
+"""Collecting objects at a Flatten path and building de-duplicated representations."""
 
 from __future__ import annotations
 
 from graphql import GraphQLSchema
 
 from bff.execution.entity_batch import EntityBatch, objects_at
-from bff.execution.executor import merge_into
 from bff.execution.schema_index import index_for
 from bff.planning.nodes import RequiredField, RequiredSelection
 
@@ -123,41 +122,3 @@ def test_nested_and_aliased_required_fields(api_schema: GraphQLSchema) -> None:
     assert batch.representations == [
         {"__typename": "Review", "body": "Nice", "author": {"id": "u1"}}
     ]
-
-
-def test_merge_is_deep_and_keeps_concrete_typenames(api_schema: GraphQLSchema) -> None:
-    index = index_for(api_schema)
-    target = {
-        "__typename": "Book",
-        "id": "b1",
-        "reviews": [{"body": "x"}, {"body": "y"}],
-        "meta": {"a": 1},
-    }
-
-    merge_into(
-        {
-            "__typename": "Media",
-            "rating": 5,
-            "reviews": [{"stars": 1}, {"stars": 2}],
-            "meta": {"b": 2},
-            "id": None,
-        },
-        target,
-        index,
-    )
-
-    assert target == {
-        "__typename": "Book",
-        "id": "b1",
-        "reviews": [{"body": "x", "stars": 1}, {"body": "y", "stars": 2}],
-        "meta": {"a": 1, "b": 2},
-        "rating": 5,
-    }
-
-
-def test_merge_refines_an_interface_typename(api_schema: GraphQLSchema) -> None:
-    target = {"__typename": "Media", "id": "b1"}
-
-    merge_into({"__typename": "Book", "pages": 412}, target, index_for(api_schema))
-
-    assert target == {"__typename": "Book", "id": "b1", "pages": 412}
