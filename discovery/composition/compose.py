@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from discovery.composition.field_sets import FieldSetChecker
+from discovery.composition.inaccessible import check_inaccessible
 from discovery.composition.merge import Merger, SubgraphView, graph_entries
 from discovery.composition.printer import print_supergraph
 from discovery.composition.result import (
@@ -47,9 +48,9 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | Composit
     merged = merger.merge()
     if merger.errors:
         return CompositionFailure(tuple(merger.errors), tuple(merger.hints))
-    satisfiability_errors = check_satisfiability(merged, views)
-    if satisfiability_errors:
-        return CompositionFailure(tuple(satisfiability_errors), tuple(merger.hints))
+    late_errors = check_inaccessible(merged) or check_satisfiability(merged, views)
+    if late_errors:
+        return CompositionFailure(tuple(late_errors), tuple(merger.hints))
     return CompositionSuccess(print_supergraph(merged), tuple(merger.hints))
 
 
