@@ -153,7 +153,7 @@ def register(properties: RegistrationProperties, admin_token: str, sdl: str) -> 
         {
             "url": properties.service_url,
             "sdl": sdl,
-            "apiKeySecretId": properties.api_key_secret_id,
+            "apiKeyRef": properties.api_key_secret_id,
         }
     ).encode()
     status, payload = _request("PUT", url, body, _admin_headers(admin_token))
@@ -248,8 +248,12 @@ def _error_summary(payload: Any) -> str:
                 parts.append(f"[{code}] {message}" if code else message)
         if parts:
             return "; ".join(parts)
-    if isinstance(payload, dict) and isinstance(payload.get("detail"), str):
-        return payload["detail"]
+    detail = payload.get("detail") if isinstance(payload, dict) else None
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        # Request validation errors: `[{loc, msg, type}, ...]`.
+        return "; ".join(str(item.get("msg", item)) for item in detail if isinstance(item, dict))
     return "no details given"
 
 
