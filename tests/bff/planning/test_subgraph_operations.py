@@ -1,0 +1,48 @@
+"""Every operation a plan sends is valid for the subgraph receiving it (checked against the
+subgraph's own schema, from the fixture's `subgraphs/` SDL), and declares exactly the client
+variables it uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from graphql import GraphQLSchema, parse, validate
+
+from bff.planning import QueryPlanner
+from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+
+from .golden import GoldenCase, golden_cases
+from .subgraph_schemas import load_subgraph_schemas
+
+CASES = [case for case in golden_cases() if (case.folder / "subgraphs").is_dir()]
+_schemas: dict[str, dict[str, GraphQLSchema]] = {}
+
+
+def _fetches(node: PlanNode | None) -> Iterator[Fetch]:
+    match node:
+        case Fetch():
+            yield node
+        case Flatten():
+            yield node.node
+        case Sequence() | Parallel():
+            for child in node.nodes:
+                yield from _fetches(child)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_fetches_are_valid_subgraph_operations(case: GoldenCase) -> None:
+    schemas = _schemas.setdefault(str(case.folder), load_subgraph_schemas(case.folder))
+    client = parse(case.operation_text)
+    plan = QueryPlanner(case.supergraph).plan(client, case.operation_name)
+
+    for fetch in _fetches(plan.node):
+        document = parse(fetch.operation)
+        errors = validate(schemas[fetch.service], document)
+        assert not errors, f"{fetch.service}: {fetch.operation}\n{errors}"
+        operation = document.definitions[0]
+        declared = {
+            d.variable.name.value
+            for d in operation.variable_definitions or ()  # type: ignore[attr-defined]
+        } - {"representations"}
+        assert declared == set(fetch.variable_usages)
