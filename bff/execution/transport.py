@@ -34,6 +34,10 @@ import orjson
 from bff.execution.header_propagation import outgoing_headers
 from bff.execution.timeouts import client_timeout
 
+# Far above any sane GraphQL answer (the benchmark's deep answer is 87 KB), far below a Lambda's
+# memory: a subgraph streaming without end is cut off instead of taking the process down.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class SubgraphEndpoint:
@@ -67,6 +71,7 @@ class SubgraphTransport:
         limit_per_host: int = 64,
         keepalive_timeout: float = 60.0,
         dns_cache_ttl: int = 300,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         # Lambda reuses a warm process for minutes; keeping idle connections for 60 s (the API
         # Gateway idle timeout is 350 s) saves a TCP + TLS handshake on most warm invocations.
@@ -74,6 +79,7 @@ class SubgraphTransport:
         self._limit_per_host = limit_per_host
         self._keepalive_timeout = keepalive_timeout
         self._dns_cache_ttl = dns_cache_ttl
+        self._max_response_bytes = max_response_bytes
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections_opened = 0
@@ -91,8 +97,8 @@ class SubgraphTransport:
                 headers=outgoing_headers(endpoint, headers),
                 timeout=client_timeout(endpoint),
             ) as response:
-                raw = await response.read()
                 status = response.status
+                raw = await _read_limited(response, self._max_response_bytes)
         except TimeoutError as error:
             raise SubgraphFetchError(
                 endpoint.name, f"timed out after {endpoint.timeout:g}s"
@@ -103,6 +109,10 @@ class SubgraphTransport:
             ) from error
         if not 200 <= status < 300:
             raise SubgraphFetchError(endpoint.name, f"HTTP {status} from {endpoint.url}")
+        if raw is None:
+            raise SubgraphFetchError(
+                endpoint.name, f"response larger than {self._max_response_bytes} bytes"
+            )
         return parse_graphql_response(endpoint.name, raw)
 
     async def close(self) -> None:
@@ -147,6 +157,19 @@ class SubgraphTransport:
         self, _session: aiohttp.ClientSession, _context: SimpleNamespace, _params: Any
     ) -> None:
         self.connections_opened += 1
+
+
+async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The body, or None when it exceeds `limit` (a runaway subgraph must not exhaust memory)."""
+    length = response.content_length
+    if length is not None:
+        return await response.read() if length <= limit else None
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(1 << 16):
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def parse_graphql_response(service: str, raw: bytes) -> dict[str, Any]:

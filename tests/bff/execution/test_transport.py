@@ -151,3 +151,26 @@ def test_the_api_key_never_shows_in_an_endpoint_repr() -> None:
     endpoint = SubgraphEndpoint("accounts", "http://127.0.0.1/graphql", "secret-key", 1.0)
 
     assert "secret-key" not in repr(endpoint)
+
+
+@pytest.mark.parametrize("behaviour", ["ok", "chunked"])
+async def test_oversized_answers_are_cut_off(
+    subgraphs: LoopbackSubgraphs, behaviour: Behaviour
+) -> None:
+    subgraphs["accounts"].behaviour = behaviour
+    small = SubgraphTransport(max_response_bytes=16)
+    try:
+        with pytest.raises(SubgraphFetchError, match="larger than 16 bytes"):
+            await small.fetch(accounts(subgraphs), QUERY, {})
+    finally:
+        await small.close()
+
+
+async def test_streamed_answers_within_the_limit_are_read_whole(
+    subgraphs: LoopbackSubgraphs, transport: SubgraphTransport
+) -> None:
+    subgraphs["accounts"].behaviour = "chunked"
+
+    answer = await transport.fetch(accounts(subgraphs), QUERY, {})
+
+    assert answer == {"data": {"padding": "x" * 200_000}}

@@ -24,7 +24,9 @@ from strawberry.federation import Schema
 from bff.devstack.moto_server import free_port
 from bff.execution import SubgraphEndpoint
 
-Behaviour = Literal["ok", "http_500", "not_json", "not_graphql", "wrong_entities", "hang"]
+Behaviour = Literal[
+    "ok", "http_500", "not_json", "not_graphql", "wrong_entities", "hang", "chunked"
+]
 T = TypeVar("T")
 
 # Resolver errors are expected in these tests; strawberry would print each traceback.
@@ -107,6 +109,8 @@ class SubgraphServer:
             return _json({"message": "hello"})
         if behaviour == "wrong_entities":
             return _json({"data": {"_entities": []}})
+        if behaviour == "chunked":
+            return await _chunked(request, {"data": {"padding": "x" * 200_000}})
         # Parsed again: strawberry pops `__typename` out of representations, and the recorded
         # payload must stay what the gateway sent.
         executed = orjson.loads(body)
@@ -117,6 +121,18 @@ class SubgraphServer:
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]
         return _json(body)
+
+
+async def _chunked(request: web.Request, body: Any) -> web.StreamResponse:
+    """A body streamed in pieces without a Content-Length."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    encoded = orjson.dumps(body)
+    for start in range(0, len(encoded), 16_384):
+        await response.write(encoded[start : start + 16_384])
+    await response.write_eof()
+    return response
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
