@@ -1,0 +1,118 @@
+"""Request and response bodies of the registry API (they make its OpenAPI document)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from discovery.records import SERVICE_NAME_RULE
+
+URL_RULE = r"^https?://\S+$"
+# Service SDLs are stored in the version manifest; this bounds one registration's share of it.
+MAX_SDL_CHARS = 256_000
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ServiceRegistration(Body):
+    url: str = Field(pattern=URL_RULE, max_length=2048, description="The subgraph's endpoint")
+    sdl: str = Field(min_length=1, max_length=MAX_SDL_CHARS, description="The subgraph's SDL")
+    api_key_ref: str | None = Field(
+        default=None,
+        alias="apiKeyRef",
+        max_length=512,
+        description="Where the service's API key lives (a Secrets Manager id); omitted keeps "
+        "the stored one",
+    )
+
+
+class CheckRequest(Body):
+    name: str = Field(pattern=SERVICE_NAME_RULE)
+    url: str = Field(pattern=URL_RULE, max_length=2048)
+    sdl: str = Field(min_length=1, max_length=MAX_SDL_CHARS)
+
+
+class RollbackRequest(Body):
+    version: int = Field(ge=1)
+
+
+class ErrorLocation(BaseModel):
+    line: int
+    column: int
+
+
+class ErrorItem(BaseModel):
+    code: str
+    message: str
+    service: str | None = None
+    locations: list[ErrorLocation] | None = None
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    errors: list[ErrorItem]
+
+
+class ServiceSummary(BaseModel):
+    name: str
+    url: str
+    apiKeyRef: str | None
+    version: int
+    updatedAt: str
+
+
+class ServiceDetail(ServiceSummary):
+    sdl: str
+
+
+class ServiceList(BaseModel):
+    services: list[ServiceSummary]
+    supergraphVersion: int | None
+
+
+class RegistrationResponse(BaseModel):
+    name: str
+    version: int = Field(description="The service's version: the supergraph version it changed in")
+    supergraphVersion: int
+    changed: bool = Field(description="False when the url and SDL were unchanged (a no-op)")
+
+
+class RemovalResponse(BaseModel):
+    name: str
+    supergraphVersion: int
+
+
+class SupergraphResponse(BaseModel):
+    version: int
+    sdl: str
+
+
+class VersionEntry(BaseModel):
+    version: int
+    createdAt: str
+    reason: str
+
+
+class VersionList(BaseModel):
+    versions: list[VersionEntry]
+
+
+class RollbackResponse(BaseModel):
+    version: int = Field(description="The NEW version published with the old version's content")
+    rolledBackTo: int
+
+
+class BreakingChangeItem(BaseModel):
+    code: str
+    coordinate: str
+    message: str
+
+
+class CheckResponse(BaseModel):
+    ok: bool = Field(description="Composes and breaks nothing")
+    composes: bool
+    errors: list[ErrorItem]
+    hints: list[dict[str, str]]
+    breakingChanges: list[BreakingChangeItem]
+    supergraphVersion: int | None = Field(description="The version checked against")
