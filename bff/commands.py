@@ -73,7 +73,8 @@ def serve_command(args: argparse.Namespace) -> int:
 def plan_command(args: argparse.Namespace) -> int:
     from graphql import GraphQLError, parse, validate
 
-    from bff.planning import QueryPlanner
+    from bff.execution.operation import OperationNotFoundError, prepare_operation
+    from bff.planning import PlanningError, QueryPlanner
     from bff.planning.nodes import print_plan
     from bff.supergraph import SupergraphError, load_supergraph_file
 
@@ -82,7 +83,11 @@ def plan_command(args: argparse.Namespace) -> int:
     except (OSError, SupergraphError) as error:
         print(f"error: cannot load {args.supergraph}: {error}", file=sys.stderr)
         return 1
-    text = _operation_text(args.query)
+    try:
+        text = _operation_text(args.query)
+    except OSError as error:
+        print(f"error: cannot read the operation: {error}", file=sys.stderr)
+        return 1
     try:
         document = parse(text)
     except GraphQLError as error:
@@ -94,8 +99,9 @@ def plan_command(args: argparse.Namespace) -> int:
             print(f"error: {error.message} at {_where(error)}", file=sys.stderr)
         return 1
     try:
+        prepare_operation(document, args.operation_name)  # says which operation is missing
         plan = QueryPlanner(supergraph).plan(document, args.operation_name)
-    except ValueError as error:
+    except (OperationNotFoundError, PlanningError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     sys.stdout.write(print_plan(plan))

@@ -206,7 +206,9 @@ class GraphQLApp:
     async def _health(self, send: Send, cors: Headers) -> None:
         try:
             served = await self.gateway.current()
-        except SupergraphUnavailableError:
+        except Exception as error:
+            if not isinstance(error, SupergraphUnavailableError):
+                logger.exception("health check failed")
             body = {"status": "unavailable", "supergraphVersion": None, "services": []}
             await _send_json(send, 503, body, cors)
             return

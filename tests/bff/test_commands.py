@@ -1,0 +1,128 @@
+"""`bff plan` prints the plan the gateway would run; `bff serve` serves the gateway with uvicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bff.cli import main
+from bff.devstack.moto_server import free_port, wait_for_port
+from tests.support.loopback_subgraphs import FIXTURES, SUPERGRAPH_FILE
+
+PLAN_FIXTURE = FIXTURES / "plan"
+
+
+def test_plan_prints_the_plan_of_an_operation_file(capsys) -> None:
+    query = str(PLAN_FIXTURE / "query.graphql")
+    assert main(["plan", "--supergraph", str(SUPERGRAPH_FILE), query]) == 0
+    assert capsys.readouterr().out == (PLAN_FIXTURE / "plan.txt").read_text()
+
+
+def test_plan_takes_the_operation_text_and_a_name(capsys) -> None:
+    text = "query A { __typename } query B { lessons { title } }"
+    argv = ["plan", "--supergraph", str(SUPERGRAPH_FILE), text, "--operation-name", "B"]
+    assert main(argv) == 0
+    assert 'Fetch(service: "lessons")' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("supergraph", "query", "message"),
+    [
+        (
+            SUPERGRAPH_FILE,
+            "{ nope }",
+            "error: Cannot query field 'nope' on type 'Query'. at line 1 column 3",
+        ),
+        (
+            SUPERGRAPH_FILE,
+            "{ student(id: 1) ",
+            "error: Syntax Error: Expected Name, found <EOF>. at line 1 column 18",
+        ),
+        (
+            SUPERGRAPH_FILE,
+            "missing.graphql",
+            "error: cannot read the operation: [Errno 2] No such file or directory",
+        ),
+        (
+            SUPERGRAPH_FILE,
+            "query A { __typename } query B { __typename }",
+            "error: The document contains several operations; provide an operationName.",
+        ),
+        (
+            Path("missing.graphql"),
+            "{ __typename }",
+            "error: cannot load missing.graphql: [Errno 2] No such file or directory",
+        ),
+    ],
+)
+def test_plan_errors_exit_1_with_the_reason(
+    capsys, supergraph: Path, query: str, message: str
+) -> None:
+    assert main(["plan", "--supergraph", str(supergraph), query]) == 1
+    assert capsys.readouterr().err.startswith(message)
+
+
+def _serve_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("SUPERGRAPH_FILE", "REGISTRY_TABLE")}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "error: set SUPERGRAPH_FILE or REGISTRY_TABLE to say where the supergraph is"),
+        (["--supergraph", "missing.graphql"], "error: cannot read supergraph file missing.graphql"),
+        (["--supergraph", str(FIXTURES / "students.graphql")], "error: not a supergraph"),
+    ],
+)
+def test_serve_refuses_to_start_without_a_good_supergraph(
+    args: list[str], message: str, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SUPERGRAPH_FILE", raising=False)
+    monkeypatch.delenv("REGISTRY_TABLE", raising=False)
+    assert main(["serve", *args, "--port", str(free_port())]) == 1
+    assert capsys.readouterr().err.startswith(message)
+
+
+def test_serve_answers_graphql_and_health_over_http() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bff.cli",
+            "serve",
+            "--supergraph",
+            str(SUPERGRAPH_FILE),
+            "--port",
+            str(port),
+        ],
+        env=_serve_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port("127.0.0.1", port, timeout=60)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=30) as response:
+            health = json.loads(response.read())
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/graphql",
+            data=b'{"query": "{ __typename }"}',
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert health == {
+        "status": "ok",
+        "supergraphVersion": None,
+        "services": ["lessons", "students"],
+    }
+    assert answer == {"data": {"__typename": "Query"}}

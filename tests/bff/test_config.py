@@ -1,0 +1,103 @@
+"""The gateway's settings: read from the environment, JSON maps decoded, bad values refused,
+and subgraph API keys read from Secrets Manager (the moto server, over HTTP) once."""
+
+from __future__ import annotations
+
+import uuid
+
+import boto3
+import pytest
+
+from bff.config import ConfigurationError, GatewaySettings, resolve_api_keys
+
+
+def test_settings_come_from_the_environment() -> None:
+    config = GatewaySettings.from_environ(
+        {
+            "SUPERGRAPH_FILE": "supergraph.graphql",
+            "SUBGRAPH_API_KEYS": '{"students": "k1"}',
+            "SUBGRAPH_URL_OVERRIDES": '{"students": "http://127.0.0.1:1/graphql"}',
+            "SUBGRAPH_TIMEOUT_SECONDS": "2.5",
+            "CORS_ALLOW_ORIGINS": "https://a.example, https://b.example",
+            "MAX_BODY_BYTES": "2048",
+            "OPERATION_CACHE_SIZE": "10",
+            "REGISTRY_POLL_SECONDS": "3",
+            "UNRELATED": "ignored",
+        }
+    )
+    assert config.supergraph_file == "supergraph.graphql"
+    assert config.subgraph_api_keys == {"students": "k1"}
+    assert config.subgraph_url_overrides == {"students": "http://127.0.0.1:1/graphql"}
+    assert config.subgraph_timeout_seconds == 2.5
+    assert config.cors_allow_origins == ("https://a.example", "https://b.example")
+    assert (config.max_body_bytes, config.operation_cache_size) == (2048, 10)
+    assert config.registry_poll_seconds == 3
+
+
+def test_defaults_without_environment() -> None:
+    config = GatewaySettings.from_environ({})
+    assert config.cors_allow_origins == ()
+    assert config.subgraph_api_keys == {}
+    assert config.introspection_enabled is True
+
+
+def test_origins_may_be_a_json_list() -> None:
+    config = GatewaySettings.from_environ({"CORS_ALLOW_ORIGINS": '["*"]'})
+    assert config.cors_allow_origins == ("*",)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SUBGRAPH_API_KEYS", "{not json"),
+        ("SUBGRAPH_API_KEYS", '["a list"]'),
+        ("SUBGRAPH_TIMEOUT_SECONDS", "0"),
+        ("MAX_BODY_BYTES", "big"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        GatewaySettings.from_environ({name: value})
+    assert "invalid gateway configuration" in str(error.value)
+    if name != "SUBGRAPH_API_KEYS" or value.startswith("["):
+        assert name in str(error.value)
+
+
+@pytest.fixture
+def secrets(moto_server, monkeypatch: pytest.MonkeyPatch):
+    # Plain `boto3.client("secretsmanager")`, as the gateway builds it, reaches the moto server.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
+    return boto3.client("secretsmanager")
+
+
+def test_api_keys_are_read_from_secrets_manager(secrets) -> None:
+    prefix = uuid.uuid4().hex
+    secrets.create_secret(Name=f"{prefix}/students", SecretString="students-secret-key")
+    secrets.create_secret(Name=f"{prefix}/lessons", SecretString='{"apiKey": "lessons-key"}')
+    config = GatewaySettings(
+        subgraph_api_keys={"analytics": "inline-key"},
+        subgraph_api_key_secret_ids={
+            "students": f"{prefix}/students",
+            "lessons": f"{prefix}/lessons",
+        },
+    )
+    assert resolve_api_keys(config) == {
+        "analytics": "inline-key",
+        "students": "students-secret-key",
+        "lessons": "lessons-key",
+    }
+
+
+def test_a_missing_secret_names_the_secret_not_a_value(secrets) -> None:
+    config = GatewaySettings(subgraph_api_key_secret_ids={"students": "no/such/secret"})
+    with pytest.raises(ConfigurationError) as error:
+        resolve_api_keys(config)
+    assert str(error.value) == (
+        "cannot read the API key of subgraph 'students' from secret 'no/such/secret': "
+        "ResourceNotFoundException"
+    )
+
+
+def test_without_secret_ids_no_aws_client_is_made() -> None:
+    config = GatewaySettings(subgraph_api_keys={"students": "k"})
+    assert resolve_api_keys(config, secrets_client=object()) == {"students": "k"}

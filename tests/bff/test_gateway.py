@@ -1,0 +1,279 @@
+"""The gateway: per-version operation cache, atomic supergraph swaps, the registry provider's
+polling and fallbacks, variable coercion, and the configuration it builds endpoints from."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+
+from bff.config import GatewaySettings
+from bff.gateway import (
+    FileSupergraphProvider,
+    Gateway,
+    GraphQLRequest,
+    GraphQLRequestError,
+    OperationCache,
+    RegistrySupergraphProvider,
+    SupergraphUnavailableError,
+)
+from bff.supergraph import Supergraph, load_supergraph
+from tests.support.loopback_subgraphs import SUPERGRAPH_FILE, LoopbackSubgraphs
+
+SDL = SUPERGRAPH_FILE.read_text()
+STUDENT_URL = "http://students.invalid/graphql"
+NAME_QUERY = '{ student(id: "1") { name } }'
+
+
+@dataclass
+class StaticProvider:
+    supergraph: Supergraph
+
+    async def latest(self) -> Supergraph:
+        return self.supergraph
+
+
+@pytest.fixture
+async def gateway(subgraphs: LoopbackSubgraphs) -> AsyncIterator[Gateway]:
+    config = GatewaySettings(subgraph_url_overrides=subgraphs.urls, operation_cache_size=2)
+    gateway = Gateway(FileSupergraphProvider(SUPERGRAPH_FILE, version=1), config, api_keys={})
+    yield gateway
+    await gateway.close()
+
+
+# --- the operation cache ------------------------------------------------------------------
+
+
+async def test_operations_are_parsed_validated_and_planned_once(gateway: Gateway) -> None:
+    served = await gateway.current()
+    first = served.operation(NAME_QUERY, None)
+    assert served.operation(NAME_QUERY, None) is first
+    assert len(served.operations) == 1
+    assert first.plan is not None
+    assert first.kind == "query"
+
+
+async def test_the_cache_is_keyed_by_document_and_operation_name(gateway: Gateway) -> None:
+    served = await gateway.current()
+    document = "query A { __typename } query B { students { id } }"
+    a, b = served.operation(document, "A"), served.operation(document, "B")
+    assert a is not b
+    assert a.plan is None  # graphql-core answers `__typename` alone
+    assert b.plan is not None
+
+
+async def test_the_cache_evicts_the_least_recently_used(gateway: Gateway) -> None:
+    served = await gateway.current()
+    one, two, three = "{ students { id } }", "{ lessons { id } }", "{ __typename }"
+    first = served.operation(one, None)
+    served.operation(two, None)
+    served.operation(one, None)  # `two` is now the least recently used
+    served.operation(three, None)
+    assert len(served.operations) == 2
+    assert served.operation(one, None) is first
+
+
+async def test_request_errors_are_cached_too(gateway: Gateway) -> None:
+    served = await gateway.current()
+    with pytest.raises(GraphQLRequestError) as first:
+        served.operation("{ nope }", None)
+    with pytest.raises(GraphQLRequestError) as second:
+        served.operation("{ nope }", None)
+    assert first.value is second.value
+
+
+def test_a_zero_size_cache_keeps_nothing() -> None:
+    cache = OperationCache(0)
+    cache.put((b"k", None), GraphQLRequestError([{"message": "x"}]))
+    assert len(cache) == 0
+
+
+# --- variables ----------------------------------------------------------------------------
+
+
+async def test_variable_defaults_are_applied_before_execution(gateway: Gateway) -> None:
+    query = "query($n: Int = 1) { students(first: $n) { name } }"
+    assert await gateway.execute(GraphQLRequest(query)) == {"data": {"students": [{"name": "Ada"}]}}
+    result = await gateway.execute(GraphQLRequest(query, variables={"n": 2}))
+    assert [s["name"] for s in result["data"]["students"]] == ["Ada", "Grace"]
+
+
+async def test_enum_and_input_variables_are_coerced(gateway: Gateway) -> None:
+    query = "query($l: Language) { lessons(language: $l) { title } }"
+    result = await gateway.execute(GraphQLRequest(query, variables={"l": "JAVASCRIPT"}))
+    assert result == {"data": {"lessons": [{"title": "Closures"}]}}
+    with pytest.raises(GraphQLRequestError) as error:
+        await gateway.execute(GraphQLRequest(query, variables={"l": "COBOL"}))
+    assert error.value.errors[0]["message"].startswith("Variable '$l' has invalid value")
+
+
+async def test_a_subgraph_that_is_down_gives_partial_data(subgraphs: LoopbackSubgraphs) -> None:
+    urls = {**subgraphs.urls, "lessons": "http://127.0.0.1:9/graphql"}
+    config = GatewaySettings(subgraph_url_overrides=urls, subgraph_timeout_seconds=2)
+    gateway = Gateway(FileSupergraphProvider(SUPERGRAPH_FILE), config, api_keys={})
+    try:
+        result = await gateway.execute(
+            GraphQLRequest('{ student(id: "1") { name } lessons { id } }')
+        )
+    finally:
+        await gateway.close()
+    # `lessons` is non-null, so its null propagates to the whole of `data`.
+    assert result["data"] is None
+    assert [error["extensions"]["code"] for error in result["errors"]] == ["SUBGRAPH_UNAVAILABLE"]
+
+
+# --- swapping supergraph versions -------------------------------------------------------
+
+
+@pytest.fixture
+async def slow_and_fast_subgraphs() -> AsyncIterator[tuple[str, str, asyncio.Event, asyncio.Event]]:
+    """Two one-answer students subgraphs on this test's loop: `/old` says it has the request
+    (`arrived`), then answers only once `release` is set."""
+    arrived, release = asyncio.Event(), asyncio.Event()
+
+    async def old(_request: web.Request) -> web.Response:
+        arrived.set()
+        await release.wait()
+        return web.json_response({"data": {"student": {"name": "from v1"}}})
+
+    async def new(_request: web.Request) -> web.Response:
+        return web.json_response({"data": {"student": {"name": "from v2"}}})
+
+    app = web.Application()
+    app.router.add_post("/old", old)
+    app.router.add_post("/new", new)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}/old", f"http://127.0.0.1:{port}/new", arrived, release
+    release.set()
+    await runner.cleanup()
+
+
+async def test_in_flight_requests_finish_on_the_old_version(slow_and_fast_subgraphs) -> None:
+    old_url, new_url, arrived, release = slow_and_fast_subgraphs
+    provider = StaticProvider(load_supergraph(SDL.replace(STUDENT_URL, old_url), version=1))
+    gateway = Gateway(provider, GatewaySettings(), api_keys={})
+    try:
+        in_flight = asyncio.ensure_future(gateway.execute(GraphQLRequest(NAME_QUERY)))
+        await arrived.wait()  # it runs on version 1 and is now blocked in the subgraph
+        provider.supergraph = load_supergraph(SDL.replace(STUDENT_URL, new_url), version=2)
+        assert await gateway.execute(GraphQLRequest(NAME_QUERY)) == {
+            "data": {"student": {"name": "from v2"}}
+        }
+        assert gateway.served is not None and gateway.served.version == 2
+        release.set()
+        assert await in_flight == {"data": {"student": {"name": "from v1"}}}
+    finally:
+        await gateway.close()
+
+
+async def test_a_new_version_starts_with_an_empty_cache(gateway: Gateway) -> None:
+    old = await gateway.current()
+    old.operation(NAME_QUERY, None)
+    provider = StaticProvider(load_supergraph(SDL, version=2))
+    gateway._provider = provider
+    new = await gateway.current()
+    assert new is not old
+    assert new.version == 2
+    assert len(new.operations) == 0
+
+
+# --- the registry provider ----------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    version: int
+    sdl: str
+
+
+class FakeSource:
+    """Stands in for discovery's SupergraphSource: `get()` returns what `next` holds."""
+
+    def __init__(self, next_value: Snapshot | Exception | None) -> None:
+        self.next = next_value
+        self.calls = 0
+
+    def get(self) -> Snapshot | None:
+        self.calls += 1
+        if isinstance(self.next, Exception):
+            raise self.next
+        return self.next
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_registry_is_polled_at_most_every_poll_interval() -> None:
+    source, clock = FakeSource(Snapshot(1, SDL)), Clock()
+    provider = RegistrySupergraphProvider(source, poll_seconds=5, clock=clock)
+    first = await provider.latest()
+    assert first.version == 1
+    source.next = Snapshot(2, SDL)
+    clock.now += 4
+    assert await provider.latest() is first
+    assert source.calls == 1
+    clock.now += 1
+    assert (await provider.latest()).version == 2
+    assert source.calls == 2
+
+
+async def test_the_same_version_is_not_reloaded() -> None:
+    source, clock = FakeSource(Snapshot(1, SDL)), Clock()
+    provider = RegistrySupergraphProvider(source, poll_seconds=0, clock=clock)
+    first = await provider.latest()
+    assert await provider.latest() is first
+
+
+@pytest.mark.parametrize(
+    "failure", [ConnectionError("registry down"), Snapshot(2, "type Query { broken }")]
+)
+async def test_the_last_good_supergraph_is_kept(failure) -> None:
+    source, clock = FakeSource(Snapshot(1, SDL)), Clock()
+    provider = RegistrySupergraphProvider(source, poll_seconds=0, clock=clock)
+    await provider.latest()
+    source.next = failure
+    assert (await provider.latest()).version == 1
+
+
+@pytest.mark.parametrize("nothing", [None, ConnectionError("registry down")])
+async def test_without_any_supergraph_requests_fail_as_unavailable(nothing) -> None:
+    provider = RegistrySupergraphProvider(FakeSource(nothing), poll_seconds=60)
+    gateway = Gateway(provider, GatewaySettings(), api_keys={})
+    with pytest.raises(SupergraphUnavailableError):
+        await gateway.execute(GraphQLRequest("{ __typename }"))
+
+
+async def test_an_async_source_is_awaited() -> None:
+    class AsyncSource:
+        async def get(self) -> Snapshot:
+            return Snapshot(4, SDL)
+
+    provider = RegistrySupergraphProvider(AsyncSource(), poll_seconds=5)
+    assert (await provider.latest()).version == 4
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+async def test_endpoints_take_urls_keys_and_timeouts_from_configuration() -> None:
+    config = GatewaySettings(
+        subgraph_api_keys={"students": "k1"},
+        subgraph_url_overrides={"lessons": "http://127.0.0.1:1/lessons"},
+        subgraph_timeout_seconds=3,
+    )
+    served = await Gateway(FileSupergraphProvider(SUPERGRAPH_FILE), config).current()
+    students, lessons = served.endpoints["students"], served.endpoints["lessons"]
+    assert (students.url, students.api_key, students.timeout) == (STUDENT_URL, "k1", 3)
+    assert (lessons.url, lessons.api_key) == ("http://127.0.0.1:1/lessons", None)

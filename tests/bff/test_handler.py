@@ -1,0 +1,97 @@
+"""The Lambda entry point: `bff.handler.handler` imported fresh as Lambda does, invoked warm."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.edge_clients import LambdaClient, post_json
+from tests.support.edge_fixtures import API_KEYS
+from tests.support.loopback_subgraphs import FIXTURES, SUPERGRAPH_FILE, LoopbackSubgraphs
+
+WARM_INVOCATIONS = FIXTURES / "warm_invocations.py"
+QUERY = '{ student(id: "1") { name } }'
+
+
+def _v2_event(body: dict) -> dict:
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/graphql",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "accept": "application/json"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/graphql", "sourceIp": "203.0.113.7"},
+            "requestId": "request",
+            "stage": "$default",
+            "authorizer": {"jwt": {"claims": {"sub": "user-1"}, "scopes": None}},
+        },
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def _run_warm(subgraphs: LoopbackSubgraphs, count: int) -> dict:
+    env = {
+        **os.environ,
+        "SUPERGRAPH_FILE": str(SUPERGRAPH_FILE),
+        "SUBGRAPH_URL_OVERRIDES": json.dumps(subgraphs.urls),
+        "SUBGRAPH_API_KEYS": json.dumps(API_KEYS),
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(WARM_INVOCATIONS),
+            json.dumps(_v2_event({"query": QUERY})),
+            str(count),
+        ],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(completed.stdout.decode().strip().splitlines()[-1])
+
+
+def test_ten_warm_invocations_share_one_tcp_connection(subgraphs: LoopbackSubgraphs) -> None:
+    before = len(subgraphs.requests)
+    outcome = _run_warm(subgraphs, 10)
+    assert outcome["statuses"] == [200] * 10
+    assert outcome["bodies"] == [{"data": {"student": {"name": "Ada"}}}] * 10
+    recorded = subgraphs.requests[before:]
+    assert len(recorded) == 10
+    # The subgraph saw one client port (one connection), and the gateway opened one.
+    assert len({request.client_port for request in recorded}) == 1
+    assert outcome["connections_opened"] == 1
+
+
+def test_the_cold_path_imports_no_cli_devstack_or_boto3(subgraphs: LoopbackSubgraphs) -> None:
+    assert _run_warm(subgraphs, 1)["cold_modules"] == []
+
+
+def test_without_a_supergraph_setting_the_import_fails_clearly() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("SUPERGRAPH_FILE", "REGISTRY_TABLE")}
+    completed = subprocess.run(
+        [sys.executable, "-c", "import bff.handler"], env=env, capture_output=True, timeout=120
+    )
+    assert completed.returncode != 0
+    assert b"set SUPERGRAPH_FILE or REGISTRY_TABLE" in completed.stderr
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_in_process_handler_reuses_its_connection(
+    version: str, edge_app, edge_loop, subgraphs: LoopbackSubgraphs
+) -> None:
+    client = LambdaClient(edge_app, version)
+    post_json(client, {"query": QUERY})  # warm: the pool now holds a connection
+    opened = edge_app.gateway.transport.connections_opened
+    before = len(subgraphs.requests)
+    for _ in range(10):
+        assert post_json(client, {"query": QUERY}).json() == {"data": {"student": {"name": "Ada"}}}
+    assert edge_app.gateway.transport.connections_opened == opened
+    assert len({r.client_port for r in subgraphs.requests[before:]}) == 1
