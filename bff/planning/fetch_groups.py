@@ -167,7 +167,7 @@ class _Tree:
 
 def _node_of(group: FetchGroup, operation: OperationDefinitionNode) -> PlanNode:
     fetch = group.to_fetch(operation)
-    return Flatten(group.path, fetch) if group.is_entity else fetch
+    return Flatten(group.path, fetch) if group.path else fetch
 
 
 def _sequence(nodes: list[PlanNode]) -> PlanNode:

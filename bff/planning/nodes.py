@@ -10,7 +10,9 @@ runs them). A plan is a tree:
   field, de-duplicating equal representations), sends them as `$representations` to
   `_entities`, and merges each answer back into every object it came from.
 - `Flatten`: runs its fetch on the objects at `path` in the response so far (response keys;
-  `@` marks "every element of this list").
+  `@` marks "every element of this list"). Rarely, its fetch is a root fetch (`requires`
+  empty): a field of type `Query` below the root whose fields another subgraph answers; the
+  fetch is sent once and its `data` merged into every object at `path`.
 - `Sequence`: children in order (a child may need data an earlier child fetched).
 - `Parallel`: children concurrently.
 """

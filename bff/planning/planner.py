@@ -428,6 +428,8 @@ class _PlanBuilder:
                     self.move_field(pos, info, node, better)
                     return
             self.add_field(pos, info, node, provided_sub if is_provided else None, is_provided)
+        elif pos.type_name == self.planner.supergraph.query_type:
+            self.root_field(pos, info, node)  # any subgraph answers Query fields from its root
         else:
             self.remote_field(pos, info, node)
 
@@ -477,7 +479,8 @@ class _PlanBuilder:
         self.walk(child, node.selection_set.selections)
 
     def root_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
-        """A root field goes to the subgraph needing the fewest extra fetches for it."""
+        """A root field goes to the subgraph needing the fewest extra fetches for it (a
+        subgraph already queried wins a tie, then supergraph order)."""
         if not info.graphs:
             raise PlanningError(f"no subgraph resolves {pos.type_name}.{info.name}")
         used = {group.service for group in self.roots}
@@ -496,11 +499,23 @@ class _PlanBuilder:
                 ),
             )
         )
-        group = self.root_group(graph)
+        group = self.root_group(graph) if pos.group is None else self.nested_root_group(graph, pos)
         draft = group.selection
         for directives in pos.conditions:
             draft = draft.add_fragment(None, directives)
         self.add_field(replace(pos, group=group, draft=draft), info, node)
+
+    def nested_root_group(self, graph: str, pos: Position) -> FetchGroup:
+        """A root query to `graph` for a `Query`-typed object met below the root (e.g. a field
+        returning `Query`): its answer is merged into the objects at the position's path."""
+        assert pos.group is not None
+        group_key = ("root", graph, pos.path, pos.group.id)
+        group = self.entity_groups.get(group_key)
+        if group is None:
+            group = self.new_group(graph, pos.path, pos.type_name, is_entity=False)
+            group.depends_on = [pos.group]
+            self.entity_groups[group_key] = group
+        return group
 
     def root_group(self, graph: str) -> FetchGroup:
         if self.kind == "mutation":
