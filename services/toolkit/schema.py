@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import strawberry
@@ -49,7 +50,7 @@ DATETIME_SCALAR = strawberry.scalar(
 
 
 class SubgraphSchema(strawberry.federation.Schema):
-    """A federation schema whose `process_errors` logs via the service's Powertools logger."""
+    """A federation schema that logs errors via Powertools and checks `_entities` input."""
 
     def __init__(self, service_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -64,11 +65,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         representation of an unknown type, or whose fields do not fit the key, would otherwise
         surface as an internal error.
         """
-        entity_types = {
-            name
-            for name, type_ in self.schema_converter.type_map.items()
-            if hasattr(getattr(type_.definition, "origin", None), "resolve_reference")
-        }
+        entity_types = self._entity_type_names
         for index, representation in enumerate(representations):
             if not (
                 isinstance(representation, dict)
@@ -91,6 +88,14 @@ class SubgraphSchema(strawberry.federation.Schema):
             else result
             for index, result in enumerate(results)
         ]
+
+    @cached_property
+    def _entity_type_names(self) -> frozenset[str]:
+        return frozenset(
+            name
+            for name, type_ in self.schema_converter.type_map.items()
+            if hasattr(getattr(type_.definition, "origin", None), "resolve_reference")
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,19 +24,25 @@ def _count(repository: StudentRepository) -> int:
     return int(repository.client.scan(TableName=repository.table_name, Select="COUNT")["Count"])
 
 
-def test_concurrent_registrations_of_one_email_store_exactly_one(fresh: StudentRepository) -> None:
-    email = unique_email("race")
-
-    def attempt(i: int) -> str:
-        try:
-            fresh.register(f"Racer {i}", email)
-        except UserError as error:
-            return error.extensions["code"]
-        return "OK"
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = list(pool.map(attempt, range(8)))
-    assert sorted(outcomes) == ["CONFLICT"] * 7 + ["OK"]
+def test_registration_is_one_conditional_transaction_without_a_prior_read(
+    fresh: StudentRepository,
+) -> None:
+    # Uniqueness rests on DynamoDB's atomic conditions, not on reading first. (A concurrency
+    # test cannot show it here: moto applies transactions without a lock and rolls back by
+    # swapping in a table snapshot, so racing transactions on moto lose or leak items.)
+    calls: list[str] = []
+    fresh.client.meta.events.register(
+        "before-call.dynamodb", lambda model, **_: calls.append(model.name), unique_id="calls"
+    )
+    try:
+        email = unique_email("once")
+        fresh.register("First", email)
+        with pytest.raises(UserError) as raised:
+            fresh.register("Second", email.upper())
+    finally:
+        fresh.client.meta.events.unregister("before-call.dynamodb", unique_id="calls")
+    assert raised.value.extensions == {"code": "CONFLICT"}
+    assert calls == ["TransactWriteItems", "TransactWriteItems"]
     assert _count(fresh) == 2  # one student and its email guard
 
 
