@@ -16,7 +16,9 @@ from discovery.composition.result import (
     SubgraphInput,
 )
 from discovery.composition.satisfiability import check_satisfiability
+from discovery.composition.schema_shape import merged_shape, shape_problems, subgraph_shape
 from discovery.composition.subgraph import Subgraph, read_subgraph
+from discovery.composition.supergraph_model import MergedSchema
 
 
 def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | CompositionFailure:
@@ -31,6 +33,7 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | Composit
         if isinstance(result, list):
             errors.extend(result)
         else:
+            errors.extend(check_subgraph_shape(result))
             read.append(result)
     if errors:
         return CompositionFailure(tuple(errors))
@@ -51,7 +54,29 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | Composit
     late_errors = check_inaccessible(merged) or check_satisfiability(merged, views)
     if late_errors:
         return CompositionFailure(tuple(late_errors), tuple(merger.hints))
+    schema_errors = check_schema_shape(merged)
+    if schema_errors:
+        return CompositionFailure(tuple(schema_errors), tuple(merger.hints))
     return CompositionSuccess(print_supergraph(merged), tuple(merger.hints))
+
+
+def check_schema_shape(merged: MergedSchema) -> list[CompositionError]:
+    """The last line of defence: a merged graph that slipped past the composition rules but is
+    not a valid GraphQL schema is refused here rather than published to the gateway."""
+    return [
+        CompositionError(
+            "INVALID_GRAPHQL",
+            f"The composed supergraph would not be a valid GraphQL schema: {problem}",
+        )
+        for problem in shape_problems(merged_shape(merged))
+    ]
+
+
+def check_subgraph_shape(subgraph: Subgraph) -> list[CompositionError]:
+    return [
+        CompositionError("INVALID_GRAPHQL", f"[{subgraph.name}] {problem}", subgraph.name)
+        for problem in shape_problems(subgraph_shape(subgraph))
+    ]
 
 
 def check_names(subgraphs: Sequence[SubgraphInput]) -> list[CompositionError]:

@@ -107,6 +107,7 @@ class Merger:
             if kinds_ok[name]:
                 self.merged[name] = self._merge_type(name, sources)
         self._add_interface_object_fields(sources_by_name)
+        self._check_interface_implementations(sources_by_name)
         if not any(view.subgraph.types["Query"].fields for view in self.views):
             self._error(
                 "NO_QUERIES",
@@ -612,6 +613,39 @@ class Merger:
                             MergedMetadata(),
                             [JoinField(None)],
                         )
+
+    def _check_interface_implementations(
+        self, sources_by_name: dict[str, list[tuple[SubgraphView, SubgraphType]]]
+    ) -> None:
+        """Each subgraph may know fewer interface fields than the merged interface has; every
+        implementation must still end up with all of them."""
+        for type_ in self.merged.values():
+            for interface_name in type_.interfaces:
+                interface = self.merged.get(interface_name)
+                if interface is None:
+                    continue
+                for name in interface.fields:
+                    if name in type_.fields:
+                        continue
+                    declaring = [
+                        view.name
+                        for view, source in sources_by_name[interface_name]
+                        if name in source.fields
+                    ]
+                    implementing = [
+                        view.name
+                        for view, source in sources_by_name[type_.name]
+                        if interface_name in source.interfaces
+                    ]
+                    self._error(
+                        "INTERFACE_FIELD_NO_IMPLEM",
+                        f'Interface field "{interface_name}.{name}" is declared in '
+                        f'{in_subgraphs(declaring)} but type "{type_.name}", which implements '
+                        f'"{interface_name}" only in {in_subgraphs(implementing)} does not have '
+                        f'field "{name}".',
+                        None,
+                        implementing[0] if implementing else None,
+                    )
 
     # -- reporting -------------------------------------------------------------------------
 

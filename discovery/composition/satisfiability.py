@@ -59,11 +59,8 @@ def resolving_graphs(
             for join in field_.join_fields
             if join.graph is not None and not join.external and not join.used_overridden
         ]
-    return [
-        view.graph
-        for view in views
-        if field_.name in getattr(view.subgraph.types.get(type_name), "fields", {})
-    ]
+    # No @join__field: every subgraph defining the type resolves the field.
+    return [view.graph for view in views if type_name in view.subgraph.types]
 
 
 def reachable_types(schema: MergedSchema) -> set[str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from graphql import GraphQLError, parse
 from graphql.language import (
@@ -29,7 +32,6 @@ from graphql.language import (
     TypeExtensionNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
-    get_location,
     print_ast,
 )
 from graphql.utilities import value_from_ast_untyped
@@ -42,6 +44,7 @@ from discovery.composition.federation import (
 from discovery.composition.result import CompositionError, SourceLocation, SubgraphInput
 from discovery.composition.type_references import named_type, type_reference
 
+NEWLINE = re.compile(r"\r\n|[\n\r]")
 BUILT_IN_SCALARS = frozenset({"Int", "Float", "String", "Boolean", "ID"})
 ROOT_TYPE_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
@@ -147,10 +150,17 @@ class Subgraph:
     types: dict[str, SubgraphType]
 
 
+@lru_cache(maxsize=512)
+def parse_sdl(sdl: str) -> DocumentNode:
+    """Parsed once per distinct text: the registry re-composes mostly unchanged SDLs on every
+    registration. The document is only read, never changed, so sharing it is safe."""
+    return parse(sdl)
+
+
 def read_subgraph(subgraph: SubgraphInput) -> Subgraph | list[CompositionError]:
     """Parses and checks one subgraph SDL; SDL mistakes come back as INVALID_GRAPHQL errors."""
     try:
-        document = parse(subgraph.sdl)
+        document = parse_sdl(subgraph.sdl)
     except GraphQLError as error:
         return [
             CompositionError(
@@ -173,6 +183,7 @@ class SubgraphReader:
         self.errors: list[CompositionError] = []
         self.types: dict[str, SubgraphType] = {}
         self.renamed_roots: dict[str, str] = {}
+        self.line_starts = [0] + [m.end() for m in NEWLINE.finditer(subgraph.sdl)]
 
     def read(self) -> Subgraph | list[CompositionError]:
         self._read_root_names()
@@ -406,8 +417,10 @@ class SubgraphReader:
     def _location(self, node: Node) -> SourceLocation | None:
         if node.loc is None:
             return None
-        found = get_location(node.loc.source, node.loc.start)
-        return SourceLocation(found.line, found.column)
+        # Line starts are found once per document: graphql-core's get_location rescans the
+        # source from its start on every call, quadratic over a large SDL.
+        line = bisect_right(self.line_starts, node.loc.start)
+        return SourceLocation(line, node.loc.start - self.line_starts[line - 1] + 1)
 
     def _error(self, message: str, node: Node) -> None:
         location = self._location(node)
