@@ -1,0 +1,175 @@
+"""SupergraphSource against the moto server: polling interval, what a poll reads, last-good."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from bff.devstack.moto_server import MotoServer, free_port
+from discovery.source import SupergraphSource, SupergraphUnavailable
+from discovery.store import RegistryStore
+from services.toolkit.tables import REGISTRY, create_table
+from tests.discovery.composers import concatenating_composer
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordedCalls:
+    """The DynamoDB calls a real client makes, as (operation, partition key) pairs."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: list[tuple[str, str]] = []
+        client.meta.events.register("provide-client-params.dynamodb.*", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        values = params.get("ExpressionAttributeValues", {})
+        key = values.get(":pk") or params.get("Key", {}).get("pk") or {"S": ""}
+        self.calls.append((model.name, key["S"]))
+
+    def take(self) -> list[tuple[str, str]]:
+        calls, self.calls = self.calls, []
+        return calls
+
+
+@pytest.fixture
+def client(moto_server: MotoServer) -> Any:
+    return boto3.client("dynamodb", endpoint_url=moto_server.endpoint)
+
+
+def source_for(table: str, client: Any, clock: FakeClock, poll: float = 5.0) -> SupergraphSource:
+    return SupergraphSource(table, client=client, poll_interval=poll, clock=clock)
+
+
+def test_loads_the_current_supergraph(store: RegistryStore, client: Any) -> None:
+    store.register("students", "http://students/graphql", "type Query { a: Int }", api_key_ref="k")
+
+    snapshot = source_for(store.table_name, client, FakeClock()).get()
+
+    assert snapshot.version == 1
+    assert snapshot.sdl == store.current().sdl  # type: ignore[union-attr]
+    assert snapshot.api_key_refs == {"students": "k"}
+
+
+def test_polls_at_most_every_interval(store: RegistryStore, client: Any) -> None:
+    clock = FakeClock()
+    source = source_for(store.table_name, client, clock)
+    store.register("students", "http://students/graphql", "type Query { a: Int }")
+    assert source.get().version == 1
+
+    store.register("lessons", "http://lessons/graphql", "type Query { b: Int }")
+    clock.now += 4.9
+    before_interval = source.get()
+    clock.now += 0.1
+    after_interval = source.get()
+
+    assert before_interval.version == 1
+    assert after_interval.version == 2
+    assert "b: Int" in after_interval.sdl
+
+
+def test_a_poll_reads_only_the_version_header_unless_it_changed(
+    store: RegistryStore, client: Any
+) -> None:
+    calls = RecordedCalls(client)
+    clock = FakeClock()
+    source = source_for(store.table_name, client, clock)
+    store.register("students", "http://students/graphql", "type Query { a: Int }")
+    source.get()
+    calls.take()
+
+    source.get()  # within the interval: no call at all
+    within = calls.take()
+    clock.now += 5
+    source.get()  # due, unchanged: the newest header only
+    unchanged = calls.take()
+    store.register("lessons", "http://lessons/graphql", "type Query { b: Int }")
+    clock.now += 5
+    source.get()  # changed: header, then the new blobs
+    changed = calls.take()
+
+    assert within == []
+    assert unchanged == [("Query", "SUPERGRAPH")]
+    assert changed[0] == ("Query", "SUPERGRAPH")
+    assert [pk.split("#")[0] for _, pk in changed[1:]] == ["BLOB", "BLOB"]
+
+
+def test_invalidate_checks_at_once(store: RegistryStore, client: Any) -> None:
+    source = source_for(store.table_name, client, FakeClock())
+    store.register("students", "http://students/graphql", "type Query { a: Int }")
+    source.get()
+    store.register("lessons", "http://lessons/graphql", "type Query { b: Int }")
+
+    source.invalidate()
+
+    assert source.get().version == 2
+
+
+def test_nothing_published_is_unavailable(registry_table: str, client: Any) -> None:
+    source = source_for(registry_table, client, FakeClock())
+
+    with pytest.raises(SupergraphUnavailable, match="no supergraph has been published"):
+        source.get()
+
+
+@pytest.fixture
+def own_moto_server() -> Iterator[MotoServer]:
+    """A moto server this test may stop, to make the table unreachable."""
+    with MotoServer() as server:
+        yield server
+
+
+def test_keeps_serving_the_last_good_snapshot_when_unreachable(
+    own_moto_server: MotoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=own_moto_server.endpoint,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    create_table(client, REGISTRY, "registry")
+    store = RegistryStore("registry", client=client, composer=concatenating_composer)
+    store.register("students", "http://students/graphql", "type Query { a: Int }")
+    clock = FakeClock()
+    source = source_for("registry", client, clock)
+    loaded = source.get()
+
+    own_moto_server.stop()
+    clock.now += 5
+    with caplog.at_level(logging.WARNING, logger="discovery.source"):
+        served = source.get()
+
+    assert served is loaded
+    assert "registry unreachable; serving supergraph version 1" in caplog.text
+
+
+def test_never_reachable_is_unavailable(caplog: pytest.LogCaptureFixture) -> None:
+    nothing_listens = f"http://127.0.0.1:{free_port()}"
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=nothing_listens,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    source = source_for("registry", client, FakeClock())
+
+    with pytest.raises(SupergraphUnavailable, match="cannot be read"):
+        source.get()
+    assert "no supergraph loaded yet" in caplog.text
+
+
+def test_table_name_comes_from_the_environment(
+    registry_table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_TABLE", registry_table)
+
+    assert SupergraphSource().table_name == registry_table
