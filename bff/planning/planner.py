@@ -322,6 +322,10 @@ class _PlanBuilder:
             else:
                 self.walk_abstract(pos, type_info, selections)
             return
+        self.walk_object(pos, selections)
+
+    def walk_object(self, pos: Position, selections: Sequence[SelectionNode]) -> None:
+        """Selections on one object: fields, and fragments that apply to its type."""
         for node in selections:
             if isinstance(node, FieldNode):
                 self.field(pos, node)
@@ -386,11 +390,7 @@ class _PlanBuilder:
                 continue
             type_condition = self.fragment_parts(node)[0]
             (local if type_condition in (None, pos.type_name) else concrete).append(node)
-        for node in local:
-            if isinstance(node, FieldNode):
-                self.field(pos, node)
-            else:
-                self.walk(pos, [node])
+        self.walk_object(pos, local)
         if concrete:
             candidates = [
                 graph
