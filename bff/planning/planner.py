@@ -37,8 +37,9 @@ from .nodes import QueryPlan
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 PLANNER_ALIAS_PREFIX = "__key_"
-# Bounds the cost estimate's look-ahead and guards against cyclic key/requires chains.
+# Bounds the cost estimate's look-ahead.
 ESTIMATE_DEPTH = 4
+# Guards against cyclic chains of keys and requires fetched to build one representation.
 MAX_JUMP_DEPTH = 32
 # The cost of a field no subgraph can reach from here: any other choice is better.
 UNREACHABLE = 1000
@@ -54,6 +55,8 @@ class Position:
     - `provided`: the `@provides` field set still in effect for this object.
     - `mirror`/`sink`: set while walking planner-added fields: where their response keys are
       recorded (for the representation) and which groups fetch them (dependencies).
+    - `depth`: how many representations deep the walk is (key or requires inputs needing
+      their own entity fetches), a guard against cycles.
     """
 
     group: FetchGroup | None
@@ -82,7 +85,7 @@ class QueryPlanner:
         self.supergraph = supergraph
         self.types = supergraph.types
         self.graph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
-        self._key_cache: dict[tuple[str, str, str], bool] = {}
+        self._key_cache: dict[tuple[str, str, int], bool] = {}
         self._interface_leaf_cache: dict[tuple[str, str, str], bool] = {}
         self._supertypes = self._compute_supertypes()
 
@@ -143,7 +146,8 @@ class QueryPlanner:
 
     def key_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
         """Whether `graph` can return every field of a key (or required set) on `type_name`."""
-        cache_key = (graph, type_name, str(id(selection)))
+        # Field sets belong to the supergraph model, so their identity is stable.
+        cache_key = (graph, type_name, id(selection))
         cached = self._key_cache.get(cache_key)
         if cached is None:
             cached = self._key_cache[cache_key] = self._fields_available(
@@ -675,7 +679,7 @@ class _PlanBuilder:
             client=pos.client,
             mirror=pos.mirror,
             sink=pos.sink,
-            depth=pos.depth + 1,
+            depth=pos.depth,
         )
 
     # Operation helpers.
