@@ -181,6 +181,12 @@ class AnalyticsRepository:
             raise
         return True
 
+    def counted(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of `event_ids` were counted before (a read; counting never relies on it)."""
+        keys = [{"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": EVENT_SK}} for event_id in event_ids]
+        items = batch_get_items(self.client, self.table_name, keys, consistent_read=True)
+        return {event_id for event_id, item in zip(event_ids, items, strict=True) if item}
+
     # -- XP ------------------------------------------------------------------------------
 
     def xp_of(self, student_ids: Sequence[str]) -> list[StudentXp]:

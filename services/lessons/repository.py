@@ -9,7 +9,7 @@ Layout (single table, string keys):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -179,6 +179,15 @@ class LessonsRepository:
                 )["Item"]
             return completion_from_values(from_item(existing)), False
         return completion, True
+
+    def stored_completions(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], CompletionRecord]:
+        """The stored first completions among (studentId, lessonId) pairs (batched reads)."""
+        keys = [completion_key(student_id, lesson_id) for student_id, lesson_id in pairs]
+        items = batch_get_items(self.client, self.table_name, keys)
+        records = [completion_from_values(from_item(item)) for item in items if item is not None]
+        return {(record.student_id, record.lesson_id): record for record in records}
 
     def completions_of(self, student_id: str) -> list[CompletionRecord]:
         """A student's first completions, in lesson id order."""
