@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from graphql import OperationDefinitionNode, print_ast
 
 from .drafts import SelectionDraft
+from .errors import PlanningError
 from .nodes import Fetch, Flatten, OperationKind, Parallel, PlanNode, RequiredSelection, Sequence
 
 REPRESENTATIONS_VARIABLE = "representations"
@@ -44,6 +45,11 @@ class FetchGroup:
     def to_fetch(self, operation: OperationDefinitionNode) -> Fetch:
         """The group as a `Fetch`, declaring the client's variables it uses."""
         used = set(self.selection.variables())
+        if self.is_entity and REPRESENTATIONS_VARIABLE in used:
+            raise PlanningError(
+                f"the variable ${REPRESENTATIONS_VARIABLE} is reserved for entity fetches: "
+                f"rename it in the operation"
+            )
         declarations = [
             definition
             for definition in operation.variable_definitions or ()

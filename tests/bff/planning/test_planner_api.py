@@ -71,3 +71,25 @@ def test_field_no_subgraph_can_reach_is_a_planning_error() -> None:
 
     with pytest.raises(PlanningError, match=r"no subgraph can resolve Student\.xp"):
         planner.plan(parse('{ student(id: "s-1") { name xp } }'), None)
+
+
+def test_reserved_representations_variable_in_an_entity_fetch_is_an_error(
+    planner: QueryPlanner,
+) -> None:
+    document = parse(
+        'query($representations: Period!) { student(id: "s-1") { rank(period: $representations) } }'
+    )
+
+    with pytest.raises(PlanningError, match=r"\$representations is reserved"):
+        planner.plan(document, None)
+
+
+def test_representations_variable_is_fine_in_root_fetches(planner: QueryPlanner) -> None:
+    document = parse(
+        "query($representations: Language) { lessons(language: $representations) { id } }"
+    )
+
+    plan = planner.plan(document, None)
+
+    assert isinstance(plan.node, Fetch)
+    assert plan.node.variable_usages == ("representations",)
