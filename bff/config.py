@@ -109,32 +109,56 @@ def resolve_api_keys(
     ids are configured, so local runs and the cold path do not pay for it.
     """
     keys = dict(config.subgraph_api_keys)
-    if not config.subgraph_api_key_secret_ids:
-        return keys
+    if config.subgraph_api_key_secret_ids:
+        keys.update(
+            read_api_keys(config.subgraph_api_key_secret_ids, secrets_client=secrets_client)
+        )
+    return keys
+
+
+def read_api_keys(
+    secret_ids: Mapping[str, str], *, secrets_client: Any | None = None
+) -> dict[str, str]:
+    """The key each subgraph's secret holds, by subgraph name; raises `ConfigurationError`."""
+    if not secret_ids:
+        return {}
     if secrets_client is None:
         import boto3
 
         secrets_client = boto3.client("secretsmanager")
-    for name, secret_id in config.subgraph_api_key_secret_ids.items():
+    keys = {}
+    for name, secret_id in secret_ids.items():
         try:
             secret = secrets_client.get_secret_value(SecretId=secret_id)
+            keys[name] = api_key_from_secret(secret.get("SecretString") or "")
+        except ConfigurationError as error:
+            raise ConfigurationError(
+                f"secret {secret_id!r} of subgraph {name!r}: {error}"
+            ) from None
         except Exception as error:
             # The message names the secret, never its value.
             raise ConfigurationError(
                 f"cannot read the API key of subgraph {name!r} from secret {secret_id!r}: "
                 f"{type(error).__name__}"
             ) from None
-        keys[name] = _api_key_from_secret(secret.get("SecretString") or "")
     return keys
 
 
-def _api_key_from_secret(secret_string: str) -> str:
-    """A secret holds the key itself or a JSON object with an `apiKey` (or `key`) field."""
+def api_key_from_secret(secret_string: str) -> str:
+    """The key to send from a secret the subgraph also reads: one key, a comma-separated or
+    JSON list of valid keys (rotation; the first is sent), or a JSON object with `apiKey`."""
     text = secret_string.strip()
-    if text.startswith("{"):
-        document = orjson.loads(text)
-        for field in ("apiKey", "key"):
-            if isinstance(document.get(field), str):
-                return document[field]
-        raise ConfigurationError("secret JSON has no 'apiKey' field")
-    return text
+    if text.startswith(("[", "{")):
+        try:
+            document = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            raise ConfigurationError("the secret is not valid JSON") from None
+        if isinstance(document, dict):
+            document = document.get("apiKey")
+        candidates = document if isinstance(document, list) else [document]
+    else:
+        candidates = text.split(",")
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    raise ConfigurationError("the secret holds no API key")

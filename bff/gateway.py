@@ -36,7 +36,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from bff.config import ConfigurationError, GatewaySettings, resolve_api_keys
+from bff.config import ConfigurationError, GatewaySettings, read_api_keys, resolve_api_keys
 from bff.execution import execute_plan
 from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
@@ -129,9 +129,10 @@ class RegistrySupergraphProvider:
     """The registry's published supergraph, checked for a newer version every `poll_seconds`.
 
     `source` is discovery's `SupergraphSource` (anything whose `get()` returns an object with
-    `version` and `sdl`, or None while nothing is published; `get` may be sync or async). When
-    the registry is unreachable or publishes SDL that does not load, the last good supergraph
-    keeps being served.
+    `version`, `sdl` and optionally `api_key_refs`, returns None or raises while nothing is
+    published; `get` may be sync or async). When the registry is unreachable or publishes SDL
+    that does not load, the last good supergraph keeps being served. `api_key_refs` are the
+    services' API key references (Secrets Manager ids) from the last loaded snapshot.
     """
 
     def __init__(
@@ -146,6 +147,7 @@ class RegistrySupergraphProvider:
         self._clock = clock
         self._current: Supergraph | None = None
         self._checked_at: float | None = None
+        self.api_key_refs: Mapping[str, str | None] = {}
 
     async def latest(self) -> Supergraph:
         now = self._clock()
@@ -176,6 +178,7 @@ class RegistrySupergraphProvider:
                 "published supergraph does not load", version=snapshot.version, error=str(error)
             )
             return
+        self.api_key_refs = dict(getattr(snapshot, "api_key_refs", None) or {})
         logger.info("supergraph loaded from the registry", version=snapshot.version)
 
     async def _fetch(self) -> Any:
@@ -194,7 +197,8 @@ def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
         # Imported here: discovery pulls in boto3, which a file-based gateway never needs.
         from discovery.source import SupergraphSource
 
-        source = SupergraphSource(table_name=config.registry_table)
+        # The provider decides when to poll, so the source reads the table whenever asked.
+        source = SupergraphSource(table_name=config.registry_table, poll_interval=0)
         return RegistrySupergraphProvider(source, poll_seconds=config.registry_poll_seconds)
     raise ConfigurationError("set SUPERGRAPH_FILE or REGISTRY_TABLE to say where the supergraph is")
 
@@ -330,7 +334,8 @@ class Gateway:
         self.config = config
         self.transport = transport or SubgraphTransport()
         self._provider = provider
-        self._api_keys = api_keys
+        self._configured_keys = api_keys
+        self._keys_by_ref: dict[str, str] = {}
         self._served: ServedSupergraph | None = None
 
     @property
@@ -343,11 +348,36 @@ class Gateway:
         supergraph = await self._provider.latest()
         served = self._served
         if served is None or served.supergraph is not supergraph:
-            if self._api_keys is None:
-                self._api_keys = await asyncio.to_thread(resolve_api_keys, self.config)
-            served = ServedSupergraph(supergraph, self.config, self._api_keys)
+            api_keys = await self._api_keys_for(supergraph)
+            served = ServedSupergraph(supergraph, self.config, api_keys)
             self._served = served
         return served
+
+    async def _api_keys_for(self, supergraph: Supergraph) -> dict[str, str]:
+        """Configured keys win; a subgraph without one uses the key its registry record points
+        to (each secret is read once per process, when a version first names it)."""
+        if self._configured_keys is None:
+            self._configured_keys = await asyncio.to_thread(resolve_api_keys, self.config)
+        refs = getattr(self._provider, "api_key_refs", None) or {}
+        wanted = {
+            name: ref
+            for name, ref in refs.items()
+            if ref and name in supergraph.subgraphs and name not in self._configured_keys
+        }
+        for name, ref in wanted.items():
+            if ref in self._keys_by_ref:
+                continue
+            try:
+                keys = await asyncio.to_thread(read_api_keys, {name: ref})
+            except ConfigurationError as error:
+                # The subgraph will refuse our calls: clients get SUBGRAPH_UNAVAILABLE for it.
+                logger.error("no API key for subgraph", service=name, error=str(error))
+                continue
+            self._keys_by_ref[ref] = keys[name]
+        from_registry = {
+            name: self._keys_by_ref[ref] for name, ref in wanted.items() if ref in self._keys_by_ref
+        }
+        return {**from_registry, **self._configured_keys}
 
     async def execute(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from aws_lambda_powertools import Logger
@@ -241,7 +242,10 @@ class GraphQLApp:
 
 def _is_page_request(scope: Scope, accept: str | None) -> bool:
     """A browser navigating to /graphql (no GraphQL parameters) gets GraphiQL."""
-    return b"query=" not in scope.get("query_string", b"") and prefers_html(accept)
+    if not prefers_html(accept):
+        return False
+    query_string = scope.get("query_string", b"").decode("latin-1")
+    return all(name != "query" for name, _ in parse_qsl(query_string, keep_blank_values=True))
 
 
 def _require_json_content_type(headers: dict[str, str]) -> None:
@@ -284,10 +288,13 @@ def create_app(
     config: GatewaySettings | None = None, *, gateway: Gateway | None = None
 ) -> GraphQLApp:
     """The app for this process's settings: supergraph from `SUPERGRAPH_FILE` or the registry."""
-    from bff.config import settings
+    from bff.config import resolve_api_keys, settings
     from bff.gateway import provider_from_settings
 
     config = config or settings()
     if gateway is None:
-        gateway = Gateway(provider_from_settings(config), config)
+        # Keys from configuration are read now (Lambda's init phase): a misconfigured secret
+        # stops the process at start instead of failing requests.
+        api_keys = resolve_api_keys(config)
+        gateway = Gateway(provider_from_settings(config), config, api_keys=api_keys)
     return GraphQLApp(gateway, config)
