@@ -16,7 +16,7 @@ from discovery.composition.result import (
     SubgraphInput,
 )
 from discovery.composition.satisfiability import check_satisfiability
-from discovery.composition.schema_shape import merged_shape, shape_problems, subgraph_shape
+from discovery.composition.schema_shape import merged_shape, shape_problems, subgraph_problems
 from discovery.composition.subgraph import Subgraph, read_subgraph
 from discovery.composition.supergraph_model import MergedSchema
 
@@ -33,7 +33,7 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | Composit
         if isinstance(result, list):
             errors.extend(result)
         else:
-            errors.extend(check_subgraph_shape(result))
+            errors.extend(check_subgraph_shape(subgraph))
             read.append(result)
     if errors:
         return CompositionFailure(tuple(errors))
@@ -72,10 +72,10 @@ def check_schema_shape(merged: MergedSchema) -> list[CompositionError]:
     ]
 
 
-def check_subgraph_shape(subgraph: Subgraph) -> list[CompositionError]:
+def check_subgraph_shape(subgraph: SubgraphInput) -> list[CompositionError]:
     return [
         CompositionError("INVALID_GRAPHQL", f"[{subgraph.name}] {problem}", subgraph.name)
-        for problem in shape_problems(subgraph_shape(subgraph))
+        for problem in subgraph_problems(subgraph.sdl)
     ]
 
 

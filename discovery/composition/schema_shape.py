@@ -8,11 +8,37 @@ own schema validation checks each subgraph and the merged result for that.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
-from graphql import build_ast_schema, parse, validate_schema
+from graphql import build_ast_schema, validate_schema
+from graphql.language import (
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumValueDefinitionNode,
+    FieldDefinitionNode,
+    InputObjectTypeDefinitionNode,
+    InputValueDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
+    ObjectTypeDefinitionNode,
+    ScalarTypeDefinitionNode,
+    TypeDefinitionNode,
+    TypeNode,
+    UnionTypeDefinitionNode,
+)
+from graphql.language.parser import parse_const_value
 
-from discovery.composition.printer import print_type
-from discovery.composition.subgraph import Subgraph, SubgraphArgument, SubgraphType, TypeKind
+from discovery.composition.result import SubgraphInput
+from discovery.composition.subgraph import (
+    Subgraph,
+    SubgraphArgument,
+    SubgraphType,
+    TypeKind,
+    read_subgraph,
+)
 from discovery.composition.supergraph_model import (
     MergedEnumValue,
     MergedField,
@@ -29,9 +55,76 @@ SERVICE_FIELD = MergedField("_service", "String", {}, MergedMetadata())
 
 def shape_problems(types: dict[str, MergedType]) -> list[str]:
     """graphql-core's schema validation messages for these types (empty when valid)."""
-    sdl = "\n\n".join(print_type(types[name]) for name in sorted(types))
-    schema = build_ast_schema(parse(sdl, no_location=True), assume_valid_sdl=True)
+    document = DocumentNode(definitions=tuple(definition_of(types[name]) for name in sorted(types)))
+    schema = build_ast_schema(document, assume_valid_sdl=True)
     return [error.message for error in validate_schema(schema)]
+
+
+def definition_of(type_: MergedType) -> TypeDefinitionNode:
+    """The type's AST built straight from the model: printing and re-parsing a large graph
+    costs far more than the validation itself."""
+    name = NameNode(value=type_.name)
+    if type_.kind is TypeKind.SCALAR:
+        return ScalarTypeDefinitionNode(name=name, directives=())
+    if type_.kind is TypeKind.ENUM:
+        values = tuple(
+            EnumValueDefinitionNode(name=NameNode(value=v), directives=()) for v in type_.values
+        )
+        return EnumTypeDefinitionNode(name=name, directives=(), values=values)
+    if type_.kind is TypeKind.UNION:
+        members = tuple(NamedTypeNode(name=NameNode(value=m)) for m in type_.members)
+        return UnionTypeDefinitionNode(name=name, directives=(), types=members)
+    if type_.kind is TypeKind.INPUT_OBJECT:
+        return InputObjectTypeDefinitionNode(
+            name=name, directives=(), fields=tuple(map(input_value_of, type_.input_fields.values()))
+        )
+    node_type = (
+        ObjectTypeDefinitionNode if type_.kind is TypeKind.OBJECT else InterfaceTypeDefinitionNode
+    )
+    return node_type(
+        name=name,
+        directives=(),
+        interfaces=tuple(NamedTypeNode(name=NameNode(value=i)) for i in type_.interfaces),
+        fields=tuple(
+            FieldDefinitionNode(
+                name=NameNode(value=f.name),
+                type=type_node(f.type),
+                arguments=tuple(map(input_value_of, f.arguments.values())),
+                directives=(),
+            )
+            for f in type_.fields.values()
+        ),
+    )
+
+
+def input_value_of(value: MergedInputValue) -> InputValueDefinitionNode:
+    default = parse_const_value(value.default) if value.default is not None else None
+    return InputValueDefinitionNode(
+        name=NameNode(value=value.name),
+        type=type_node(value.type),
+        default_value=default,
+        directives=(),
+    )
+
+
+def type_node(reference: str) -> TypeNode:
+    if reference.endswith("!"):
+        inner = type_node(reference[:-1])
+        assert isinstance(inner, NamedTypeNode | ListTypeNode)
+        return NonNullTypeNode(type=inner)
+    if reference.startswith("["):
+        return ListTypeNode(type=type_node(reference[1:-1]))
+    return NamedTypeNode(name=NameNode(value=reference))
+
+
+@lru_cache(maxsize=512)
+def subgraph_problems(sdl: str) -> tuple[str, ...]:
+    """`shape_problems` of one subgraph SDL, once per distinct text (the registry re-composes
+    mostly unchanged SDLs); an SDL that does not even read has none to add here."""
+    subgraph = read_subgraph(SubgraphInput("subgraph", "", sdl))
+    if isinstance(subgraph, list):
+        return ()
+    return tuple(shape_problems(subgraph_shape(subgraph)))
 
 
 def merged_shape(schema: MergedSchema) -> dict[str, MergedType]:
