@@ -12,6 +12,7 @@ from discovery.composition.printer import print_supergraph
 from discovery.composition.result import (
     CompositionError,
     CompositionFailure,
+    CompositionHint,
     CompositionSuccess,
     SubgraphInput,
 )
@@ -49,15 +50,28 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | Composit
 
     merger = Merger(views)
     merged = merger.merge()
-    if merger.errors:
-        return CompositionFailure(tuple(merger.errors), tuple(merger.hints))
-    late_errors = check_inaccessible(merged) or check_satisfiability(merged, views)
-    if late_errors:
-        return CompositionFailure(tuple(late_errors), tuple(merger.hints))
-    schema_errors = check_schema_shape(merged)
-    if schema_errors:
-        return CompositionFailure(tuple(schema_errors), tuple(merger.hints))
-    return CompositionSuccess(print_supergraph(merged), tuple(merger.hints))
+    hints = tuple(ignored_directive_hints(read)) + tuple(merger.hints)
+    errors = (
+        merger.errors
+        or check_inaccessible(merged)
+        or check_satisfiability(merged, views)
+        or check_schema_shape(merged)
+    )
+    if errors:
+        return CompositionFailure(tuple(errors), hints)
+    return CompositionSuccess(print_supergraph(merged), hints)
+
+
+def ignored_directive_hints(subgraphs: Sequence[Subgraph]) -> list[CompositionHint]:
+    return [
+        CompositionHint(
+            "IGNORED_DIRECTIVE",
+            f"[{subgraph.name}] {name} is not carried into the supergraph: this gateway does "
+            "not use it.",
+        )
+        for subgraph in subgraphs
+        for name in subgraph.ignored_directives
+    ]
 
 
 def check_schema_shape(merged: MergedSchema) -> list[CompositionError]:

@@ -24,6 +24,13 @@ FEDERATION_DIRECTIVES = (
     "interfaceObject",
 )
 
+# Directives of later federation versions the gateway does not implement. Dropping the first
+# kind silently would change what clients may do (authorization, arguments filled from context),
+# so they fail composition; the second kind only informs tooling and is dropped with a hint.
+UNSUPPORTED_DIRECTIVES = ("authenticated", "requiresScopes", "policy", "context", "fromContext")
+IGNORED_DIRECTIVES = ("cost", "listSize", "composeDirective")
+KNOWN_DIRECTIVES = FEDERATION_DIRECTIVES + UNSUPPORTED_DIRECTIVES + IGNORED_DIRECTIVES
+
 # Federation 1 had no @link: its directives always had these bare names.
 FEDERATION1_DIRECTIVES = (
     "key",
@@ -78,7 +85,7 @@ class FederationNames:
     def _federation2(cls, link_arguments: dict[str, object]) -> FederationNames:
         prefix = link_arguments.get("as") or "federation"
         # Directives not imported stay reachable under the spec's namespace, e.g. @federation__key.
-        canonical_by_local = {f"{prefix}__{name}": name for name in FEDERATION_DIRECTIVES}
+        canonical_by_local = {f"{prefix}__{name}": name for name in KNOWN_DIRECTIVES}
         imports = link_arguments.get("import") or []
         for entry in imports if isinstance(imports, list) else []:
             if isinstance(entry, str):
@@ -88,6 +95,6 @@ class FederationNames:
                 alias = entry.get("as") or name
             else:
                 continue
-            if name.startswith("@") and name[1:] in FEDERATION_DIRECTIVES:
+            if name.startswith("@") and name[1:] in KNOWN_DIRECTIVES:
                 canonical_by_local[str(alias).lstrip("@")] = name[1:]
         return cls(True, canonical_by_local)

@@ -37,7 +37,9 @@ from graphql.language import (
 from graphql.utilities import value_from_ast_untyped
 
 from discovery.composition.federation import (
+    IGNORED_DIRECTIVES,
     INTERNAL_QUERY_FIELDS,
+    UNSUPPORTED_DIRECTIVES,
     FederationNames,
     is_internal_type,
 )
@@ -148,6 +150,8 @@ class Subgraph:
     url: str
     is_federation2: bool
     types: dict[str, SubgraphType]
+    # Federation directives used here that composition drops (they only inform tooling).
+    ignored_directives: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=512)
@@ -183,6 +187,7 @@ class SubgraphReader:
         self.errors: list[CompositionError] = []
         self.types: dict[str, SubgraphType] = {}
         self.renamed_roots: dict[str, str] = {}
+        self.ignored: set[str] = set()
         self.line_starts = [0] + [m.end() for m in NEWLINE.finditer(subgraph.sdl)]
 
     def read(self) -> Subgraph | list[CompositionError]:
@@ -209,7 +214,11 @@ class SubgraphReader:
         if self.errors:
             return self.errors
         return Subgraph(
-            self.subgraph.name, self.subgraph.url, self.names.is_federation2, self.types
+            self.subgraph.name,
+            self.subgraph.url,
+            self.names.is_federation2,
+            self.types,
+            tuple(sorted(self.ignored)),
         )
 
     def _read_root_names(self) -> None:
@@ -361,7 +370,20 @@ class SubgraphReader:
         found: dict[str, list[ConstDirectiveNode]] = {}
         for directive in directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical is not None:
+            if canonical in UNSUPPORTED_DIRECTIVES:
+                location = self._location(directive)
+                self.errors.append(
+                    CompositionError(
+                        "UNSUPPORTED_FEATURE",
+                        f"[{self.subgraph.name}] @{directive.name.value} is not supported by "
+                        "this gateway: the subgraph relies on it, so it cannot be composed.",
+                        self.subgraph.name,
+                        (location,) if location else (),
+                    )
+                )
+            elif canonical in IGNORED_DIRECTIVES:
+                self.ignored.add(f"@{directive.name.value}")
+            elif canonical is not None:
                 found.setdefault(canonical, []).append(directive)
         return found
 

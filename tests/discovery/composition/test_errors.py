@@ -125,3 +125,19 @@ def test_errors_serialize_for_the_registry_api() -> None:
         "service": "students",
         "locations": [{"line": 1, "column": 13}],
     }
+
+
+def test_directives_the_gateway_cannot_honour_fail_composition() -> None:
+    # Dropping @authenticated would hand the field to anyone: refuse rather than expose it.
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
+        'import: ["@authenticated"])\n'
+        "type Query {\n  me: Int @authenticated\n}\n"
+    )
+
+    (error,) = failure([SubgraphInput("students", "http://s", sdl)]).errors
+
+    assert error.code == "UNSUPPORTED_FEATURE"
+    assert error.service == "students"
+    assert "@authenticated" in error.message
+    assert error.locations == (SourceLocation(3, 11),)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from discovery.composition import CompositionSuccess, compose
+from discovery.composition import CompositionSuccess, SubgraphInput, compose
 from tests.discovery.composition.fixture_cases import (
     APOLLO_SUPERGRAPH,
     EXPECTED_HINTS,
@@ -31,3 +31,21 @@ def test_the_three_services_compose_without_hints() -> None:
     result = compose(subgraphs_of("ours"))
 
     assert result.hints == ()
+
+
+def test_directives_that_only_inform_tooling_are_dropped_with_a_hint() -> None:
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@cost"])\n'
+        "type Query {\n  lessons: [String!]! @cost(weight: 5)\n}\n"
+    )
+
+    result = compose([SubgraphInput("lessons", "http://l", sdl)])
+
+    assert isinstance(result, CompositionSuccess)
+    assert "@cost" not in result.supergraph_sdl
+    assert [(h.code, h.message) for h in result.hints] == [
+        (
+            "IGNORED_DIRECTIVE",
+            "[lessons] @cost is not carried into the supergraph: this gateway does not use it.",
+        )
+    ]
