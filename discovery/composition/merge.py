@@ -492,6 +492,14 @@ class Merger:
                     f'subgraph "{source}", which does not define it: @override can be removed',
                 )
             else:
+                if field_.override_label is not None:
+                    # join v0.3 has no progressive override: the whole field moves at once.
+                    self._hint(
+                        "OVERRIDE_LABEL_IGNORED",
+                        f'Field "{coordinate}" on subgraph "{view.name}" is overridden from '
+                        f'subgraph "{source}" with label "{field_.override_label}": the label is '
+                        "ignored and the field is fully overridden",
+                    )
                 source_view = by_name[source][0]
                 used = (type_name, field_name) in source_view.usage.all
                 overridden[source] = "used" if used else "unused"

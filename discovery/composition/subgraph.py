@@ -108,6 +108,7 @@ class SubgraphField:
     requires: str | None = None
     provides: str | None = None
     override_from: str | None = None
+    override_label: str | None = None
 
 
 @dataclass(slots=True)
@@ -330,8 +331,10 @@ class SubgraphReader:
                 fields = self._arguments(directives[canonical][0]).get("fields")
                 setattr(built, canonical, fields if isinstance(fields, str) else "")
         if "override" in directives:
-            source = self._arguments(directives["override"][0]).get("from")
+            arguments = self._arguments(directives["override"][0])
+            source, label = arguments.get("from"), arguments.get("label")
             built.override_from = source if isinstance(source, str) else None
+            built.override_label = label if isinstance(label, str) else None
         return built
 
     def _argument(self, node: InputValueDefinitionNode) -> SubgraphArgument:

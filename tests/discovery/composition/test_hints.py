@@ -49,3 +49,22 @@ def test_directives_that_only_inform_tooling_are_dropped_with_a_hint() -> None:
             "[lessons] @cost is not carried into the supergraph: this gateway does not use it.",
         )
     ]
+
+
+def test_progressive_override_labels_are_reported_as_ignored() -> None:
+    (accounts, billing) = subgraphs_of("override")
+    billing = SubgraphInput(
+        billing.name,
+        billing.url,
+        billing.sdl.replace("v2.3", "v2.7").replace(
+            'plan: String! @override(from: "accounts")',
+            'plan: String! @override(from: "accounts", label: "percent(5)")',
+        ),
+    )
+
+    result = compose([accounts, billing])
+
+    assert isinstance(result, CompositionSuccess)
+    assert [h.code for h in result.hints] == ["OVERRIDE_LABEL_IGNORED"]
+    assert "percent(5)" in result.hints[0].message
+    assert result.supergraph_sdl == compose(subgraphs_of("override")).supergraph_sdl  # type: ignore[union-attr]
