@@ -17,10 +17,10 @@ from graphql import (
     ObjectValueNode,
     ValueNode,
     VariableNode,
-    print_ast,
 )
 
 from .nodes import RequiredField, RequiredSelection
+from .printing import print_arguments, print_directives
 
 
 @dataclass(slots=True)
@@ -65,10 +65,7 @@ class SelectionDraft:
         """The entry for this field, created on first use (`sub_type` for composite fields)."""
         arguments = tuple(arguments or ())
         directives = tuple(directives or ())
-        head = name
-        if arguments:
-            head += "(" + ", ".join(print_ast(argument) for argument in arguments) + ")"
-        head += _print_directives(directives)
+        head = name + print_arguments(arguments) + print_directives(directives)
         response_key = alias or name
         if alias and alias != name:
             head = f"{alias}: {head}"
@@ -94,7 +91,7 @@ class SelectionDraft:
         head = "..."
         if type_condition:
             head += f" on {type_condition}"
-        head += _print_directives(directives)
+        head += print_directives(directives)
         key = ("i", head)
         entry = self.entries.get(key)
         if entry is None:
@@ -176,10 +173,6 @@ def _copy_entry(entry: FieldEntry | FragmentEntry) -> FieldEntry | FragmentEntry
     if isinstance(entry, FieldEntry):
         return FieldEntry(entry.response_key, entry.name, entry.head, entry.variables, sub)
     return FragmentEntry(entry.type_condition, entry.head, entry.variables, sub)
-
-
-def _print_directives(directives: tuple[DirectiveNode, ...]) -> str:
-    return "".join(" " + print_ast(directive) for directive in directives)
 
 
 def _variables_in(

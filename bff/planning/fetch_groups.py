@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from graphql import OperationDefinitionNode, print_ast
+from graphql import OperationDefinitionNode
 
 from .drafts import SelectionDraft
 from .errors import PlanningError
 from .nodes import Fetch, Flatten, OperationKind, Parallel, PlanNode, RequiredSelection, Sequence
+from .printing import print_variable_definition
 
 REPRESENTATIONS_VARIABLE = "representations"
 
@@ -56,7 +57,7 @@ class FetchGroup:
             if definition.variable.name.value in used
         ]
         variable_usages = tuple(d.variable.name.value for d in declarations)
-        declared = [print_ast(d) for d in declarations]
+        declared = [print_variable_definition(d) for d in declarations]
         body = self.selection.print()
         if self.is_entity:
             declared.insert(0, f"${REPRESENTATIONS_VARIABLE}: [_Any!]!")
