@@ -211,11 +211,14 @@ class CachedOperation:
     `__type` and `__typename` at the root); `introspection` is then the whole document.
     Otherwise `introspection` is the operation reduced to its root `__schema`/`__type` fields,
     or None when it has none, and the executor copies its answer into the response.
+    `answer` is the whole response when it cannot vary between requests (graphql-core answers
+    it and it declares no variables): GraphiQL's schema fetch is then computed once per version.
     """
 
     prepared: PreparedOperation
     plan: QueryPlan | None
     introspection: DocumentNode | None
+    answer: dict[str, Any] | None = None
 
     @property
     def kind(self) -> str:
@@ -315,7 +318,10 @@ class ServedSupergraph:
             introspection = _introspection_document(prepared)
         if root_names <= INTROSPECTION_FIELDS | {_ROOT_TYPENAME}:
             # graphql-core answers the whole operation: there is nothing to fetch.
-            return CachedOperation(prepared, None, document)
+            answer = None
+            if not prepared.definition.variable_definitions:
+                answer = _execute_locally(self, document, None, operation_name)
+            return CachedOperation(prepared, None, document, answer)
         plan = self.planner.plan(document, operation_name)
         return CachedOperation(prepared, plan, introspection)
 
@@ -396,8 +402,12 @@ class Gateway:
         if query_only and operation.kind != "query":
             raise OperationNotAllowedError(operation.kind)
         variables = _coerce_variables(served, operation, request.variables)
+        if operation.answer is not None:
+            return operation.answer
         if operation.plan is None:
-            return _execute_locally(served, operation.introspection, request)
+            return _execute_locally(
+                served, operation.introspection, request.variables, request.operation_name
+            )
         root_values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         if operation.introspection is not None:
@@ -439,13 +449,16 @@ def _coerce_variables(
 
 
 def _execute_locally(
-    served: ServedSupergraph, document: DocumentNode | None, request: GraphQLRequest
+    served: ServedSupergraph,
+    document: DocumentNode | None,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
 ) -> dict[str, Any]:
     result = execute_sync(
         served.schema,
         document,
-        variable_values=dict(request.variables or {}),
-        operation_name=request.operation_name,
+        variable_values=dict(variables or {}),
+        operation_name=operation_name,
     )
     errors = [error.formatted for error in result.errors or ()]
     return _response(result.data, errors)

@@ -85,6 +85,18 @@ async def test_request_errors_are_cached_too(gateway: Gateway) -> None:
     assert first.value is second.value
 
 
+async def test_introspection_without_variables_is_answered_once_per_version(
+    gateway: Gateway,
+) -> None:
+    query = '{ __type(name: "Student") { name } }'
+    first = await gateway.execute(GraphQLRequest(query))
+    assert first == {"data": {"__type": {"name": "Student"}}}
+    assert await gateway.execute(GraphQLRequest(query)) is first
+    with_variables = "query($n: String!) { __type(name: $n) { name } }"
+    answer = await gateway.execute(GraphQLRequest(with_variables, variables={"n": "Lesson"}))
+    assert answer == {"data": {"__type": {"name": "Lesson"}}}
+
+
 def test_a_zero_size_cache_keeps_nothing() -> None:
     cache = OperationCache(0)
     cache.put((b"k", None), GraphQLRequestError([{"message": "x"}]))
