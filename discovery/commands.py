@@ -1,0 +1,358 @@
+"""`bff services ...` (the registry API from a terminal), `bff compose FILE...` (compose local
+SDL files) and `bff registry serve` (run the registry API under uvicorn).
+
+Exit codes: 0 success; 1 refused (does not compose, breaking changes, not found, 4xx);
+2 usage; 3 the registry is unreachable or failing (5xx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REGISTRY = "http://127.0.0.1:4010"
+CREDENTIALS_FILE = Path(".dev") / "credentials.json"
+EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
+
+
+def register(subparsers: Any) -> None:
+    _register_services(subparsers)
+    _register_compose(subparsers)
+    _register_registry(subparsers)
+
+
+def _register_services(subparsers: Any) -> None:
+    services = subparsers.add_parser(
+        "services",
+        help="list, show, register, remove, check services in the registry; roll back",
+        description="Talk to the registry API. The admin token comes from --token, else "
+        "REGISTRY_ADMIN_TOKEN, else adminToken in .dev/credentials.json (written by make dev).",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--registry",
+        default=os.environ.get("REGISTRY_URL", DEFAULT_REGISTRY),
+        help=f"registry API URL (default: REGISTRY_URL or {DEFAULT_REGISTRY})",
+    )
+    common.add_argument("--token", help="registry admin token")
+    common.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    actions = services.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    actions.add_parser("list", parents=[common], help="registered services").set_defaults(
+        func=_with_client(_list)
+    )
+    show = actions.add_parser("show", parents=[common], help="one service, with its SDL")
+    show.add_argument("name")
+    show.set_defaults(func=_with_client(_show))
+
+    add = actions.add_parser(
+        "register", parents=[common], help="register or update a service (composes the graph)"
+    )
+    add.add_argument("name")
+    add.add_argument("--url", required=True, help="the service's GraphQL endpoint")
+    add.add_argument("--sdl", required=True, type=Path, metavar="FILE", help="its SDL file")
+    add.add_argument("--api-key-ref", help="where its API key lives (e.g. a secret id)")
+    add.set_defaults(func=_with_client(_register_service))
+
+    remove = actions.add_parser(
+        "remove", parents=[common], help="remove a service (refused if the rest does not compose)"
+    )
+    remove.add_argument("name")
+    remove.set_defaults(func=_with_client(_remove))
+
+    check = actions.add_parser(
+        "check",
+        parents=[common],
+        help="would this SDL compose, and what would it break? (stores nothing)",
+    )
+    check.add_argument("name")
+    check.add_argument("--sdl", required=True, type=Path, metavar="FILE")
+    check.add_argument("--url", help="default: the registered service's URL")
+    check.set_defaults(func=_with_client(_check))
+
+    rollback = actions.add_parser(
+        "rollback",
+        parents=[common],
+        help="publish an earlier version's content again (as a new version number)",
+    )
+    rollback.add_argument("version", type=int)
+    rollback.set_defaults(func=_with_client(_rollback))
+
+    actions.add_parser(
+        "versions", parents=[common], help="published supergraph versions, newest first"
+    ).set_defaults(func=_with_client(_versions))
+
+
+def _register_compose(subparsers: Any) -> None:
+    compose = subparsers.add_parser(
+        "compose",
+        help="compose subgraph SDL files into a supergraph",
+        description="Compose SDL files (subgraph name = file stem) and print the supergraph "
+        "SDL, or the errors as FILE:LINE:COLUMN: CODE message (exit 1).",
+    )
+    compose.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    compose.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="a subgraph's URL (repeatable; default: http://NAME.invalid/graphql)",
+    )
+    compose.add_argument("--output", "-o", type=Path, help="write the supergraph here")
+    compose.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    compose.set_defaults(func=_compose)
+
+
+def _register_registry(subparsers: Any) -> None:
+    registry = subparsers.add_parser("registry", help="run the registry API")
+    actions = registry.add_subparsers(dest="action", metavar="ACTION", required=True)
+    serve = actions.add_parser(
+        "serve",
+        help="serve the registry API under uvicorn",
+        description="Serve the registry API (discovery.api.create_app). Settings: "
+        "REGISTRY_TABLE, REGISTRY_ADMIN_TOKEN or REGISTRY_ADMIN_TOKEN_SECRET_ID; DynamoDB "
+        "from the usual AWS settings (e.g. AWS_ENDPOINT_URL_DYNAMODB).",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=4010)
+    serve.add_argument("--table", help="registry table (default: REGISTRY_TABLE)")
+    serve.add_argument("--create-table", action="store_true", help="create it if missing")
+    serve.set_defaults(func=_serve)
+
+
+# Registry API commands
+
+
+def _admin_token(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    if os.environ.get("REGISTRY_ADMIN_TOKEN"):
+        return os.environ["REGISTRY_ADMIN_TOKEN"]
+    try:
+        return json.loads(CREDENTIALS_FILE.read_text()).get("adminToken")
+    except (OSError, ValueError):
+        return None
+
+
+def _with_client(command: Callable[[Any, argparse.Namespace], int]) -> Callable[..., int]:
+    """Run `command` with a RegistryClient; turn registry errors into messages and exit codes."""
+
+    def run(args: argparse.Namespace) -> int:
+        from discovery.client import RegistryClient, RegistryRequestFailed, RegistryUnreachable
+
+        client = RegistryClient(args.registry, _admin_token(args.token))
+        try:
+            return command(client, args)
+        except RegistryUnreachable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        except RegistryRequestFailed as error:
+            if args.json:
+                print(json.dumps({"status": error.status, "errors": error.errors}, indent=2))
+            else:
+                sdl_file = getattr(args, "sdl", None)
+                for problem in error.errors:
+                    print(_located(problem, sdl_file), file=sys.stderr)
+            return EXIT_UNAVAILABLE if error.retriable else EXIT_REFUSED
+        except OSError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+
+    return run
+
+
+def _located(problem: dict[str, Any], sdl_file: Path | None) -> str:
+    """`FILE:LINE:COLUMN: CODE message`, the form editors and CI annotate."""
+    code, message = problem.get("code", "ERROR"), problem.get("message", "")
+    locations = problem.get("locations") or []
+    where = str(sdl_file) if sdl_file is not None else problem.get("service")
+    if where and locations:
+        where += f":{locations[0]['line']}:{locations[0]['column']}"
+    return f"{where}: {code} {message}" if where else f"{code} {message}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers], *[["" if c is None else str(c) for c in r] for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def _list(client: Any, args: argparse.Namespace) -> int:
+    listing = client.list_services()
+    if args.json:
+        _print_json(listing)
+        return 0
+    rows = [(s["name"], s["url"], s["version"], s["updatedAt"]) for s in listing["services"]]
+    print(_table(("NAME", "URL", "VERSION", "UPDATED"), rows))
+    version = listing["supergraphVersion"]
+    print(f"\nsupergraph version: {version if version is not None else 'none published'}")
+    return 0
+
+
+def _show(client: Any, args: argparse.Namespace) -> int:
+    service = client.get_service(args.name)
+    if args.json:
+        _print_json(service)
+        return 0
+    for key in ("name", "url", "version", "updatedAt", "apiKeyRef"):
+        print(f"{key + ':':<11}{service.get(key) or '-'}")
+    print(f"\n{service['sdl']}")
+    return 0
+
+
+def _register_service(client: Any, args: argparse.Namespace) -> int:
+    answer = client.register(
+        args.name, args.url, args.sdl.read_text(), api_key_ref=args.api_key_ref
+    )
+    if args.json:
+        _print_json(answer)
+    elif answer["changed"]:
+        print(
+            f"registered {answer['name']}: service version {answer['version']}, "
+            f"supergraph version {answer['supergraphVersion']}"
+        )
+    else:
+        print(f"{answer['name']} unchanged (supergraph version {answer['supergraphVersion']})")
+    return 0
+
+
+def _remove(client: Any, args: argparse.Namespace) -> int:
+    answer = client.remove(args.name)
+    if args.json:
+        _print_json(answer)
+    else:
+        print(f"removed {answer['name']}: supergraph version {answer['supergraphVersion']}")
+    return 0
+
+
+def _check(client: Any, args: argparse.Namespace) -> int:
+    sdl = args.sdl.read_text()
+    url = args.url or client.get_service(args.name)["url"]
+    report = client.check(args.name, url, sdl)
+    if args.json:
+        _print_json(report)
+        return 0 if report["ok"] else EXIT_REFUSED
+    against = report["supergraphVersion"]
+    print(f"checked {args.name} against supergraph version {against or '(none published)'}")
+    if not report["composes"]:
+        print("does not compose:")
+        for problem in report["errors"]:
+            print(
+                f"  {_located(problem, args.sdl if problem.get('service') == args.name else None)}"
+            )
+    changes = report["breakingChanges"]
+    if changes:
+        print(f"{len(changes)} breaking change(s):")
+        rows = [(c["code"], c["coordinate"], c["message"]) for c in changes]
+        print(_table(("CODE", "COORDINATE", "MESSAGE"), rows))
+    if report["ok"]:
+        print("ok: composes, no breaking changes")
+    return 0 if report["ok"] else EXIT_REFUSED
+
+
+def _rollback(client: Any, args: argparse.Namespace) -> int:
+    answer = client.rollback(args.version)
+    if args.json:
+        _print_json(answer)
+    else:
+        print(
+            f"published supergraph version {answer['version']} "
+            f"with the content of version {answer['rolledBackTo']}"
+        )
+    return 0
+
+
+def _versions(client: Any, args: argparse.Namespace) -> int:
+    listing = client.versions()
+    if args.json:
+        _print_json(listing)
+    else:
+        rows = [(v["version"], v["createdAt"], v["reason"]) for v in listing["versions"]]
+        print(_table(("VERSION", "CREATED", "REASON"), rows))
+    return 0
+
+
+# Local composition
+
+
+def _compose(args: argparse.Namespace) -> int:
+    from discovery.composition import CompositionSuccess, SubgraphInput, compose
+
+    urls: dict[str, str] = {}
+    for pair in args.url:
+        name, separator, url = pair.partition("=")
+        if not separator or not name or not url:
+            print(f"error: --url wants NAME=URL, got {pair!r}", file=sys.stderr)
+            return EXIT_USAGE
+        urls[name] = url
+    files = {path.stem: path for path in args.files}
+    if len(files) != len(args.files):
+        print(
+            "error: two files have the same name (subgraph names are file stems)", file=sys.stderr
+        )
+        return EXIT_USAGE
+    unknown = sorted(set(urls) - set(files))
+    if unknown:
+        print(f"error: --url names no file: {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        subgraphs = [
+            SubgraphInput(name, urls.get(name, f"http://{name}.invalid/graphql"), path.read_text())
+            for name, path in files.items()
+        ]
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    result = compose(subgraphs)
+    if isinstance(result, CompositionSuccess):
+        if args.json:
+            _print_json({"ok": True, "supergraphSdl": result.supergraph_sdl, "errors": []})
+        elif args.output:
+            args.output.write_text(result.supergraph_sdl)
+        else:
+            sys.stdout.write(result.supergraph_sdl.rstrip("\n") + "\n")
+        return 0
+    errors = [error.to_json() for error in result.errors]
+    if args.json:
+        _print_json({"ok": False, "supergraphSdl": None, "errors": errors})
+    else:
+        for problem in errors:
+            print(_located(problem, files.get(problem.get("service", ""))), file=sys.stderr)
+    return EXIT_REFUSED
+
+
+# Serving
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from discovery.api import RegistryConfigurationError, RegistrySettings, create_app
+
+    if args.table:
+        os.environ["REGISTRY_TABLE"] = args.table
+    try:
+        settings = RegistrySettings.from_env()
+    except RegistryConfigurationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.create_table:
+        import boto3
+
+        from services.toolkit.tables import REGISTRY, create_table
+
+        create_table(boto3.client("dynamodb"), REGISTRY, settings.table_name)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
