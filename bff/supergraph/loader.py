@@ -217,6 +217,11 @@ class _JoinReader:
                 field_name: self._read_field(named.name, field_name, field, type_graphs)
                 for field_name, field in named.fields.items()
             }
+        if isinstance(named, GraphQLEnumType):
+            info.enum_values = {
+                value_name: self._enum_value_graphs(value, type_graphs, where)
+                for value_name, value in named.values.items()
+            }
         if isinstance(named, GraphQLUnionType):
             members: dict[str, list[str]] = {}
             for arguments in _directives(named, self.join.directive_name("unionMember")):
@@ -226,6 +231,17 @@ class _JoinReader:
                 members = {graph: [t.name for t in named.types] for graph in type_graphs}
             info.possible_types = {g: tuple(sorted(found)) for g, found in members.items()}
         return info
+
+    def _enum_value_graphs(
+        self, value: Any, type_graphs: tuple[str, ...], where: str
+    ) -> tuple[str, ...]:
+        directive = self.join.directive_name("enumValue")
+        found = [
+            self._graph(_arguments(d), where)
+            for d in ((value.ast_node.directives or ()) if value.ast_node else ())
+            if d.name.value == directive
+        ]
+        return tuple(found) if found else type_graphs
 
     def _read_field(
         self, parent: str, name: str, field: Any, type_graphs: tuple[str, ...]

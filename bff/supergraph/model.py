@@ -97,6 +97,7 @@ class TypeInfo:
     - `implements`: per subgraph, the interfaces this type implements there.
     - `possible_types`: for interfaces and unions, per subgraph, the object types that subgraph
       may return for it (sorted by name for determinism).
+    - `enum_values`: for enums, the subgraphs defining each value (`@join__enumValue`).
     """
 
     name: str
@@ -107,6 +108,7 @@ class TypeInfo:
     interface_object_graphs: frozenset[str] = frozenset()
     implements: Mapping[str, frozenset[str]] = field(default_factory=dict)
     possible_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    enum_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     inaccessible: bool = False
 
     @property

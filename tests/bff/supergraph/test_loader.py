@@ -170,3 +170,10 @@ def test_malformed_supergraph_is_a_clear_error(case: str, message: str) -> None:
 def test_empty_text_is_a_clear_error() -> None:
     with pytest.raises(SupergraphError, match="does not parse"):
         load_supergraph("")
+
+
+def test_enum_values_per_graph() -> None:
+    supergraph = _load("our-services")
+
+    assert supergraph.types["Language"].enum_values["RUST"] == ("analytics", "lessons")
+    assert supergraph.types["Period"].enum_values["ALL_TIME"] == ("analytics",)
