@@ -7,11 +7,15 @@ stable code and a schema coordinate (`Type.field(arg:)`), which CI output and te
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import (
+    GraphQLArgument,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLList,
@@ -89,55 +93,55 @@ def _field_changes(coordinate: str, old: GraphQLField, new: GraphQLField) -> lis
                 code, coordinate, f"{coordinate} changed type from {old.type} to {new.type}"
             )
         )
-    for name, argument in old.args.items():
-        where = f"{coordinate}({name}:)"
-        new_argument = new.args.get(name)
-        if new_argument is None:
-            changes.append(BreakingChange("ARGUMENT_REMOVED", where, f"{where} was removed"))
-        elif not _safe_input_change(argument.type, new_argument.type):
-            changes.append(
-                BreakingChange(
-                    "ARGUMENT_TYPE_CHANGED",
-                    where,
-                    f"{where} changed type from {argument.type} to {new_argument.type}",
-                )
-            )
-    for name, argument in new.args.items():
-        if name not in old.args and is_required_argument(argument):
-            where = f"{coordinate}({name}:)"
-            changes.append(
-                BreakingChange(
-                    "REQUIRED_ARGUMENT_ADDED", where, f"required argument {where} was added"
-                )
-            )
+    changes.extend(
+        _input_value_changes(old.args, new.args, lambda name: f"{coordinate}({name}:)", ARGUMENT)
+    )
     return changes
 
 
-def _input_object_changes(
-    old: GraphQLInputObjectType, new: GraphQLInputObjectType
+@dataclass(frozen=True, slots=True)
+class _InputValueKind:
+    """How changes to arguments or to input fields are reported."""
+
+    prefix: str  # ARGUMENT or INPUT_FIELD
+    noun: str
+    is_required: Callable[[Any], bool]  # non-null without a default
+
+    def removed(self) -> str:
+        return f"{self.prefix}_REMOVED"
+
+    def type_changed(self) -> str:
+        return f"{self.prefix}_TYPE_CHANGED"
+
+    def required_added(self) -> str:
+        return f"REQUIRED_{self.prefix}_ADDED"
+
+
+ARGUMENT = _InputValueKind("ARGUMENT", "argument", is_required_argument)
+INPUT_FIELD = _InputValueKind("INPUT_FIELD", "input field", is_required_input_field)
+
+
+def _input_value_changes(
+    old: Mapping[str, GraphQLArgument | GraphQLInputField],
+    new: Mapping[str, GraphQLArgument | GraphQLInputField],
+    coordinate: Callable[[str], str],
+    kind: _InputValueKind,
 ) -> list[BreakingChange]:
+    """Removed, narrowed (no longer accepting what clients send) and new required values."""
     changes: list[BreakingChange] = []
-    for name, field in old.fields.items():
-        where = f"{old.name}.{name}"
-        new_field = new.fields.get(name)
-        if new_field is None:
-            changes.append(BreakingChange("INPUT_FIELD_REMOVED", where, f"{where} was removed"))
-        elif not _safe_input_change(field.type, new_field.type):
-            changes.append(
-                BreakingChange(
-                    "INPUT_FIELD_TYPE_CHANGED",
-                    where,
-                    f"{where} changed type from {field.type} to {new_field.type}",
-                )
-            )
-    for name, field in new.fields.items():
-        if name not in old.fields and is_required_input_field(field):
-            where = f"{old.name}.{name}"
-            changes.append(
-                BreakingChange(
-                    "REQUIRED_INPUT_FIELD_ADDED", where, f"required input field {where} was added"
-                )
-            )
+    for name, value in old.items():
+        where = coordinate(name)
+        new_value = new.get(name)
+        if new_value is None:
+            changes.append(BreakingChange(kind.removed(), where, f"{where} was removed"))
+        elif not _safe_input_change(value.type, new_value.type):
+            message = f"{where} changed type from {value.type} to {new_value.type}"
+            changes.append(BreakingChange(kind.type_changed(), where, message))
+    for name, value in new.items():
+        if name not in old and kind.is_required(value):
+            where = coordinate(name)
+            message = f"required {kind.noun} {where} was added"
+            changes.append(BreakingChange(kind.required_added(), where, message))
     return changes
 
 
@@ -171,7 +175,11 @@ def _type_changes(old: GraphQLNamedType, new: GraphQLNamedType) -> list[Breaking
                 )
     elif isinstance(old, GraphQLInputObjectType):
         assert isinstance(new, GraphQLInputObjectType)
-        changes.extend(_input_object_changes(old, new))
+        changes.extend(
+            _input_value_changes(
+                old.fields, new.fields, lambda name: f"{old.name}.{name}", INPUT_FIELD
+            )
+        )
     elif isinstance(old, GraphQLEnumType):
         assert isinstance(new, GraphQLEnumType)
         for value in old.values:
