@@ -139,18 +139,21 @@ class RegistryStore:
         """Add or replace a service. An omitted `api_key_ref` keeps the one on record."""
         _require_valid_name(name)
 
+        unchanged: list[Registration] = []
+
         def next_state(current: PublishedSupergraph | None, version: int) -> _NextState | None:
             previous = current.service(name) if current else None
-            key_ref = (
-                api_key_ref
-                if api_key_ref is not None
-                else (previous.api_key_ref if previous else None)
-            )
+            if api_key_ref is not None:
+                key_ref = api_key_ref
+            else:
+                key_ref = previous.api_key_ref if previous else None
             if previous and (previous.url, previous.sdl, previous.api_key_ref) == (
                 url,
                 sdl,
                 key_ref,
             ):
+                assert current is not None
+                unchanged.append(Registration(previous, current.version, changed=False))
                 return None
             record = ServiceRecord(name, url, sdl, key_ref, version, self._timestamp())
             others = [r for r in current.services if r.name != name] if current else []
@@ -158,9 +161,7 @@ class RegistryStore:
 
         published = self._publish(next_state)
         if published is None:
-            current = self.current()
-            assert current is not None  # a no-op means the service is in the current version
-            return Registration(current.service(name), current.version, changed=False)  # type: ignore[arg-type]
+            return unchanged[-1]
         record = published.service(name)
         assert record is not None
         return Registration(record, published.version, changed=True)
