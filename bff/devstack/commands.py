@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,11 @@ def register(subparsers: Any) -> None:
         "dev", help="run the whole local stack in the foreground until Ctrl-C"
     )
     dev.add_argument("--dir", type=Path, default=DEV_DIR, help="state folder (default .dev)")
+    dev.add_argument(
+        "--free-ports",
+        action="store_true",
+        help="listen on free ports instead of the fixed ones (see <dir>/stack.json)",
+    )
     dev.set_defaults(func=run_dev)
 
     token = subparsers.add_parser("token", help="print a development JWT the local stack accepts")
@@ -27,13 +33,13 @@ def run_token(args: argparse.Namespace) -> int:
     from bff.devstack.jwt_keys import load_or_create_signing_key
 
     if args.ttl <= 0:
-        print("bff token: --ttl must be a positive number of seconds")
+        print("bff token: --ttl must be a positive number of seconds", file=sys.stderr)
         return 2
     print(load_or_create_signing_key(args.dir).mint(args.sub, ttl_seconds=args.ttl))
     return 0
 
 
 def run_dev(args: argparse.Namespace) -> int:
-    from bff.devstack.stack import run_foreground
+    from bff.devstack.stack import StackPorts, run_foreground
 
-    return run_foreground(args.dir)
+    return run_foreground(args.dir, StackPorts.free() if args.free_ports else None)

@@ -156,6 +156,19 @@ class RunningStack:
     def subgraph_url(self, name: str) -> str:
         return f"http://{HOST}:{self.ports.service(name)}/graphql"
 
+    def write_description(self, path: Path) -> None:
+        """Where everything listens and which processes run (written once all is up)."""
+        description = {
+            "graphqlUrl": self.graphql_url,
+            "registryUrl": self.registry_url,
+            "dynamodbEndpoint": self.dynamodb_endpoint,
+            "subgraphUrls": {name: self.subgraph_url(name) for name in SERVICE_NAMES},
+            "ports": dict(self.ports.named()),
+            "pids": {child.name: child.process.pid for child in self.children}
+            | ({"dynamodb": self.moto.process.pid} if self.moto.process else {}),
+        }
+        path.write_text(json.dumps(description, indent=2) + "\n")
+
     def failed_child(self) -> ChildProcess | None:
         return next((child for child in self.children if not child.running()), None)
 
@@ -185,6 +198,8 @@ def start_stack(
     """
     ports = ports or StackPorts()
     state_dir = state_dir.resolve()
+    # A description left by an earlier run must not be mistaken for this one's.
+    (state_dir / "stack.json").unlink(missing_ok=True)
     busy = busy_ports(ports)
     if busy:
         raise StackError(_busy_message(busy))
@@ -211,6 +226,19 @@ def start_stack(
     try:
         stack.moto.start()
         _create_tables(stack)
+        seeded_file, events_ready_file = state_dir / "seeded", state_dir / "events.ready"
+        seeded_file.unlink(missing_ok=True)
+        events_ready_file.unlink(missing_ok=True)
+        # Started first: it drains the demo data's stream backlog while the rest starts.
+        launcher.start(
+            "events",
+            [
+                *("-m", "bff.devstack.event_path"),
+                *("--seeded-file", str(seeded_file), "--ready-file", str(events_ready_file)),
+            ],
+            {},
+            port=None,
+        )
         launcher.start(
             "registry",
             [
@@ -240,7 +268,7 @@ def start_stack(
             launcher.wait_until_listening(name, ports.service(name))
             _register(stack, name)
         launcher.run_once("seed", ["-m", "bff.cli", "seed"])
-        launcher.start("events", ["-m", "bff.devstack.event_path"], {}, port=None)
+        seeded_file.touch()
         launcher.start(
             "bff",
             [
@@ -265,7 +293,9 @@ def start_stack(
             },
             port=ports.bff,
         )
+        launcher.wait_for_file("events", events_ready_file)
         credentials.write(state_dir / "credentials.json")
+        stack.write_description(state_dir / "stack.json")
     except BaseException:
         # Nothing half-started: whatever came up goes down again, also on Ctrl-C.
         stack.stop()
@@ -345,6 +375,17 @@ class _Launcher:
             except TimeoutError:
                 continue
         raise StackError(f"{name} did not listen on {HOST}:{port} in time")
+
+    def wait_for_file(self, name: str, path: Path) -> None:
+        """Wait until part `name` signals readiness by creating `path`."""
+        child = next(c for c in self.stack.children if c.name == name)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while not path.exists():
+            if not child.running():
+                raise StackError(f"{name} exited during startup\n{child.log_tail()}".rstrip())
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} did not get ready in time")
+            time.sleep(0.1)
 
     def _output(self, name: str) -> tuple[Path | None, IO[bytes] | None]:
         if self.log_dir is None:

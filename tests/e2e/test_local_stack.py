@@ -1,0 +1,223 @@
+"""The whole local stack, started the way `make dev` starts it, driven as a client would.
+
+`bff dev --free-ports` runs as a child process (the command `make dev` runs, on free ports so a
+developer's own stack can keep running); the test waits for its `stack.json`, talks to the BFF
+only through the emulated API Gateway with the stack's token, and finally stops it with SIGTERM
+and checks that no process it started is left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+STARTUP_LIMIT_SECONDS = 180
+XP_VISIBLE_WITHIN_SECONDS = 5.0
+
+
+@dataclass
+class LocalStack:
+    process: subprocess.Popen[bytes]
+    state_dir: Path
+    description: dict[str, Any]
+    credentials: dict[str, Any]
+    output_path: Path
+
+    @property
+    def graphql_url(self) -> str:
+        return str(self.description["graphqlUrl"])
+
+    def output(self) -> str:
+        return self.output_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    state_dir = tmp_path_factory.mktemp("dev")
+    output_path = state_dir / "bff-dev.out"
+    with output_path.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bff.cli", "dev", "--free-ports", "--dir", str(state_dir)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    description_path = state_dir / "stack.json"
+    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+    while not description_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"bff dev did not come up:\n{output_path.read_text()[-4000:]}")
+        time.sleep(0.2)
+    running = LocalStack(
+        process=process,
+        state_dir=state_dir,
+        description=json.loads(description_path.read_text()),
+        credentials=json.loads((state_dir / "credentials.json").read_text()),
+        output_path=output_path,
+    )
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def graphql(
+    stack: LocalStack,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = "stack",
+) -> tuple[int, dict[str, Any]]:
+    headers = {"content-type": "application/json"}
+    if token is not None:
+        headers["authorization"] = (
+            f"Bearer {stack.credentials['token'] if token == 'stack' else token}"
+        )
+    request = urllib.request.Request(
+        stack.graphql_url,
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers=headers,
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def data(stack: LocalStack, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    status, body = graphql(stack, query, variables)
+    assert status == 200, body
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def test_credentials_are_written_as_documented(stack: LocalStack) -> None:
+    assert set(stack.credentials) == {"token", "adminToken", "apiKeys"}
+    assert set(stack.credentials["apiKeys"]) == {"students", "lessons", "analytics"}
+    assert (stack.state_dir / "credentials.json").stat().st_mode & 0o077 == 0
+    output = stack.output()
+    assert stack.graphql_url in output
+    assert "curl -s" in output and stack.credentials["token"] in output
+
+
+def test_a_query_joins_all_three_services(stack: LocalStack) -> None:
+    result = data(
+        stack,
+        """
+        query Overview {
+          students(first: 5) {
+            items { id name email xp completions { lesson { title xp } language } }
+          }
+          leaderboard(period: ALL_TIME, first: 3) { entries { rank xp student { name } } }
+        }
+        """,
+    )
+    students = result["students"]["items"]
+    assert students, "the demo data is seeded"
+    for student in students:
+        assert student["name"] and "@" in student["email"]  # students
+        assert isinstance(student["xp"], int)  # analytics
+        assert isinstance(student["completions"], list)  # lessons
+    assert any(student["completions"] for student in students)
+    entries = result["leaderboard"]["entries"]
+    assert entries and all(entry["student"]["name"] for entry in entries)
+
+
+def test_completing_a_lesson_shows_the_new_xp_within_seconds(stack: LocalStack) -> None:
+    result = data(
+        stack,
+        """
+        {
+          students(first: 20) { items { id xp completions { lesson { id } } } }
+          lessons { id xp languages }
+        }
+        """,
+    )
+    student, lesson = next(
+        (student, lesson)
+        for student in result["students"]["items"]
+        for lesson in result["lessons"]
+        if lesson["id"] not in {c["lesson"]["id"] for c in student["completions"]}
+    )
+    completed = data(
+        stack,
+        """
+        mutation Complete($student: ID!, $lesson: ID!, $language: Language!) {
+          completeLesson(studentId: $student, lessonId: $lesson, language: $language) {
+            awardedXp firstCompletion completion { lesson { id } language }
+          }
+        }
+        """,
+        {"student": student["id"], "lesson": lesson["id"], "language": lesson["languages"][0]},
+    )["completeLesson"]
+    assert completed["firstCompletion"] is True
+    assert completed["awardedXp"] == lesson["xp"]
+
+    expected = student["xp"] + lesson["xp"]
+    query = "query Xp($id: ID!) { student(id: $id) { xp } }"
+    deadline = time.monotonic() + XP_VISIBLE_WITHIN_SECONDS
+    seen = student["xp"]
+    while seen != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        seen = data(stack, query, {"id": student["id"]})["student"]["xp"]
+    assert seen == expected
+
+
+def test_without_a_token_the_bff_answers_401(stack: LocalStack) -> None:
+    status, body = graphql(stack, "{ __typename }", token=None)
+    assert status == 401
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_each_request_is_logged_with_its_subgraph_calls(stack: LocalStack) -> None:
+    data(stack, "{ students(first: 1) { items { name xp } } }")
+    deadline = time.monotonic() + 5
+    while "POST /graphql 200" not in stack.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    lines = [line for line in stack.output().splitlines() if "POST /graphql 200" in line]
+    assert lines and "subgraph_calls=" in lines[-1]
+
+
+def test_subgraphs_need_their_api_key(stack: LocalStack) -> None:
+    url = stack.description["subgraphUrls"]["students"]
+    query = json.dumps({"query": "{ _service { sdl } }"}).encode()
+    request = urllib.request.Request(url, data=query, headers={"content-type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    request.add_header("x-api-key", stack.credentials["apiKeys"]["students"])
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert "type Student" in json.loads(response.read())["data"]["_service"]["sdl"]
+
+
+def test_sigterm_stops_every_process_it_started(stack: LocalStack) -> None:
+    pids = list(stack.description["pids"].values())
+    assert len(pids) == 7  # moto, registry, three services, events, bff
+    stack.process.send_signal(signal.SIGTERM)
+    assert stack.process.wait(timeout=60) == 0
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert "bff dev: stopped." in stack.output()
