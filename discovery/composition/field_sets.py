@@ -46,6 +46,13 @@ class FieldSetUsage:
         return self.key_fields | self.required | self.provided
 
 
+@dataclass(frozen=True, slots=True)
+class SelectedField:
+    parent: SubgraphType
+    name: str
+    is_leaf: bool  # selected without a sub-selection
+
+
 @dataclass(slots=True)
 class FieldSetProblem:
     code_suffix: str  # INVALID_FIELDS, HAS_ARGS, SELECT_INVALID_TYPE, MISSING_EXTERNAL
@@ -68,9 +75,9 @@ def select_fields(
     subgraph: Subgraph,
     parent: SubgraphType,
     selection_set: SelectionSetNode,
-    selected: list[tuple[SubgraphType, str]],
+    selected: list[SelectedField],
 ) -> FieldSetProblem | None:
-    """Walks a field set over `parent`, appending each selected (type, field name) in order."""
+    """Walks a field set over `parent`, appending each selected field in order."""
     for selection in selection_set.selections:
         if isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
@@ -95,7 +102,7 @@ def select_fields(
                 "INVALID_FIELDS",
                 f'Cannot query field "{name}" on type "{parent.name}" ({MISSING_FIELD_ADVICE}).',
             )
-        selected.append((parent, name))
+        selected.append(SelectedField(parent, name, selection.selection_set is None))
         if found.arguments:
             return FieldSetProblem(
                 "HAS_ARGS",
@@ -150,7 +157,8 @@ class FieldSetChecker:
         selected = self._select("KEY", type_, fields, context, location)
         if selected is None:
             return
-        for parent, name in selected:
+        for selected_field in selected:
+            parent, name = selected_field.parent, selected_field.name
             self.usage.key_fields.add((parent.name, name))
             field_type = self.subgraph.types.get(named_type(parent.fields[name].type))
             # Which object a key field holds must not depend on the subgraph answering.
@@ -170,7 +178,7 @@ class FieldSetChecker:
         selected = self._select("REQUIRES", type_, fields, context, location)
         if selected is None:
             return
-        self.usage.required.update((parent.name, name) for parent, name in selected)
+        self.usage.required.update((f.parent.name, f.name) for f in selected)
         self._check_selected_external("REQUIRES", selected, context, location)
 
     def _check_provides(
@@ -190,7 +198,7 @@ class FieldSetChecker:
         selected = self._select("PROVIDES", target, fields, context, location)
         if selected is None:
             return
-        self.usage.provided.update((parent.name, name) for parent, name in selected)
+        self.usage.provided.update((f.parent.name, f.name) for f in selected)
         self._check_selected_external("PROVIDES", selected, context, location)
 
     def _select(
@@ -200,12 +208,12 @@ class FieldSetChecker:
         fields: str,
         context: str,
         location: SourceLocation | None,
-    ) -> list[tuple[SubgraphType, str]] | None:
+    ) -> list[SelectedField] | None:
         selection_set = parse_field_set(fields)
         if isinstance(selection_set, str):
             self._report(f"{directive}_INVALID_FIELDS", f"{context}: {selection_set}", location)
             return None
-        selected: list[tuple[SubgraphType, str]] = []
+        selected: list[SelectedField] = []
         problem = select_fields(self.subgraph, parent, selection_set, selected)
         if problem is not None:
             code = f"{directive}_FIELDS_{problem.code_suffix}"
@@ -221,16 +229,19 @@ class FieldSetChecker:
     def _check_selected_external(
         self,
         directive: str,
-        selected: list[tuple[SubgraphType, str]],
+        selected: list[SelectedField],
         context: str,
         location: SourceLocation | None,
     ) -> None:
         if not self.subgraph.is_federation2:
             return
-        for parent, name in selected:
-            # Key fields of an entity may be selected without @external: the router always has them.
+        for selected_field in selected:
+            parent, name = selected_field.parent, selected_field.name
+            # Only leaves must be @external: fields with a sub-selection are the path to them.
+            # Key fields may be selected too: the router always has them.
             if (
-                not parent.fields[name].external
+                selected_field.is_leaf
+                and not parent.fields[name].external
                 and (parent.name, name) not in self.usage.key_fields
             ):
                 self._report(

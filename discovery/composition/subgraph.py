@@ -189,6 +189,7 @@ class SubgraphReader:
         self.types: dict[str, SubgraphType] = {}
         self.renamed_roots: dict[str, str] = {}
         self.ignored: set[str] = set()
+        self.external_types: set[str] = set()
         self.line_starts = [0] + [m.end() for m in NEWLINE.finditer(subgraph.sdl)]
 
     def read(self) -> Subgraph | list[CompositionError]:
@@ -210,6 +211,10 @@ class SubgraphReader:
                     defined.add(name)
                 self._read_type(definition)
         self.types.setdefault("Query", SubgraphType("Query", TypeKind.OBJECT, Metadata()))
+        # Unlike @shareable, a type-level @external covers the whole type, as in Apollo.
+        for name in self.external_types:
+            for field_ in self.types[name].fields.values():
+                field_.external = True
         self._check_references()
         self._normalize_federation1()
         if self.errors:
@@ -278,7 +283,8 @@ class SubgraphReader:
                 url = self._arguments(directive).get("url")
                 target.specified_by = url if isinstance(url, str) else None
         type_shareable = "shareable" in directives or not self.names.is_federation2
-        type_external = "external" in directives
+        if "external" in directives:
+            self.external_types.add(name)
         for interface in getattr(node, "interfaces", None) or ():
             target.interfaces.append(self._rename(interface.name.value))
         for member in getattr(node, "types", None) or ():
@@ -295,7 +301,7 @@ class SubgraphReader:
                 continue
             self._add_unique(
                 target.fields,
-                self._field(field_node, type_shareable, type_external),
+                self._field(field_node, type_shareable),
                 name,
                 field_node,
             )
@@ -312,9 +318,7 @@ class SubgraphReader:
         else:
             fields[value.name] = value  # type: ignore[assignment]
 
-    def _field(
-        self, node: FieldDefinitionNode, type_shareable: bool, type_external: bool
-    ) -> SubgraphField:
+    def _field(self, node: FieldDefinitionNode, type_shareable: bool) -> SubgraphField:
         directives = self._federation_directives(node.directives)
         meta = Metadata()
         self._read_metadata(meta, node, directives)
@@ -323,7 +327,7 @@ class SubgraphReader:
             self._rename(type_reference(node.type)),
             {argument.name.value: self._argument(argument) for argument in node.arguments or ()},
             meta,
-            external=type_external or "external" in directives,
+            external="external" in directives,
             shareable=type_shareable or "shareable" in directives,
         )
         for canonical in ("requires", "provides"):
