@@ -6,22 +6,35 @@ CPU): settings, the gateway with its subgraph transport, the app, and ONE event 
 our loop set (never closed, no `asyncio.run`) keeps the transport's aiohttp session and its
 keep-alive connections to the subgraphs alive across warm invocations
 (see `bff/execution/transport.py`).
+
+Each GraphQL request's outcome (`bff.http.app.Outcome`) becomes a CloudWatch metric (Powertools
+EMF: one log line per invocation, no API call), with the cold start.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 from bff.config import settings
 from bff.http.app import create_app
 from bff.http.lambda_adapter import build_handler
 
 logger = Logger(service="bff")
+metrics = Metrics(namespace="BFF", service="bff")
+
+
+def count_outcome(outcome: str) -> None:
+    metrics.add_metric(name=f"GraphQL{outcome}", unit=MetricUnit.Count, value=1)
+
 
 loop = asyncio.new_event_loop()
 asyncio.set_event_loop(loop)
 
 app = create_app(settings())
-handler = logger.inject_lambda_context(build_handler(app, base_path=settings().api_base_path))
+app.observe = count_outcome
+handler = metrics.log_metrics(capture_cold_start_metric=True)(
+    logger.inject_lambda_context(build_handler(app, base_path=settings().api_base_path))
+)

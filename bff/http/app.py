@@ -58,6 +58,17 @@ _JSON_CONTENT_TYPE = _CONTENT_TYPES[JSON]
 _GRAPHQL_ALLOW = (b"allow", b"GET, POST, OPTIONS")
 
 
+class Outcome:
+    """What became of a GraphQL request, as reported to `GraphQLApp.observe`."""
+
+    EXECUTED = "Executed"  # answered without errors
+    PARTIAL = "ExecutedWithErrors"  # answered with field or subgraph errors
+    INVALID = "Invalid"  # syntax, validation, operation or variables error: nothing ran
+    MALFORMED = "Malformed"  # not a well-formed GraphQL-over-HTTP request
+    UNAVAILABLE = "SupergraphUnavailable"
+    FAILED = "InternalError"
+
+
 class GraphQLApp:
     """An ASGI app serving one `Gateway`."""
 
@@ -67,9 +78,13 @@ class GraphQLApp:
         config: GatewaySettings,
         *,
         assets: StaticAssets | None = None,
+        observe: Callable[[str], None] | None = None,
     ) -> None:
         self.gateway = gateway
         self.config = config
+        # Told the outcome of every GraphQL request (see `Outcome`); the Lambda handler turns
+        # outcomes into CloudWatch metrics.
+        self.observe = observe
         self.cors = CORSPolicy.from_origins(config.cors_allow_origins)
         static_dir = Path(config.graphiql_assets_dir or DEFAULT_STATIC_DIR)
         self.assets = assets or StaticAssets(static_dir)
@@ -145,14 +160,18 @@ class GraphQLApp:
             )
             await _send_json(send, 406, {"errors": [{"message": message}]}, cors)
             return
-        status, extra_headers, result = await self._execute(scope, receive, headers, media_type)
+        status, extra_headers, result, outcome = await self._execute(
+            scope, receive, headers, media_type
+        )
+        if self.observe is not None:
+            self.observe(outcome)
         content_type = _CONTENT_TYPES[media_type]
         await _send(send, status, orjson.dumps(result), content_type, [*cors, *extra_headers])
 
     async def _execute(
         self, scope: Scope, receive: Receive, headers: dict[str, str], media_type: str
-    ) -> tuple[int, Headers, dict[str, Any]]:
-        """Run the request; returns (status, extra headers, body) per graphql-over-http."""
+    ) -> tuple[int, Headers, dict[str, Any], str]:
+        """Run the request; returns (status, extra headers, body, outcome) per graphql-over-http."""
         get = scope["method"] == "GET"
         try:
             if get:
@@ -163,26 +182,27 @@ class GraphQLApp:
             result = await self.gateway.execute(
                 request, forwarded_headers=forwarded_claims_headers(scope), query_only=get
             )
-            return 200, [], result
+            outcome = Outcome.PARTIAL if result.get("errors") else Outcome.EXECUTED
+            return 200, [], result, outcome
         except HTTPRequestError as error:
-            return error.status, error.headers, _errors(error.message, "BAD_REQUEST")
+            body = _errors(error.message, "BAD_REQUEST")
+            return error.status, error.headers, body, Outcome.MALFORMED
         except GraphQLRequestError as error:
             # The spec's media type reports a request that never executed with 400; legacy
             # `application/json` clients expect 200 with the errors.
             status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
-            return status, [], {"errors": error.errors}
+            return status, [], {"errors": error.errors}, Outcome.INVALID
         except OperationNotAllowedError as error:
-            return 405, [(b"allow", b"POST")], _errors(str(error), "METHOD_NOT_ALLOWED")
+            body = _errors(str(error), "METHOD_NOT_ALLOWED")
+            return 405, [(b"allow", b"POST")], body, Outcome.MALFORMED
         except SupergraphUnavailableError as error:
-            return 503, [(b"retry-after", b"5")], _errors(str(error), "SUPERGRAPH_UNAVAILABLE")
+            body = _errors(str(error), "SUPERGRAPH_UNAVAILABLE")
+            return 503, [(b"retry-after", b"5")], body, Outcome.UNAVAILABLE
         except Exception:
             # Logged with its traceback for operators; clients never see internals.
             logger.exception("unexpected error while serving a GraphQL request")
-            return (
-                200,
-                [],
-                {**_errors("Internal server error.", INTERNAL_SERVER_ERROR), "data": None},
-            )
+            body = {**_errors("Internal server error.", INTERNAL_SERVER_ERROR), "data": None}
+            return 200, [], body, Outcome.FAILED
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
         limit = self.config.max_body_bytes

@@ -55,7 +55,11 @@ def _run_warm(subgraphs: LoopbackSubgraphs, count: int) -> dict:
         check=True,
         timeout=120,
     )
-    return json.loads(completed.stdout.decode().strip().splitlines()[-1])
+    *emitted, outcome = completed.stdout.decode().strip().splitlines()
+    result = json.loads(outcome)
+    # Powertools writes each invocation's metrics to stdout in CloudWatch's embedded format.
+    result["metrics"] = [json.loads(line) for line in emitted if line.startswith('{"_aws"')]
+    return result
 
 
 def test_ten_warm_invocations_share_one_tcp_connection(subgraphs: LoopbackSubgraphs) -> None:
@@ -95,3 +99,15 @@ def test_in_process_handler_reuses_its_connection(
         assert post_json(client, {"query": QUERY}).json() == {"data": {"student": {"name": "Ada"}}}
     assert edge_app.gateway.transport.connections_opened == opened
     assert len({r.client_port for r in subgraphs.requests[before:]}) == 1
+
+
+def test_each_invocation_reports_its_outcome_as_a_metric(subgraphs: LoopbackSubgraphs) -> None:
+    emitted = _run_warm(subgraphs, 2)["metrics"]
+    names = [
+        metric["Name"]
+        for document in emitted
+        for directive in document["_aws"]["CloudWatchMetrics"]
+        for metric in directive["Metrics"]
+    ]
+    assert names.count("ColdStart") == 1
+    assert names.count("GraphQLExecuted") == 2
