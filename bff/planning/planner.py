@@ -328,21 +328,50 @@ class _PlanBuilder:
             return
         self.walk_object(pos, selections)
 
-    def walk_object(self, pos: Position, selections: Sequence[SelectionNode]) -> None:
-        """Selections on one object: fields, and fragments that apply to its type."""
+    def walk_object(
+        self,
+        pos: Position,
+        selections: Sequence[SelectionNode],
+        deferred: list[FieldNode] | None = None,
+    ) -> None:
+        """Selections on one object: fields, and fragments that apply to its type.
+
+        Fields several other subgraphs could resolve are planned last, so they can join an
+        entity fetch this object needs anyway for fields with a single choice.
+        """
+        outermost = deferred is None
+        if deferred is None:
+            deferred = []
         for node in selections:
             if isinstance(node, FieldNode):
-                self.field(pos, node)
+                if self.has_remote_choice(pos, node):
+                    deferred.append(node)
+                else:
+                    self.field(pos, node)
                 continue
             type_condition, directives, inner = self.fragment_parts(node)
             if type_condition and not self.planner.applies(type_condition, pos.type_name):
                 continue
             if not directives:
-                self.walk(pos, inner)
+                self.walk_object(pos, inner, deferred)
                 continue
             draft = pos.draft.add_fragment(None, directives) if pos.draft is not None else None
             inner_pos = replace(pos, draft=draft, conditions=(*pos.conditions, directives))
             self.walk(inner_pos, inner)
+        if outermost:
+            for node in deferred:
+                self.field(pos, node)
+
+    def has_remote_choice(self, pos: Position, node: FieldNode) -> bool:
+        """Whether the field must leave the current subgraph and may go to several others."""
+        if pos.group is None or pos.provided is not None:
+            return False
+        info = self.types[pos.type_name].fields.get(node.name.value)
+        return (
+            info is not None
+            and len(info.graphs) > 1
+            and not self.planner.is_local(pos.group.service, pos.type_name, info)
+        )
 
     def walk_abstract(
         self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
@@ -588,7 +617,7 @@ class _PlanBuilder:
         if not others:
             return None
         best = min(others, key=lambda c: self.cost(pos, info, node, c))
-        return best if self.cost(pos, info, node, best)[0] + 1 < stay else None
+        return best if self.cost(pos, info, node, best)[0] < stay else None
 
     def cost(
         self, pos: Position, info: FieldInfo, node: FieldNode, candidate: _Candidate
@@ -614,6 +643,15 @@ class _PlanBuilder:
         if requires is not None and not self.planner.key_available(
             service, pos.type_name, requires
         ):
+            extra += 1
+        # Joining a fetch this object already makes to that subgraph costs nothing extra.
+        existing = (
+            candidate.graph,
+            pos.path,
+            (pos.group.id,),
+            candidate.representation_typename,
+        ) in self.entity_groups
+        if not existing:
             extra += 1
         return (estimate + extra, self.planner.graph_order[candidate.graph])
 
