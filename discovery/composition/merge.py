@@ -54,17 +54,22 @@ class SubgraphView:
 
 
 def graph_entries(subgraphs: Sequence[Subgraph]) -> list[GraphEntry]:
-    """join__Graph names as Apollo derives them: upper-cased, non-alphanumerics as `_`, unique."""
-    entries: list[GraphEntry] = []
-    taken: set[str] = set()
+    """join__Graph names as Apollo derives them: upper-cased, non-alphanumerics as `_`, a `_`
+    before a leading digit; names that collide are all numbered `_1`, `_2`, ..."""
+    bases = []
     for subgraph in subgraphs:
         base = re.sub(r"[^A-Za-z0-9]", "_", subgraph.name).upper()
-        if base[:1].isdigit():
-            base = f"_{base}"
-        enum_name, suffix = base, 1
-        while enum_name in taken:
-            enum_name = f"{base}_{suffix}"
-            suffix += 1
+        bases.append(f"_{base}" if base[:1].isdigit() else base)
+    counts = Counter(bases)
+    seen: Counter[str] = Counter()
+    entries: list[GraphEntry] = []
+    taken: set[str] = set()
+    for subgraph, base in zip(subgraphs, bases, strict=True):
+        seen[base] += 1
+        enum_name = f"{base}_{seen[base]}" if counts[base] > 1 else base
+        while enum_name in taken:  # e.g. a service really named "a_1" next to "a-1" and "a.1"
+            seen[base] += 1
+            enum_name = f"{base}_{seen[base]}"
         taken.add(enum_name)
         entries.append(GraphEntry(enum_name, subgraph.name, subgraph.url))
     return entries
