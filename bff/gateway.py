@@ -40,7 +40,7 @@ from bff.config import ConfigurationError, GatewaySettings, read_api_keys, resol
 from bff.execution import execute_plan
 from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
-from bff.planning import QueryPlanner
+from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
 from bff.supergraph import Supergraph, SupergraphError, load_supergraph
 from bff.validation import gateway_rules
@@ -54,6 +54,7 @@ _ROOT_TYPENAME = "__typename"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+PLANNING_FAILED = "QUERY_PLANNING_FAILED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -311,18 +312,22 @@ class ServedSupergraph:
             prepared = prepare_operation(document, operation_name)
         except OperationNotFoundError as error:
             raise GraphQLRequestError([_error(str(error), BAD_USER_INPUT)]) from None
-        selections = prepared.definition.selection_set
-        root_names = _root_field_names(selections, prepared)
-        introspection = None
-        if root_names & INTROSPECTION_FIELDS:
-            introspection = _introspection_document(prepared)
+        root_names = _root_field_names(prepared.definition.selection_set, prepared)
         if root_names <= INTROSPECTION_FIELDS | {_ROOT_TYPENAME}:
             # graphql-core answers the whole operation: there is nothing to fetch.
             answer = None
             if not prepared.definition.variable_definitions:
                 answer = _execute_locally(self, document, None, operation_name)
             return CachedOperation(prepared, None, document, answer)
-        plan = self.planner.plan(document, operation_name)
+        try:
+            plan = self.planner.plan(document, operation_name)
+        except PlanningError as error:
+            # A valid operation no subgraph path can answer: the client learns why, once.
+            logger.warning("operation cannot be planned", error=str(error))
+            raise GraphQLRequestError([_error(str(error), PLANNING_FAILED)]) from None
+        introspection = None
+        if root_names & INTROSPECTION_FIELDS:
+            introspection = _introspection_document(prepared)
         return CachedOperation(prepared, plan, introspection)
 
 
