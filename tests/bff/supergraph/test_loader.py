@@ -177,3 +177,17 @@ def test_enum_values_per_graph() -> None:
 
     assert supergraph.types["Language"].enum_values["RUST"] == ("analytics", "lessons")
     assert supergraph.types["Period"].enum_values["ALL_TIME"] == ("analytics",)
+
+
+def test_inaccessible_imported_under_another_name() -> None:
+    sdl = (FIXTURES / "renamed-specs.graphql").read_text(encoding="utf-8")
+    sdl = sdl.replace(
+        'as: "hidden", for: SECURITY',
+        'import: [{name: "@inaccessible", as: "@private"}], for: SECURITY',
+    ).replace("@hidden", "@private")
+
+    supergraph = load_supergraph(sdl)
+
+    assert supergraph.types["Query"].fields["internal"].inaccessible
+    assert "internal" not in supergraph.api_schema.query_type.fields  # type: ignore[union-attr]
+    assert "private" not in {directive.name for directive in supergraph.api_schema.directives}
