@@ -146,7 +146,9 @@ class GraphQLApp:
             await _send(send, 204, b"", None, [*cors, _GRAPHQL_ALLOW])
             return
         if method not in ("GET", "POST"):
-            body = {"errors": [{"message": f"Method {method} is not allowed; use GET or POST."}]}
+            body = _errors(
+                f"Method {method} is not allowed; use GET or POST.", "METHOD_NOT_ALLOWED"
+            )
             await _send_json(send, 405, body, [*cors, _GRAPHQL_ALLOW])
             return
         accept = headers.get("accept")
@@ -158,7 +160,7 @@ class GraphQLApp:
             message = (
                 f"Cannot answer with any type in Accept: {accept}; use {GRAPHQL_RESPONSE_JSON}."
             )
-            await _send_json(send, 406, {"errors": [{"message": message}]}, cors)
+            await _send_json(send, 406, _errors(message, "NOT_ACCEPTABLE"), cors)
             return
         status, extra_headers, result, outcome = await self._execute(
             scope, receive, headers, media_type

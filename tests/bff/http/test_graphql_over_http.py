@@ -44,6 +44,7 @@ def test_unacceptable_accept_header_is_406(client) -> None:
     response = post_json(client, {"query": "{ __typename }"}, headers={"accept": "text/plain"})
     assert response.status == 406
     assert "Accept" in response.json()["errors"][0]["message"]
+    assert _error_codes(response) == ["NOT_ACCEPTABLE"]
 
 
 def test_get_runs_a_query_with_json_encoded_variables(client) -> None:
@@ -74,6 +75,7 @@ def test_other_methods_are_405_with_allow(client) -> None:
     response = client.request("PUT", "/graphql", headers={"content-type": JSON}, body=b"{}")
     assert response.status == 405
     assert response.headers["allow"] == "GET, POST, OPTIONS"
+    assert _error_codes(response) == ["METHOD_NOT_ALLOWED"]
 
 
 # --- malformed requests: 400 whatever the media type -----------------------------------------
