@@ -11,10 +11,10 @@ from functools import lru_cache
 from graphql import GraphQLError, parse
 from graphql.language import (
     ConstDirectiveNode,
-    DirectiveDefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
+    ExecutableDefinitionNode,
     FieldDefinitionNode,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
@@ -196,9 +196,8 @@ class SubgraphReader:
         self._read_root_names()
         defined: set[str] = set()
         for definition in self.document.definitions:
-            if isinstance(definition, DirectiveDefinitionNode | SchemaDefinitionNode):
-                continue
-            if isinstance(definition, SchemaExtensionNode):
+            if isinstance(definition, ExecutableDefinitionNode):
+                self._error("Operations and fragments do not belong in a schema SDL", definition)
                 continue
             if isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
                 name = definition.name.value
@@ -210,6 +209,21 @@ class SubgraphReader:
                         continue
                     defined.add(name)
                 self._read_type(definition)
+        named = {
+            d.name.value
+            for d in self.document.definitions
+            if isinstance(d, TypeDefinitionNode | TypeExtensionNode)
+        }
+        for original, canonical in self.renamed_roots.items():
+            if original not in named:
+                self.errors.append(
+                    CompositionError(
+                        "INVALID_GRAPHQL",
+                        f'[{self.subgraph.name}] The {canonical.lower()} root type "{original}" '
+                        "is not defined",
+                        self.subgraph.name,
+                    )
+                )
         self.types.setdefault("Query", SubgraphType("Query", TypeKind.OBJECT, Metadata()))
         # Unlike @shareable, a type-level @external covers the whole type, as in Apollo.
         for name in self.external_types:

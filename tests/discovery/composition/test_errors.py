@@ -141,3 +141,44 @@ def test_directives_the_gateway_cannot_honour_fail_composition() -> None:
     assert error.service == "students"
     assert "@authenticated" in error.message
     assert error.locations == (SourceLocation(3, 11),)
+
+
+def test_operations_in_a_schema_sdl_are_invalid_graphql() -> None:
+    (error,) = failure([SubgraphInput("students", "http://s", "query { a }")]).errors
+
+    assert error.code == "INVALID_GRAPHQL"
+    assert error.message == "[students] Operations and fragments do not belong in a schema SDL"
+    assert error.locations == (SourceLocation(1, 1),)
+
+
+def test_a_root_type_named_in_the_schema_must_exist() -> None:
+    sdl = "schema { query: Missing }\ntype Query { a: Int }"
+
+    (error,) = failure([SubgraphInput("students", "http://s", sdl)]).errors
+
+    assert error.code == "INVALID_GRAPHQL"
+    assert error.message == '[students] The query root type "Missing" is not defined'
+
+
+ODD_SDLS = [
+    FEDERATION + "type Query { a: A }\ntype A @key(fields: 1) { id: ID }",
+    FEDERATION + "type Query { a: A }\ntype A @key { id: ID }",
+    FEDERATION + "type Query { a: Int @override }",
+    "extend schema @link(url: 5)\ntype Query { a: Int }",
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: 5)\n'
+    "type Query { a: Int }",
+    "directive @custom on FIELD_DEFINITION",
+    FEDERATION + 'type Query { a: A @provides(fields: "id { x }") }\n'
+    'type A @key(fields: "id") { id: ID }',
+    FEDERATION + "type Query { a: I }\ninput I { x: Int }",
+    FEDERATION + "type Query { a: U }\nunion U = Int",
+    FEDERATION + "type Query { a: Int @deprecated(reason: 5) }",
+    FEDERATION + 'type Query { a: A }\ntype A @key(fields: "id {") { id: ID }',
+]
+
+
+@pytest.mark.parametrize("sdl", ODD_SDLS)
+def test_odd_sdl_gives_a_result_value_never_an_exception(sdl: str) -> None:
+    result = compose([SubgraphInput("students", "http://s", sdl)])
+
+    assert result.ok or all(error.code and error.message for error in result.errors)
