@@ -140,10 +140,6 @@ class SubgraphType:
     extends: bool = False
     specified_by: str | None = None
 
-    @property
-    def is_entity(self) -> bool:
-        return bool(self.keys)
-
 
 @dataclass(slots=True)
 class Subgraph:
