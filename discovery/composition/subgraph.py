@@ -205,21 +205,7 @@ class SubgraphReader:
                         continue
                     defined.add(name)
                 self._read_type(definition)
-        named = {
-            d.name.value
-            for d in self.document.definitions
-            if isinstance(d, TypeDefinitionNode | TypeExtensionNode)
-        }
-        for original, canonical in self.renamed_roots.items():
-            if original not in named:
-                self.errors.append(
-                    CompositionError(
-                        "INVALID_GRAPHQL",
-                        f'[{self.subgraph.name}] The {canonical.lower()} root type "{original}" '
-                        "is not defined",
-                        self.subgraph.name,
-                    )
-                )
+        self._check_root_types()
         self.types.setdefault("Query", SubgraphType("Query", TypeKind.OBJECT, Metadata()))
         # Unlike @shareable, a type-level @external covers the whole type, as in Apollo.
         for name in self.external_types:
@@ -236,6 +222,23 @@ class SubgraphReader:
             self.types,
             tuple(sorted(self.ignored)),
         )
+
+    def _check_root_types(self) -> None:
+        named = {
+            d.name.value
+            for d in self.document.definitions
+            if isinstance(d, TypeDefinitionNode | TypeExtensionNode)
+        }
+        for original, canonical in self.renamed_roots.items():
+            if original not in named:
+                self.errors.append(
+                    CompositionError(
+                        "INVALID_GRAPHQL",
+                        f'[{self.subgraph.name}] The {canonical.lower()} root type "{original}" '
+                        "is not defined",
+                        self.subgraph.name,
+                    )
+                )
 
     def _read_root_names(self) -> None:
         for definition in self.document.definitions:
