@@ -1,0 +1,38 @@
+"""The oracle's stack, once per package: seeded tables on the moto server, the three real
+services and the gateway on loopback (uvicorn threads, free ports), and the monolith."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from graphql import GraphQLSchema
+
+from tests.bff.oracle.monolith import build_monolith
+from tests.bff.oracle.school import School, create_school_tables, seed_school
+from tests.bff.oracle.stack import OracleStack
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """Both sides of the comparison: the gateway over HTTP and the monolith in process."""
+
+    stack: OracleStack
+    monolith: GraphQLSchema
+    school: School
+
+
+@pytest.fixture(scope="package")
+def school(dynamodb_client: Any) -> School:
+    school = create_school_tables(dynamodb_client)
+    seed_school(school, datetime.now(UTC))
+    return school
+
+
+@pytest.fixture(scope="package")
+def oracle(school: School) -> Iterator[Oracle]:
+    with OracleStack(school) as stack:
+        yield Oracle(stack=stack, monolith=build_monolith(school), school=school)

@@ -1,0 +1,149 @@
+"""The gateway in front of the three real services, all on loopback with free ports.
+
+The services run their own ASGI apps (API keys required) under uvicorn in threads; the
+supergraph is composed from the SDLs they serve (`{ _service { sdl } }`), exactly as a
+registration would, and the gateway's ASGI app is served the same way, so every request the
+tests make crosses real HTTP: client -> gateway -> subgraphs -> moto server.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import orjson
+
+from bff.config import GatewaySettings
+from bff.gateway import Gateway
+from bff.http.app import GraphQLApp
+from bff.supergraph import Supergraph, load_supergraph
+from discovery.composition import CompositionSuccess, SubgraphInput, compose
+from discovery.registration import fetch_service_sdl
+from services.analytics.app import create_app as create_analytics_app
+from services.lessons.app import create_app as create_lessons_app
+from services.students.app import create_app as create_students_app
+from services.toolkit.api_keys import ApiKeys
+from services.toolkit.serving import BackgroundServer
+from tests.bff.oracle.school import School
+
+API_KEYS = {name: f"oracle-{name}-key" for name in ("students", "lessons", "analytics")}
+SUPERGRAPH_VERSION = 1
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    content_type: str
+    body: Any
+
+
+@dataclass
+class StaticSupergraph:
+    """A gateway provider that always serves the supergraph composed at start."""
+
+    supergraph: Supergraph
+
+    async def latest(self) -> Supergraph:
+        return self.supergraph
+
+
+class OracleStack:
+    """Start with `with OracleStack(school) as stack:`; `stack.post(query, variables)`."""
+
+    def __init__(self, school: School) -> None:
+        keys = {name: ApiKeys.of(key) for name, key in API_KEYS.items()}
+        self.services = {
+            "students": BackgroundServer(create_students_app(school.students, keys["students"])),
+            "lessons": BackgroundServer(
+                create_lessons_app(repository=school.lessons, api_keys=keys["lessons"])
+            ),
+            "analytics": BackgroundServer(
+                create_analytics_app(repository=school.analytics, api_keys=keys["analytics"])
+            ),
+        }
+        self.supergraph_sdl = ""
+        self.gateway_server: BackgroundServer | None = None
+
+    def __enter__(self) -> OracleStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _start(self) -> None:
+        for server in self.services.values():
+            server.start()
+        subgraphs = [
+            SubgraphInput(name, url, fetch_service_sdl(url, API_KEYS[name]))
+            for name, url in self.subgraph_urls.items()
+        ]
+        result = compose(subgraphs)
+        if not isinstance(result, CompositionSuccess):
+            raise AssertionError(f"the services do not compose: {result.errors}")
+        self.supergraph_sdl = result.supergraph_sdl
+        supergraph = load_supergraph(result.supergraph_sdl, version=SUPERGRAPH_VERSION)
+        config = GatewaySettings(subgraph_api_keys=API_KEYS, subgraph_timeout_seconds=10)
+        gateway = Gateway(StaticSupergraph(supergraph), config, api_keys=API_KEYS)
+        server = BackgroundServer(GraphQLApp(gateway, config))
+        # With lifespan on, uvicorn's shutdown closes the gateway's aiohttp session on the
+        # loop that opened it.
+        server.server.config.lifespan = "on"
+        self.gateway_server = server.start()
+
+    @property
+    def subgraph_urls(self) -> dict[str, str]:
+        return {name: f"{server.url}/graphql" for name, server in self.services.items()}
+
+    @property
+    def graphql_url(self) -> str:
+        assert self.gateway_server is not None, "the stack is not started"
+        return f"{self.gateway_server.url}/graphql"
+
+    def post(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> HttpResponse:
+        """POST /graphql as a client does (JSON in, JSON out)."""
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        if operation_name is not None:
+            payload["operationName"] = operation_name
+        request = urllib.request.Request(
+            self.graphql_url,
+            data=orjson.dumps(payload),
+            method="POST",
+            headers={"content-type": "application/json", "accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return HttpResponse(
+                    response.status, response.headers["content-type"], orjson.loads(response.read())
+                )
+        except urllib.error.HTTPError as error:
+            with error:
+                return HttpResponse(
+                    error.code, error.headers["content-type"], orjson.loads(error.read())
+                )
+
+    def stop(self) -> None:
+        servers = [self.gateway_server, *self.services.values()]
+        for server in servers:
+            if server is not None and server.server.started:
+                server.stop()

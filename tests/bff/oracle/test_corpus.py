@@ -1,0 +1,58 @@
+"""The correctness oracle: for every operation of the corpus, the gateway's JSON (over HTTP,
+across the three real services) equals the monolith's, key order included; where the monolith
+reports errors, the gateway reports the same ones (message, path and `extensions.code`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.bff.oracle.conftest import Oracle
+from tests.bff.oracle.corpus_cases import CorpusCase, load_corpus
+from tests.bff.oracle.monolith import run_monolith
+
+CORPUS = load_corpus()
+
+
+def ordered(value: Any) -> Any:
+    """The value with every object as a list of (key, value) pairs: response order matters."""
+    if isinstance(value, dict):
+        return [(key, ordered(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [ordered(item) for item in value]
+    return value
+
+
+def error_signatures(response: dict[str, Any]) -> list[tuple[str, tuple[Any, ...], str | None]]:
+    """What a client relies on in errors; locations are left out (the gateway's errors come
+    from subgraph documents it wrote, not from the client's)."""
+    return sorted(
+        (
+            error["message"],
+            tuple(error.get("path") or ()),
+            (error.get("extensions") or {}).get("code"),
+        )
+        for error in response.get("errors", ())
+    )
+
+
+def test_the_corpus_is_large_and_covers_what_the_oracle_promises() -> None:
+    assert len(CORPUS) >= 50
+    text = "\n".join(case.query for case in CORPUS)
+    for feature in ("fragment ", "... on ", "@skip", "@include", "__typename", "mutation", "$"):
+        assert feature in text, feature
+    assert any(case.variables for case in CORPUS)
+    assert any(case.operation_name for case in CORPUS)
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[case.name for case in CORPUS])
+def test_the_gateway_answers_like_the_monolith(oracle: Oracle, case: CorpusCase) -> None:
+    response = oracle.stack.post(case.query, case.variables, case.operation_name)
+    expected = run_monolith(oracle.monolith, case.query, case.variables, case.operation_name)
+
+    assert response.status == 200
+    assert response.content_type.startswith("application/json")
+    assert error_signatures(response.body) == error_signatures(expected)
+    assert response.body.get("data") == expected["data"]
+    assert ordered(response.body.get("data")) == ordered(expected["data"])
