@@ -8,7 +8,6 @@ spread of completions from a fixed random seed: running it again writes nothing 
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from services.analytics import consumer
 from services.analytics.operations import refresh_leaderboards
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, completion_event_id, format_instant
+from services.events.local_path import local_table_name
 from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
 from services.students.repository import StudentRepository
@@ -85,7 +85,7 @@ def demo_id(kind: str, number: int) -> str:
 
 def table_name(spec: TableSpec, explicit: str | None, client: Any) -> str:
     """The explicit name, else the env var, else the logical name; created if missing."""
-    name = explicit or os.environ.get(spec.env_var) or spec.logical_name
+    name = local_table_name(spec, explicit)
     create_table(client, spec, name)
     return name
 

@@ -39,7 +39,8 @@ def make_handler(repository: Callable[[], AnalyticsRepository]) -> ConsumerHandl
             return {"counted": False, "eventId": None}
         completed = envelope.detail
         counted = current_repository().count_event(completed)
-        logger.info(
+        # Routine either way (the outbox delivers at least once): visible with LOG_LEVEL=DEBUG.
+        logger.debug(
             "counted LessonCompleted" if counted else "duplicate LessonCompleted ignored",
             extra={"eventId": completed.event_id, "studentId": completed.student_id},
         )

@@ -52,10 +52,15 @@ class LocalEventBus:
             try:
                 target(envelope, None)
                 return
-            except Exception:
-                logger.exception(
+            except Exception as error:
+                # One line per attempt; the stream record is retried later if all of them fail.
+                logger.warning(
                     "delivery failed",
-                    extra={"eventId": envelope["detail"].get("eventId"), "attempt": attempt + 1},
+                    extra={
+                        "eventId": envelope["detail"].get("eventId"),
+                        "attempt": attempt + 1,
+                        "error": repr(error),
+                    },
                 )
                 if attempt + 1 < self.attempts:
                     time.sleep(self.first_backoff_seconds * 2**attempt)

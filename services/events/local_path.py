@@ -21,7 +21,11 @@ from services.events.lesson_completed import DETAIL_TYPE, SOURCE
 from services.events.local_bus import LocalEventBus, Rule
 from services.events.stream_poller import StreamPoller
 from services.lessons import publisher
-from services.toolkit.tables import LESSONS
+from services.toolkit.tables import ANALYTICS, LESSONS, TableSpec
+
+
+def local_table_name(spec: TableSpec, explicit: str | None) -> str:
+    return explicit or os.environ.get(spec.env_var) or spec.logical_name
 
 
 def build_local_event_path(
@@ -33,15 +37,19 @@ def build_local_event_path(
     delivery_attempts: int = 3,
     first_backoff_seconds: float = 0.1,
 ) -> StreamPoller:
-    """A poller (not started) wired from the lessons table's stream to the analytics consumer."""
-    analytics = AnalyticsRepository(analytics_table, dynamodb)
+    """A poller (not started) wired from the lessons table's stream to the analytics consumer.
+
+    Table names default to LESSONS_TABLE / ANALYTICS_TABLE, else the logical names, as
+    `bff serve-service` and `bff seed` name them locally.
+    """
+    analytics = AnalyticsRepository(local_table_name(ANALYTICS, analytics_table), dynamodb)
     bus = LocalEventBus(
         [Rule(SOURCE, DETAIL_TYPE, consumer.make_handler(lambda: analytics))],
         attempts=delivery_attempts,
         first_backoff_seconds=first_backoff_seconds,
     )
     return StreamPoller(
-        lessons_table or os.environ[LESSONS.env_var],
+        local_table_name(LESSONS, lessons_table),
         publisher.make_handler(lambda: bus),
         dynamodb=dynamodb,
         streams=streams,

@@ -127,6 +127,10 @@ class StreamPoller:
             cursor.pending = []
             cursor.iterator = cursor.next_iterator
             return len(batch)
+        logger.warning(
+            "stream records failed; retrying from the first failure",
+            extra={"failed": len(failures), "batch": len(batch)},
+        )
         # As Lambda does: checkpoint before the first failure, retry from it next time.
         cursor.pending = batch[first_failed:]
         return first_failed

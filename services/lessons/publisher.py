@@ -43,7 +43,7 @@ def publish_completion(record: DynamoDBRecord, publisher: EventPublisher) -> Non
         return
     event = completion_from_values(image).event()
     publisher.publish(event)
-    logger.info(
+    logger.debug(
         "published LessonCompleted",
         extra={"eventId": event.event_id, "sequenceNumber": record.dynamodb.sequence_number},
     )

@@ -116,4 +116,5 @@ def test_table_names_default_to_the_services_env_vars(
     assert table_name(LESSONS, None, dynamodb_client) == name
     explicit = f"explicit-{uuid.uuid4().hex[:8]}"
     assert table_name(LESSONS, explicit, dynamodb_client) == explicit
-    assert {name, explicit} <= set(dynamodb_client.list_tables()["TableNames"])
+    for created in (name, explicit):
+        assert dynamodb_client.describe_table(TableName=created)["Table"]["TableStatus"] == "ACTIVE"
