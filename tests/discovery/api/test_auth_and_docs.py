@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.discovery.api.conftest import RegistryApi
+from discovery.api import RegistryConfigurationError, RegistrySettings, create_app
+from tests.discovery.api.conftest import ADMIN_TOKEN, RegistryApi
 from tests.discovery.conftest import table_items
+from tests.services.toolkit.transports import open_transport
 
 ADMIN_ROUTES = [
     ("GET", "/services", None),
@@ -80,3 +82,28 @@ def test_unknown_route_is_a_json_404(api: RegistryApi) -> None:
 
     assert response.status == 404
     assert response.json()["errors"][0]["code"] == "NOT_FOUND"
+
+
+def test_unreachable_storage_is_503_without_details(
+    dynamodb_client: Any, registry_table: str
+) -> None:
+    missing = f"{registry_table}-missing"
+    app = create_app(
+        RegistrySettings(missing, admin_token=ADMIN_TOKEN), dynamodb_client=dynamodb_client
+    )
+    with open_transport("http", app) as transport:
+        response = RegistryApi(transport).call("GET", "/services")
+
+    assert response.status == 503
+    [error] = response.json()["errors"]
+    assert error["code"] == "REGISTRY_UNAVAILABLE"
+    assert missing not in error["message"]
+
+
+def test_missing_configuration_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGISTRY_TABLE", "registry")
+    monkeypatch.delenv("REGISTRY_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("REGISTRY_ADMIN_TOKEN_SECRET_ID", raising=False)
+
+    with pytest.raises(RegistryConfigurationError, match="REGISTRY_ADMIN_TOKEN"):
+        RegistrySettings.from_env()

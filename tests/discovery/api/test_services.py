@@ -105,6 +105,7 @@ def test_invalid_sdl_is_422_with_its_location(api: RegistryApi) -> None:
         ({"url": "http://x/graphql", "sdl": 42}, "body.sdl"),
         ({"url": "http://x/graphql", "sdl": "type Query { a: Int }", "extra": 1}, "body.extra"),
         (["not", "an", "object"], "body"),
+        ({"url": "http://x/graphql", "sdl": "#" * 256_001}, "body.sdl"),
     ],
 )
 def test_malformed_body_is_400_with_the_field(
@@ -127,7 +128,9 @@ def test_body_that_is_not_json_is_400(api: RegistryApi) -> None:
 
 
 @pytest.mark.parametrize("name", ["Students", "1st", "under_score", "x" * 64])
-def test_bad_service_name_is_400(api: RegistryApi, name: str) -> None:
+def test_bad_service_name_is_400(
+    api: RegistryApi, name: str, dynamodb_client: Any, registry_table: str
+) -> None:
     response = api.call(
         "PUT", f"/services/{name}", {"url": "http://x/g", "sdl": "type Query { a: Int }"}
     )
@@ -136,6 +139,7 @@ def test_bad_service_name_is_400(api: RegistryApi, name: str) -> None:
     [error] = response.json()["errors"]
     assert error["field"] == "path.name"
     assert "^[a-z][a-z0-9-]{0,62}$" in error["message"]
+    assert table_items(dynamodb_client, registry_table) == []
 
 
 def test_delete_publishes_a_version_without_the_service(api: RegistryApi) -> None:
@@ -150,13 +154,17 @@ def test_delete_publishes_a_version_without_the_service(api: RegistryApi) -> Non
     assert "lessons(" not in api.call("GET", "/supergraph").json()["sdl"]
 
 
-def test_delete_unknown_service_is_404(api: RegistryApi) -> None:
+def test_delete_unknown_service_is_404(
+    api: RegistryApi, dynamodb_client: Any, registry_table: str
+) -> None:
     api.register("students")
+    before = table_items(dynamodb_client, registry_table)
 
     response = api.call("DELETE", "/services/lessons")
 
     assert response.status == 404
     assert response.json()["errors"][0]["code"] == "NOT_FOUND"
+    assert table_items(dynamodb_client, registry_table) == before
 
 
 def test_delete_that_breaks_the_graph_is_422_and_changes_nothing(

@@ -64,13 +64,17 @@ def test_rollback_publishes_a_new_version_with_the_old_sdl(api: RegistryApi) -> 
     ]
 
 
-def test_rollback_to_unknown_version_is_404(api: RegistryApi) -> None:
+def test_rollback_to_unknown_version_is_404(
+    api: RegistryApi, dynamodb_client: Any, registry_table: str
+) -> None:
     api.register("students")
+    before = table_items(dynamodb_client, registry_table)
 
     response = api.call("POST", "/supergraph/rollback", {"version": 9})
 
     assert response.status == 404
     assert "9" in response.json()["errors"][0]["message"]
+    assert table_items(dynamodb_client, registry_table) == before
 
 
 def test_rollback_with_a_bad_version_is_400(api: RegistryApi) -> None:

@@ -10,6 +10,7 @@ import pytest
 from discovery.store import (
     CompositionRejected,
     InvalidServiceName,
+    PublishContention,
     RegistryStore,
     ServiceNotFound,
     VersionNotFound,
@@ -163,3 +164,50 @@ def test_timestamps_come_from_the_clock(registry_table: str, dynamodb_client: An
 
     assert registration.service.updated_at == "2026-01-02T03:04:05Z"
     assert store.history()[0].created_at == "2026-01-02T03:04:05Z"
+
+
+class RacingComposer:
+    """Composes like the stand-in, but lets another writer publish first `races` times,
+    as a concurrent registration would between our read and our write."""
+
+    def __init__(self, rival: RegistryStore, races: int) -> None:
+        self.rival = rival
+        self.races = races
+        self.seen: list[list[str]] = []
+
+    def __call__(self, subgraphs: Any) -> Any:
+        self.seen.append([s.name for s in subgraphs])
+        if self.races:
+            self.races -= 1
+            index = len(self.seen)
+            self.rival.register(
+                f"rival-{index}", "http://rival/graphql", f"type Query {{ r{index}: Int }}"
+            )
+        return concatenating_composer(subgraphs)
+
+
+def test_a_lost_race_recomposes_against_the_fresh_state(
+    registry_table: str, dynamodb_client: Any
+) -> None:
+    rival = RegistryStore(registry_table, client=dynamodb_client, composer=concatenating_composer)
+    composer = RacingComposer(rival, races=1)
+    store = RegistryStore(registry_table, client=dynamodb_client, composer=composer)
+
+    registration = store.register("students", "http://students/graphql", STUDENTS_SDL)
+
+    assert registration.supergraph_version == 2
+    assert composer.seen == [["students"], ["rival-1", "students"]]
+    assert [s.name for s in store.services()] == ["rival-1", "students"]
+
+
+def test_endless_contention_gives_up_and_stores_nothing_of_ours(
+    registry_table: str, dynamodb_client: Any
+) -> None:
+    rival = RegistryStore(registry_table, client=dynamodb_client, composer=concatenating_composer)
+    composer = RacingComposer(rival, races=3)
+    store = RegistryStore(registry_table, client=dynamodb_client, composer=composer, max_attempts=3)
+
+    with pytest.raises(PublishContention):
+        store.register("students", "http://students/graphql", STUDENTS_SDL)
+
+    assert [s.name for s in store.services()] == ["rival-1", "rival-2", "rival-3"]
