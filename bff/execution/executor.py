@@ -121,7 +121,10 @@ class _PlanRun:
             else:
                 await self._root_fetch(node, errors)
         elif isinstance(node, Flatten):
-            await self._entity_fetch(node.path, node.node, errors)
+            if node.node.is_entity_fetch:
+                await self._entity_fetch(node.path, node.node, errors)
+            else:
+                await self._nested_root_fetch(node.path, node.node, errors)
         elif isinstance(node, Sequence):
             for child in node.nodes:
                 await self.execute(child, errors)
@@ -154,6 +157,33 @@ class _PlanRun:
         for raw in response.get("errors") or ():
             path = raw.get("path") if isinstance(raw, dict) else None
             errors.append(subgraph_error(raw, fetch.service, path if _is_path(path) else None))
+
+    async def _nested_root_fetch(
+        self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
+    ) -> None:
+        """A root fetch below the root (a nested field of type `Query`): sent once, its data
+        merged into every object at `path`."""
+        targets = objects_at(self.data, path)
+        if not targets:
+            return
+        payload: dict[str, Any] = {"query": fetch.operation}
+        used = self._used_variables(fetch)
+        if used:
+            payload["variables"] = used
+        response = await self._call(fetch.service, payload)
+        first_path = targets[0][1]
+        if response is None:
+            errors.append(unavailable_error(fetch.service, first_path))
+            self.failed_paths.update(at for _, at in targets)
+            return
+        data = response.get("data")
+        if isinstance(data, dict):
+            for target, _ in targets:
+                merge_into(data, target, self.index)
+        for raw in response.get("errors") or ():
+            path_in_answer = raw.get("path") if isinstance(raw, dict) else None
+            client_path = (*first_path, *path_in_answer) if _is_path(path_in_answer) else None
+            errors.append(subgraph_error(raw, fetch.service, client_path))
 
     async def _entity_fetch(
         self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
