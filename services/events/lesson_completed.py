@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SOURCE = "lessons"
 DETAIL_TYPE = "LessonCompleted"
@@ -61,6 +61,16 @@ class LessonCompleted(BaseModel):
     language: Language
     xp: int = Field(ge=0)
     completed_at: str = Field(alias="completedAt", min_length=1)
+
+    @field_validator("completed_at")
+    @classmethod
+    def utc_instant(cls, value: str) -> str:
+        """Any ISO-8601 instant with an offset, stored in the one fixed-width UTC form.
+
+        Analytics compares completion times as strings (period boundaries), which is only
+        right when every one of them has the same format.
+        """
+        return format_instant(parse_instant(value))
 
     def detail(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, mode="json")

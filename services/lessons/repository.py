@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -93,12 +92,11 @@ def completion_item(completion: CompletionRecord) -> dict[str, Any]:
 
 def completion_from_values(values: dict[str, Any]) -> CompletionRecord:
     """From a deserialized item (a table read or a stream image)."""
-    xp = values["xp"]
     return CompletionRecord(
         student_id=values["studentId"],
         lesson_id=values["lessonId"],
         language=Language(values["language"]),
-        xp=int(xp) if isinstance(xp, Decimal | int | str) else xp,
+        xp=int(values["xp"]),  # a Decimal from DynamoDB
         completed_at=values["completedAt"],
         event_id=values["eventId"],
     )

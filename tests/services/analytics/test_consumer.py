@@ -52,6 +52,8 @@ def test_every_distinct_event_adds_up_per_language(repository: AnalyticsReposito
         {"xp": -5},
         {"language": "COBOL"},
         {"eventId": ""},
+        {"completedAt": "2026-11-24T12:00:00"},  # no offset: not an instant
+        {"completedAt": "yesterday"},
     ],
 )
 def test_a_malformed_event_raises_and_stores_nothing(
@@ -79,6 +81,19 @@ def test_an_event_of_another_type_is_ignored(
 
     assert consume(envelope, None) == {"counted": False, "eventId": None}
     assert scan(analytics_client, analytics_table) == []
+
+
+def test_completion_times_are_normalised_to_one_utc_form() -> None:
+    detail = {
+        "eventId": "e1",
+        "studentId": "s1",
+        "lessonId": "l1",
+        "language": "GO",
+        "xp": 100,
+        "completedAt": "2026-11-24T13:00:00+01:00",
+    }
+
+    assert LessonCompleted.model_validate(detail).completed_at == "2026-11-24T12:00:00.000Z"
 
 
 def test_the_event_contract_uses_the_documented_field_names() -> None:
