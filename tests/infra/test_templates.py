@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -24,6 +25,7 @@ INFRA = ROOT / "infra"
 TEMPLATES = sorted(INFRA.rglob("*.yaml"))
 STAGE = "test"
 PROJECT_PACKAGES = ("bff", "discovery", "services")
+PLACEHOLDER_SECRET = "placeholder-secret"
 
 # Variables the code reads that a deployed function does not need, and why.
 NOT_NEEDED_IN_AWS = {
@@ -185,8 +187,11 @@ def placeholder_environment(
             values[name] = value
         elif isinstance(value, dict) and "Default" in parameters.get(value.get("Ref"), {}):
             values[name] = str(parameters[value["Ref"]]["Default"])
-        elif name.endswith("_IDS"):
-            values[name] = json.dumps({"students": "s", "lessons": "l", "analytics": "a"})
+        elif name.endswith("_SECRET_IDS"):
+            names = ("students", "lessons", "analytics")
+            values[name] = json.dumps(dict.fromkeys(names, PLACEHOLDER_SECRET))
+        elif name.endswith("_SECRET_ID"):
+            values[name] = PLACEHOLDER_SECRET
         else:
             values[name] = f"placeholder-{name.lower()}"
     return values
@@ -205,14 +210,33 @@ print(json.dumps(files))
 """
 
 
+@pytest.fixture(scope="module")
+def aws_endpoint(moto_server: Any) -> str:
+    """The moto server, holding the secret every placeholder secret id names.
+
+    Handlers may read their secrets during Lambda's init phase (the BFF reads its subgraph
+    keys at import), so the probe gives them a Secrets Manager to read from.
+    """
+    import boto3
+
+    secrets = boto3.client("secretsmanager", endpoint_url=moto_server.endpoint)
+    with contextlib.suppress(secrets.exceptions.ResourceExistsException):
+        secrets.create_secret(Name=PLACEHOLDER_SECRET, SecretString="placeholder-key-value")
+    return str(moto_server.endpoint)
+
+
 @cache
-def imported_files(handler: str, environment: tuple[tuple[str, str], ...]) -> list[str]:
+def imported_files(
+    handler: str, environment: tuple[tuple[str, str], ...], aws_endpoint: str
+) -> list[str]:
     """Import the handler in a fresh interpreter with only its template's environment."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "none",
         "AWS_SECRET_ACCESS_KEY": "none",
+        # Nothing reaches AWS: every client goes to the moto server.
+        "AWS_ENDPOINT_URL": aws_endpoint,
         **dict(environment),
     }
     probe = IMPORT_PROBE.replace("{packages!r}", repr(set(PROJECT_PACKAGES)))
@@ -228,18 +252,18 @@ def imported_files(handler: str, environment: tuple[tuple[str, str], ...]) -> li
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def handler_imports(path: Path, properties: dict[str, Any]) -> list[str]:
+def handler_imports(path: Path, properties: dict[str, Any], aws_endpoint: str) -> list[str]:
     variables = placeholder_environment(
         properties["Environment"]["Variables"], load(path).get("Parameters", {})
     )
-    return imported_files(properties["Handler"], tuple(sorted(variables.items())))
+    return imported_files(properties["Handler"], tuple(sorted(variables.items())), aws_endpoint)
 
 
 @pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
 def test_handler_imports_and_is_callable_with_its_template_environment(
-    path: Path, logical_id: str, properties: dict[str, Any]
+    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str
 ) -> None:
-    assert handler_imports(path, properties)
+    assert handler_imports(path, properties, aws_endpoint)
 
 
 ENV_NAME = r"[A-Z][A-Z0-9_]{2,}"
@@ -277,10 +301,10 @@ def optional_settings(source: str) -> set[str]:
 
 @pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
 def test_every_environment_variable_the_code_reads_is_set_by_the_template(
-    path: Path, logical_id: str, properties: dict[str, Any]
+    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str
 ) -> None:
     required: set[str] = set()
-    for file in handler_imports(path, properties):
+    for file in handler_imports(path, properties, aws_endpoint):
         source = Path(file).read_text()
         required |= environment_reads(source) - optional_settings(source)
     # The registry table is how the BFF finds the supergraph, although the setting is optional.
