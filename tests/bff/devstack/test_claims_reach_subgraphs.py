@@ -24,9 +24,11 @@ import pytest
 
 from bff.devstack.jwt_keys import SigningKey, load_or_create_signing_key
 from bff.devstack.moto_server import free_port, wait_for_port
+from discovery.composition.compose import compose
+from discovery.composition.result import CompositionSuccess, SubgraphInput
 from services.toolkit.claims import decode_claims
 
-FIXTURES = Path(__file__).parent / "fixtures" / "echo"
+SUBGRAPH_SDL = Path(__file__).parent / "fixtures" / "echo" / "subgraph.graphql"
 API_KEY = "echo-subgraph-key"
 
 
@@ -83,13 +85,17 @@ class Edge:
 def edge(echo_subgraph: EchoSubgraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     """`python -m bff.devstack.apigateway` running `bff.handler.handler`, as the stack runs it."""
     state = tmp_path_factory.mktemp("edge")
+    # The supergraph is composed from the subgraph's SDL, as the registry would publish it.
+    composed = compose([SubgraphInput("echo", echo_subgraph.url, SUBGRAPH_SDL.read_text())])
+    assert isinstance(composed, CompositionSuccess), composed
+    supergraph = state / "supergraph.graphql"
+    supergraph.write_text(composed.supergraph_sdl)
     signing_key = load_or_create_signing_key(state)
     port = free_port()
     log_path = state / "bff.log"
     env = {
         **os.environ,
-        "SUPERGRAPH_FILE": str(FIXTURES / "supergraph.graphql"),
-        "SUBGRAPH_URL_OVERRIDES": json.dumps({"echo": echo_subgraph.url}),
+        "SUPERGRAPH_FILE": str(supergraph),
         "SUBGRAPH_API_KEYS": json.dumps({"echo": API_KEY}),
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
