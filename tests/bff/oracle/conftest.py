@@ -13,7 +13,7 @@ from graphql import GraphQLSchema
 
 from tests.bff.oracle.monolith import build_monolith
 from tests.bff.oracle.school import School, create_school_tables, seed_school
-from tests.bff.oracle.stack import OracleStack
+from tests.bff.oracle.stack import OracleStack, running_stack
 
 
 @dataclass(frozen=True)
@@ -34,5 +34,5 @@ def school(dynamodb_client: Any) -> School:
 
 @pytest.fixture(scope="package")
 def oracle(school: School) -> Iterator[Oracle]:
-    with OracleStack(school) as stack:
+    with running_stack(school) as stack:
         yield Oracle(stack=stack, monolith=build_monolith(school), school=school)

@@ -22,14 +22,18 @@ from services.students.repository import StudentRecord
 from services.toolkit.schema import format_datetime, parse_datetime
 from tests.bff.oracle.school import School
 
-MONOLITH_SDL = Path(__file__).parent / "monolith.graphql"
+# The client-facing API of ARCHITECTURE.md section 3, the same contract the supergraph tests
+# hold the gateway's API schema to.
+PUBLIC_SCHEMA_FILE = (
+    Path(__file__).parents[1] / "supergraph" / "fixtures" / "our-services-api.graphql"
+)
 
 Resolver = Callable[..., Any]
 
 
 def build_monolith(school: School) -> GraphQLSchema:
-    """The monolith's executable schema: `monolith.graphql` with resolvers over `school`."""
-    schema = build_schema(MONOLITH_SDL.read_text(encoding="utf-8"))
+    """The monolith's executable schema: the public schema with resolvers over `school`."""
+    schema = build_schema(PUBLIC_SCHEMA_FILE.read_text(encoding="utf-8"))
     for type_name, resolvers in _resolvers(school).items():
         fields = schema.type_map[type_name].fields  # type: ignore[union-attr]
         for field_name, resolve in resolvers.items():

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import orjson
@@ -51,8 +51,20 @@ class StaticSupergraph:
         return self.supergraph
 
 
+@contextmanager
+def running_stack(school: School) -> Iterator[OracleStack]:
+    """The services and the gateway, started over `school`'s tables and always stopped."""
+    stack = OracleStack(school)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
 class OracleStack:
-    """Start with `with OracleStack(school) as stack:`; `stack.post(query, variables)`."""
+    """The servers of one oracle run (see `running_stack`); `post(query, variables)` asks the
+    gateway."""
 
     def __init__(self, school: School) -> None:
         keys = {name: ApiKeys.of(key) for name, key in API_KEYS.items()}
@@ -68,23 +80,7 @@ class OracleStack:
         self.supergraph_sdl = ""
         self.gateway_server: BackgroundServer | None = None
 
-    def __enter__(self) -> OracleStack:
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _start(self) -> None:
+    def start(self) -> None:
         for server in self.services.values():
             server.start()
         subgraphs = [

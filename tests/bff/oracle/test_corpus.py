@@ -56,3 +56,20 @@ def test_the_gateway_answers_like_the_monolith(oracle: Oracle, case: CorpusCase)
     assert error_signatures(response.body) == error_signatures(expected)
     assert response.body.get("data") == expected["data"]
     assert ordered(response.body.get("data")) == ordered(expected["data"])
+
+
+def test_walking_every_page_with_the_gateways_cursors(oracle: Oracle) -> None:
+    query = """query Page($after: String) {
+      students(first: 5, after: $after) { items { id name xp } nextCursor }
+    }"""
+    seen: list[str] = []
+    after = None
+    for _ in range(10):  # 12 students: three pages, the bound only stops a runaway loop
+        variables = {"after": after}
+        page = oracle.stack.post(query, variables).body
+        assert page == run_monolith(oracle.monolith, query, variables)
+        seen.extend(student["id"] for student in page["data"]["students"]["items"])
+        after = page["data"]["students"]["nextCursor"]
+        if after is None:
+            break
+    assert seen == [f"stu-{number:02d}" for number in range(1, 13)]
