@@ -114,10 +114,10 @@ def create_app(
 
     @app.get("/services", response_model=ServiceList, responses=ERRORS, tags=["services"])
     def list_services(store: Store) -> dict[str, Any]:
-        current = store.current()
+        current = store.current_services()
         return {
-            "services": [r.to_json(include_sdl=False) for r in current.services] if current else [],
-            "supergraphVersion": current.version if current else None,
+            "services": [record.to_json(include_sdl=False) for record in current.services],
+            "supergraphVersion": current.version or None,
         }
 
     @app.get(

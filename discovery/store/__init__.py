@@ -9,7 +9,7 @@ from discovery.store.errors import (
     ServiceNotFound,
     VersionNotFound,
 )
-from discovery.store.registry_store import Registration, RegistryStore
+from discovery.store.registry_store import Registration, RegistryStore, ServiceSet
 
 __all__ = [
     "CompositionRejected",
@@ -20,5 +20,6 @@ __all__ = [
     "RegistryError",
     "RegistryStore",
     "ServiceNotFound",
+    "ServiceSet",
     "VersionNotFound",
 ]

@@ -61,6 +61,17 @@ class Registration:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceSet:
+    """The services of the current version (0 when nothing is published), without its SDL."""
+
+    version: int
+    services: tuple[ServiceRecord, ...]
+
+    def get(self, name: str) -> ServiceRecord | None:
+        return next((record for record in self.services if record.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class _NextState:
     services: tuple[ServiceRecord, ...]
     reason: str
@@ -109,13 +120,18 @@ class RegistryStore:
             for header in self._log.recent(limit)
         ]
 
+    def current_services(self) -> ServiceSet:
+        """The current services; reads the manifest only, not the supergraph SDL."""
+        header = self._log.latest()
+        if header is None:
+            return ServiceSet(0, ())
+        return ServiceSet(header.version, self._manifest(header))
+
     def services(self) -> tuple[ServiceRecord, ...]:
-        current = self.current()
-        return current.services if current else ()
+        return self.current_services().services
 
     def service(self, name: str) -> ServiceRecord:
-        current = self.current()
-        record = current.service(name) if current else None
+        record = self.current_services().get(name)
         if record is None:
             raise ServiceNotFound(name)
         return record
@@ -141,8 +157,8 @@ class RegistryStore:
 
         unchanged: list[Registration] = []
 
-        def next_state(current: PublishedSupergraph | None, version: int) -> _NextState | None:
-            previous = current.service(name) if current else None
+        def next_state(current: ServiceSet, version: int) -> _NextState | None:
+            previous = current.get(name)
             if api_key_ref is not None:
                 key_ref = api_key_ref
             else:
@@ -152,11 +168,10 @@ class RegistryStore:
                 sdl,
                 key_ref,
             ):
-                assert current is not None
                 unchanged.append(Registration(previous, current.version, changed=False))
                 return None
             record = ServiceRecord(name, url, sdl, key_ref, version, self._timestamp())
-            others = [r for r in current.services if r.name != name] if current else []
+            others = [r for r in current.services if r.name != name]
             return _NextState(services=(*others, record), reason=f"register {name}")
 
         published = self._publish(next_state)
@@ -169,8 +184,8 @@ class RegistryStore:
     def remove(self, name: str) -> int:
         """Remove a service; refused (CompositionRejected) if the rest does not compose."""
 
-        def next_state(current: PublishedSupergraph | None, version: int) -> _NextState:
-            if current is None or current.service(name) is None:
+        def next_state(current: ServiceSet, version: int) -> _NextState:
+            if current.get(name) is None:
                 raise ServiceNotFound(name)
             others = tuple(r for r in current.services if r.name != name)
             return _NextState(services=others, reason=f"remove {name}")
@@ -183,7 +198,7 @@ class RegistryStore:
         """Publish the SDL and services of `version` again, as a NEW version number."""
         target = self.version(version)
 
-        def next_state(current: PublishedSupergraph | None, new_version: int) -> _NextState:
+        def next_state(current: ServiceSet, new_version: int) -> _NextState:
             return _NextState(
                 services=target.services, reason=f"rollback to {version}", sdl=target.sdl
             )
@@ -196,11 +211,12 @@ class RegistryStore:
 
     def _publish(
         self,
-        next_state: Callable[[PublishedSupergraph | None, int], _NextState | None],
+        next_state: Callable[[ServiceSet, int], _NextState | None],
     ) -> PublishedSupergraph | None:
         for attempt in range(self._max_attempts):
-            current = self.current()
-            version = (current.version if current else 0) + 1
+            # Composition needs the services only: the current SDL is not read.
+            current = self.current_services()
+            version = current.version + 1
             state = next_state(current, version)
             if state is None:
                 return None
@@ -231,10 +247,12 @@ class RegistryStore:
 
     def _load(self, header: VersionHeader) -> PublishedSupergraph:
         sdl = self._blobs.get(header.supergraph).decode()
-        records = tuple(
-            ServiceRecord.from_json(data) for data in orjson.loads(self._blobs.get(header.manifest))
-        )
+        records = self._manifest(header)
         return PublishedSupergraph(header.version, sdl, records, header.created_at, header.reason)
+
+    def _manifest(self, header: VersionHeader) -> tuple[ServiceRecord, ...]:
+        data = orjson.loads(self._blobs.get(header.manifest))
+        return tuple(ServiceRecord.from_json(record) for record in data)
 
     def _timestamp(self) -> str:
         return self._clock().isoformat().replace("+00:00", "Z")
