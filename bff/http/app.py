@@ -187,7 +187,7 @@ class GraphQLApp:
             outcome = Outcome.PARTIAL if result.get("errors") else Outcome.EXECUTED
             return 200, [], result, outcome
         except HTTPRequestError as error:
-            body = _errors(error.message, "BAD_REQUEST")
+            body = _errors(error.message, error.code)
             return error.status, error.headers, body, Outcome.MALFORMED
         except GraphQLRequestError as error:
             # The spec's media type reports a request that never executed with 400; legacy

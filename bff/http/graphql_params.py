@@ -15,12 +15,18 @@ class HTTPRequestError(Exception):
     """The HTTP request is not a well-formed GraphQL request; answered with `status`."""
 
     def __init__(
-        self, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
+        self,
+        status: int,
+        message: str,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        *,
+        code: str = "BAD_REQUEST",
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or []
+        self.code = code
 
 
 def params_from_query_string(query_string: bytes) -> GraphQLRequest:
@@ -56,6 +62,12 @@ def params_from_json_body(body: bytes) -> GraphQLRequest:
 def params_from_mapping(params: Mapping[str, Any]) -> GraphQLRequest:
     query = params.get("query")
     if query is None or query == "":
+        extensions = params.get("extensions")
+        if isinstance(extensions, dict) and "persistedQuery" in extensions:
+            # Apollo clients send a hash alone first; this answer makes them send the query.
+            raise HTTPRequestError(
+                400, "PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED"
+            )
         raise HTTPRequestError(400, "The 'query' parameter is required.")
     if not isinstance(query, str):
         raise HTTPRequestError(400, "The 'query' parameter must be a string.")

@@ -119,6 +119,23 @@ def test_malformed_requests_are_400_with_a_clear_message(client, accept, body, m
     }
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_persisted_query_hashes_are_refused_so_apollo_clients_send_the_query(client, method):
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": "ab" * 32}}
+    if method == "GET":
+        query = {"extensions": orjson.dumps(extensions).decode()}
+        response = client.request("GET", "/graphql", query=query)
+    else:
+        response = post_json(client, {"extensions": extensions})
+    assert response.status == 400
+    assert response.json()["errors"] == [
+        {
+            "message": "PersistedQueryNotSupported",
+            "extensions": {"code": "PERSISTED_QUERY_NOT_SUPPORTED"},
+        }
+    ]
+
+
 def test_get_with_non_json_variables_is_400(client) -> None:
     response = client.request(
         "GET", "/graphql", query={"query": "{ __typename }", "variables": "{nope"}
