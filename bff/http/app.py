@@ -122,6 +122,8 @@ class GraphQLApp:
             await self._preflight(send, origin, headers.get("access-control-request-headers"))
             return
         cors = self.cors.response_headers(origin)
+        if method == "HEAD":
+            send = _headers_only(send)
         if path == GRAPHQL_PATH:
             await self._graphql(scope, receive, send, headers, cors)
         elif path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -286,6 +288,17 @@ def _request_headers(scope: Scope) -> dict[str, str]:
     for name, value in scope.get("headers", ()):
         headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return headers
+
+
+def _headers_only(send: Send) -> Send:
+    """A `send` for HEAD requests: the GET response's headers (length included), no body."""
+
+    async def send_headers(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_headers
 
 
 def _errors(message: str, code: str) -> dict[str, Any]:

@@ -201,6 +201,13 @@ def test_health_reports_the_supergraph_version_and_services(client) -> None:
     }
 
 
+def test_head_answers_headers_without_a_body(client) -> None:
+    get, head = client.request("GET", "/health"), client.request("HEAD", "/health")
+    assert head.status == 200
+    assert head.body == b""
+    assert head.content_type == get.content_type
+
+
 def test_unknown_paths_are_404(client) -> None:
     response = client.request("GET", "/nope")
     assert response.status == 404
