@@ -159,7 +159,8 @@ def seed(
 
     # Reads first so a second run skips what exists; the writes stay conditional regardless.
     people = demo_students(now)
-    existing_students = students.get_many([person[0] for person in people])
+    student_ids = [person[0] for person in people]
+    existing_students = students.get_many(student_ids)
     students_created = 0
     for (student_id, name, email, joined_at), existing in zip(
         people, existing_students, strict=True
@@ -177,10 +178,12 @@ def seed(
     lessons_created = sum(lessons.put_lesson(lesson) for lesson in catalogue)
 
     # Existing completions keep their first values; the events are built from what is stored.
-    candidates = demo_completions([person[0] for person in people], catalogue, now)
-    existing_completions = lessons.stored_completions(
-        [(candidate.student_id, candidate.lesson_id) for candidate in candidates]
-    )
+    candidates = demo_completions(student_ids, catalogue, now)
+    existing_completions = {
+        (completion.student_id, completion.lesson_id): completion
+        for completions in lessons.completions_of_students(student_ids)
+        for completion in completions
+    }
     completions_created = 0
     events = []
     for candidate in candidates:

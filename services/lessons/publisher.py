@@ -1,8 +1,8 @@
 """The outbox publisher: a Lambda on the lessons table's stream that publishes LessonCompleted.
 
-A first completion is stored as a `completion` item; its stream INSERT record reaches this
-handler, which publishes the event through an `EventPublisher`. Other records (lessons, and
-nothing else is ever modified) are skipped. Failures are reported per record
+A first completion is stored as a new entry of the student's completions item; the stream
+record of that write reaches this handler, which publishes one event per added entry through
+an `EventPublisher`. Other records (lessons) are skipped. Failures are reported per record
 (`batchItemFailures`, with ReportBatchItemFailures on the event source mapping), so Lambda
 retries from the first record that failed; records after it may be published twice, which
 analytics absorbs by deduplicating on eventId. The local stack's stream poller invokes this
@@ -26,27 +26,32 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 
 from services.events.publishing import EventBridgePublisher, EventPublisher
-from services.lessons.repository import completion_from_values, is_completion
+from services.lessons.repository import added_completions
 from services.toolkit.observability import service_logger
 
 StreamHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 logger = service_logger("lessons-publisher")
 
+# Completions are only ever added: an INSERT (a student's first) or a MODIFY (a later one).
+ADDING_EVENTS = (DynamoDBRecordEventName.INSERT, DynamoDBRecordEventName.MODIFY)
 
-def publish_completion(record: DynamoDBRecord, publisher: EventPublisher) -> None:
-    """Publish the record's LessonCompleted if it inserted a completion; raise if not accepted."""
-    if record.event_name != DynamoDBRecordEventName.INSERT or record.dynamodb is None:
+
+def publish_completions(record: DynamoDBRecord, publisher: EventPublisher) -> None:
+    """Publish a LessonCompleted per lesson entry the record added; raise if one is refused.
+
+    If a later entry fails, the earlier ones are published again on the retry: harmless, as
+    analytics counts each eventId once.
+    """
+    if record.dynamodb is None or record.event_name not in ADDING_EVENTS:
         return
-    image = record.dynamodb.new_image
-    if not is_completion(image):
-        return
-    event = completion_from_values(image).event()
-    publisher.publish(event)
-    logger.debug(
-        "published LessonCompleted",
-        extra={"eventId": event.event_id, "sequenceNumber": record.dynamodb.sequence_number},
-    )
+    for completion in added_completions(record.dynamodb.old_image, record.dynamodb.new_image):
+        event = completion.event()
+        publisher.publish(event)
+        logger.debug(
+            "published LessonCompleted",
+            extra={"eventId": event.event_id, "sequenceNumber": record.dynamodb.sequence_number},
+        )
 
 
 def make_handler(publisher: Callable[[], EventPublisher]) -> StreamHandler:
@@ -59,7 +64,7 @@ def make_handler(publisher: Callable[[], EventPublisher]) -> StreamHandler:
         target = current_publisher()
         return process_partial_response(
             event=event,
-            record_handler=lambda record: publish_completion(record, target),
+            record_handler=lambda record: publish_completions(record, target),
             processor=processor,
             context=context,
         )

@@ -1,9 +1,14 @@
 """Data access for the lessons table (boto3, low-level client; physical name from LESSONS_TABLE).
 
 Layout (single table, string keys):
-  lesson      pk=LESSON#<id>        sk=LESSON              gsi1pk=LESSON  gsi1sk=<createdAt>#<id>
-  completion  pk=STUDENT#<student>  sk=COMPLETION#<lesson>  the outbox: its stream INSERT
-              is what the publisher turns into LessonCompleted (see publisher.py)
+  lesson       pk=LESSON#<id>        sk=LESSON       gsi1pk=LESSON  gsi1sk=<createdAt>#<id>
+  completions  pk=STUDENT#<student>  sk=COMPLETIONS  completions: {<lessonId>: {language, xp,
+               completedAt, eventId}}, the student's first completions, one entry per lesson
+
+One item per student makes `Student.completions` for a whole `_entities` batch one
+BatchGetItem, and recording a first completion one conditional write on that item. It is also
+the outbox: each stream record of it that adds a lesson entry is a LessonCompleted to publish
+(see publisher.py). An item holds up to 400 KB, about 2,000 completions per student.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from services.toolkit.tables import LESSONS
 
 LESSON_SK = "LESSON"
 LESSON_LISTING = "LESSON"
-COMPLETION_PREFIX = "COMPLETION#"
+COMPLETIONS_SK = "COMPLETIONS"
+COMPLETIONS_KIND = "completions"
+MAX_WRITE_ROUNDS = 3  # add-entry / create-item races resolve in two rounds at most
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -40,8 +47,8 @@ def lesson_key(lesson_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"LESSON#{lesson_id}"}, "sk": {"S": LESSON_SK}}
 
 
-def completion_key(student_id: str, lesson_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"STUDENT#{student_id}"}, "sk": {"S": f"{COMPLETION_PREFIX}{lesson_id}"}}
+def completions_key(student_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"STUDENT#{student_id}"}, "sk": {"S": COMPLETIONS_SK}}
 
 
 def lesson_item(lesson: LessonRecord) -> dict[str, Any]:
@@ -74,14 +81,10 @@ def lesson_from_item(item: dict[str, Any]) -> LessonRecord:
     )
 
 
-def completion_item(completion: CompletionRecord) -> dict[str, Any]:
-    return to_item(
+def completion_entry(completion: CompletionRecord) -> dict[str, Any]:
+    """The completion as the typed map stored under its lesson id."""
+    return _serializer.serialize(
         {
-            "pk": f"STUDENT#{completion.student_id}",
-            "sk": f"{COMPLETION_PREFIX}{completion.lesson_id}",
-            "kind": "completion",
-            "studentId": completion.student_id,
-            "lessonId": completion.lesson_id,
             "language": str(completion.language),
             "xp": completion.xp,
             "completedAt": completion.completed_at,
@@ -90,20 +93,30 @@ def completion_item(completion: CompletionRecord) -> dict[str, Any]:
     )
 
 
-def completion_from_values(values: dict[str, Any]) -> CompletionRecord:
-    """From a deserialized item (a table read or a stream image)."""
-    return CompletionRecord(
-        student_id=values["studentId"],
-        lesson_id=values["lessonId"],
-        language=Language(values["language"]),
-        xp=int(values["xp"]),  # a Decimal from DynamoDB
-        completed_at=values["completedAt"],
-        event_id=values["eventId"],
-    )
+def completions_from_values(values: dict[str, Any]) -> list[CompletionRecord]:
+    """The completions in a deserialized completions item (a read or a stream image), by time."""
+    records = [
+        CompletionRecord(
+            student_id=values["studentId"],
+            lesson_id=lesson_id,
+            language=Language(entry["language"]),
+            xp=int(entry["xp"]),  # a Decimal from DynamoDB
+            completed_at=entry["completedAt"],
+            event_id=entry["eventId"],
+        )
+        for lesson_id, entry in values.get("completions", {}).items()
+    ]
+    return sorted(records, key=lambda record: (record.completed_at, record.lesson_id))
 
 
-def is_completion(values: dict[str, Any]) -> bool:
-    return values.get("kind") == "completion"
+def added_completions(
+    old_image: dict[str, Any], new_image: dict[str, Any]
+) -> list[CompletionRecord]:
+    """Completions a stream record added: entries in the new image missing from the old one."""
+    if new_image.get("kind") != COMPLETIONS_KIND:
+        return []
+    before = set(old_image.get("completions", {}))
+    return [c for c in completions_from_values(new_image) if c.lesson_id not in before]
 
 
 class LessonsRepository:
@@ -156,46 +169,61 @@ class LessonsRepository:
     ) -> tuple[CompletionRecord, bool]:
         """Store `completion` unless the student completed the lesson before.
 
-        One conditional put, never read-then-write: concurrent calls for the same student and
-        lesson race on DynamoDB's condition and exactly one wins. Returns the stored first
+        Conditional writes only, never read-then-write: concurrent calls for the same student
+        and lesson race on DynamoDB's condition and exactly one wins. Returns the stored first
         completion and whether it is the one just written.
         """
+        for _ in range(MAX_WRITE_ROUNDS):
+            try:
+                self._add_entry(completion)
+                return completion, True
+            except self.client.exceptions.ConditionalCheckFailedException as error:
+                current = error.response.get("Item")
+            if current is None:  # the student has no completions item yet
+                if self._create_item(completion):
+                    return completion, True
+                continue  # another request created the item meanwhile: add the entry to it
+            stored = {c.lesson_id: c for c in completions_from_values(from_item(current))}
+            if completion.lesson_id in stored:
+                return stored[completion.lesson_id], False
+        raise RuntimeError(f"could not record completion of {completion.lesson_id}")
+
+    def _add_entry(self, completion: CompletionRecord) -> None:
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=completions_key(completion.student_id),
+            UpdateExpression="SET completions.#lesson = :entry",
+            ConditionExpression=(
+                "attribute_exists(completions) AND attribute_not_exists(completions.#lesson)"
+            ),
+            ExpressionAttributeNames={"#lesson": completion.lesson_id},
+            ExpressionAttributeValues={":entry": completion_entry(completion)},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+
+    def _create_item(self, completion: CompletionRecord) -> bool:
+        """The student's first completion of all: create the item holding it."""
+        item = {
+            **completions_key(completion.student_id),
+            "kind": {"S": COMPLETIONS_KIND},
+            "studentId": {"S": completion.student_id},
+            "completions": {"M": {completion.lesson_id: completion_entry(completion)}},
+        }
         try:
             self.client.put_item(
                 TableName=self.table_name,
-                Item=completion_item(completion),
+                Item=item,
                 ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except self.client.exceptions.ConditionalCheckFailedException as error:
-            existing = error.response.get("Item")
-            if existing is None:  # very old servers omit it: one read of the winner's item
-                existing = self.client.get_item(
-                    TableName=self.table_name,
-                    Key=completion_key(completion.student_id, completion.lesson_id),
-                    ConsistentRead=True,
-                )["Item"]
-            return completion_from_values(from_item(existing)), False
-        return completion, True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
-    def stored_completions(
-        self, pairs: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], CompletionRecord]:
-        """The stored first completions among (studentId, lessonId) pairs (batched reads)."""
-        keys = [completion_key(student_id, lesson_id) for student_id, lesson_id in pairs]
+    def completions_of_students(self, student_ids: Sequence[str]) -> list[list[CompletionRecord]]:
+        """Each student's first completions (oldest first): one BatchGetItem per 100 students."""
+        keys = [completions_key(student_id) for student_id in student_ids]
         items = batch_get_items(self.client, self.table_name, keys)
-        records = [completion_from_values(from_item(item)) for item in items if item is not None]
-        return {(record.student_id, record.lesson_id): record for record in records}
+        return [[] if item is None else completions_from_values(from_item(item)) for item in items]
 
     def completions_of(self, student_id: str) -> list[CompletionRecord]:
-        """A student's first completions, in lesson id order."""
-        return [
-            completion_from_values(from_item(item))
-            for item in self._query(
-                KeyConditionExpression="pk = :student AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues={
-                    ":student": {"S": f"STUDENT#{student_id}"},
-                    ":prefix": {"S": COMPLETION_PREFIX},
-                },
-            )
-        ]
+        return self.completions_of_students([student_id])[0]

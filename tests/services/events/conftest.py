@@ -43,7 +43,7 @@ def complete(lessons: LessonsRepository, student_id: str, lesson_id: str = "loop
         lessons,
         student_id=student_id,
         lesson_id=lesson_id,
-        language=Language.PYTHON,
+        language=Language.PYTHON if lesson_id == "loops" else Language.GO,
         now=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
     )
 

@@ -18,6 +18,7 @@ from services.events.local_path import build_local_event_path
 from services.events.stream_poller import StreamPoller
 from services.lessons import publisher
 from services.lessons.app import create_app
+from services.lessons.records import Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.serving import BackgroundServer
@@ -83,6 +84,25 @@ def test_a_first_completion_reaches_analytics_and_a_repeat_publishes_nothing(
     assert second_poll == 0  # a refused conditional write leaves no stream record
     assert len(recorder.published) == 1
     assert analytics.xp_of(["s1"])[0].by_language == {Language.PYTHON: 150}
+
+
+def test_each_completion_of_a_student_is_published_once(
+    lessons: LessonsRepository, analytics: AnalyticsRepository
+) -> None:
+    second = LessonRecord(
+        "maps", "Maps", Difficulty.MEDIUM, 200, (Language.GO,), "2026-01-02T00:00:00.000Z"
+    )
+    lessons.put_lesson(second)
+    recorder = RecordingPublisher(forward=bus_to(consumer.make_handler(lambda: analytics)))
+    poller = poller_for(lessons, recorder)
+
+    complete(lessons, "s1")  # creates the student's completions item (a stream INSERT)
+    poller.poll_once()
+    complete(lessons, "s1", "maps")  # adds an entry to it (a stream MODIFY)
+    poller.poll_once()
+
+    assert [event.lesson_id for event in recorder.published] == ["loops", "maps"]
+    assert xp(analytics, "s1") == 350
 
 
 def test_a_publish_that_fails_once_is_retried_and_counted_exactly_once(

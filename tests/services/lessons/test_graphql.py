@@ -184,6 +184,37 @@ def test_entities_resolve_100_lessons_with_one_batch_get(
     assert calls == ["BatchGetItem"]
 
 
+def test_entities_resolve_100_students_completions_with_two_batch_gets(
+    transport: Transport, repository: LessonsRepository, lessons_client: Any
+) -> None:
+    for number in range(3):
+        seed_lesson(repository, f"l{number}", xp=100 + number)
+    for number in range(0, 100, 10):  # every tenth student completed lessons
+        for lesson in ("l0", "l2"):
+            run(
+                transport,
+                "complete_lesson",
+                studentId=f"s{number:03d}",
+                lessonId=lesson,
+                language="GO",
+            )
+    calls: list[str] = []
+    lessons_client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    representations = [{"__typename": "Student", "id": f"s{n:03d}"} for n in range(100)]
+
+    body = run(transport, "entities", representations=representations)
+
+    entities = body["data"]["_entities"]
+    assert [len(entity["completions"]) for entity in entities] == [
+        2 if n % 10 == 0 else 0 for n in range(100)
+    ]
+    assert {c["lesson"]["id"] for c in entities[50]["completions"]} == {"l0", "l2"}
+    # One read of the students' completions items, one of the lessons they refer to.
+    assert calls == ["BatchGetItem", "BatchGetItem"]
+
+
 def test_entities_return_null_for_unknown_lessons_and_students_with_completions(
     transport: Transport, repository: LessonsRepository
 ) -> None:
