@@ -32,6 +32,7 @@ DEV_TOKEN_TTL_SECONDS = 12 * 3600
 DEV_TOKEN_SUBJECT = "dev-user"
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 5.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # The BFF looks for a newer supergraph this often (seconds); short, so a re-registration shows.
 REGISTRY_POLL_SECONDS = "1"
 # A query across all three services: names (students), XP (analytics), lessons done (lessons).
@@ -289,7 +290,6 @@ def start_stack(
                 "SUBGRAPH_API_KEYS": json.dumps(credentials.api_keys),
                 "REGISTRY_POLL_SECONDS": REGISTRY_POLL_SECONDS,
                 "POWERTOOLS_SERVICE_NAME": "bff",
-                "POWERTOOLS_LOG_LEVEL": "WARNING",
             },
             port=ports.bff,
         )
@@ -417,6 +417,10 @@ def _child_environment(stack: RunningStack) -> dict[str, str]:
             "ANALYTICS_TABLE": stack.tables["analytics"],
             "REGISTRY_TABLE": stack.tables["registry"],
             "PYTHONUNBUFFERED": "1",
+            # The emulator's one line per request is the signal; the services' JSON logs
+            # (Powertools) show warnings and errors, and no CloudWatch metric documents.
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
     return environment
@@ -472,16 +476,21 @@ def _busy_message(busy: list[tuple[str, int]]) -> str:
 
 @contextmanager
 def _stop_signals() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt), so both run the same cleanup."""
+    """SIGINT (Ctrl-C) and SIGTERM both raise KeyboardInterrupt, so both run the same cleanup.
+
+    SIGINT is set explicitly: a shell starting `bff dev` in the background (scripts, CI) leaves
+    it ignored, and it must still stop the stack.
+    """
 
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {signum: signal.signal(signum, interrupt) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_foreground(state_dir: Path, ports: StackPorts | None = None) -> int:
