@@ -12,6 +12,7 @@ from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, LessonCompleted, parse_instant
 from tests.services.analytics.conftest import API_KEY, operation, run
 from tests.services.analytics.known_data import expected_boards, known_events
+from tests.services.lessons.conftest import record_calls
 from tests.services.toolkit.transports import Transport, graphql
 
 
@@ -72,10 +73,7 @@ def test_entities_resolve_100_students_xp_with_one_batch_get(
     transport: Transport, repository: AnalyticsRepository, analytics_client: Any
 ) -> None:
     consume_all(repository, known_events(datetime.now(UTC)))
-    calls: list[str] = []
-    analytics_client.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
-    )
+    calls = record_calls(analytics_client)
     ids = ["ada", "bob"] + [f"student-{number:03d}" for number in range(98)]
 
     body = run(transport, "xp", representations=[{"__typename": "Student", "id": i} for i in ids])

@@ -64,5 +64,14 @@ def error_codes(body: Any) -> list[str]:
     return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
+def record_calls(client: Any) -> list[str]:
+    """The names of the DynamoDB operations `client` makes from now on, in order."""
+    calls: list[str] = []
+    client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    return calls
+
+
 def stored_items(client: Any, table_name: str) -> list[dict[str, Any]]:
     return client.scan(TableName=table_name)["Items"]

@@ -14,6 +14,7 @@ from tests.services.lessons.conftest import (
     ROTATED_API_KEY,
     error_codes,
     operation,
+    record_calls,
     run,
     stored_items,
 )
@@ -170,10 +171,7 @@ def test_entities_resolve_100_lessons_with_one_batch_get(
 ) -> None:
     for number in range(100):
         seed_lesson(repository, f"l{number:03d}", xp=50 + number)
-    calls: list[str] = []
-    lessons_client.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
-    )
+    calls = record_calls(lessons_client)
     representations = [{"__typename": "Lesson", "id": f"l{n:03d}"} for n in range(100)]
 
     body = run(transport, "entities", representations=representations)
@@ -198,10 +196,7 @@ def test_entities_resolve_100_students_completions_with_two_batch_gets(
                 lessonId=lesson,
                 language="GO",
             )
-    calls: list[str] = []
-    lessons_client.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
-    )
+    calls = record_calls(lessons_client)
     representations = [{"__typename": "Student", "id": f"s{n:03d}"} for n in range(100)]
 
     body = run(transport, "entities", representations=representations)
