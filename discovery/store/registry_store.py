@@ -89,7 +89,7 @@ class RegistryStore:
         client: Any | None = None,
         composer: Composer = compose_with_default,
         clock: Callable[[], datetime] = utc_now,
-        max_attempts: int = 200,
+        max_attempts: int = 50,
     ) -> None:
         if client is None:
             import boto3
@@ -232,9 +232,9 @@ class RegistryStore:
             )
             if self._log.append(header):
                 return PublishedSupergraph(version, sdl, services, header.created_at, header.reason)
-            # Lost the race for this version: back off a little (jittered, so the losers do
-            # not collide again in lockstep) and rebuild against the new current state.
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
+            # Lost the race for this version: back off (jittered, growing, so the losers
+            # spread out instead of colliding again) and rebuild against the new state.
+            time.sleep(random.uniform(0, min(1.0, 0.025 * 2 ** min(attempt, 6))))
         raise PublishContention(
             f"could not publish after {self._max_attempts} attempts: too many concurrent writers"
         )
