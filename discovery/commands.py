@@ -239,7 +239,10 @@ def _remove(client: Any, args: argparse.Namespace) -> int:
 
 def _check(client: Any, args: argparse.Namespace) -> int:
     sdl = args.sdl.read_text()
-    url = args.url or client.get_service(args.name)["url"]
+    url = args.url or _registered_url(client, args.name)
+    if url is None:
+        print(f"error: {args.name} is not registered; give its --url", file=sys.stderr)
+        return EXIT_USAGE
     report = client.check(args.name, url, sdl)
     if args.json:
         _print_json(report)
@@ -260,6 +263,17 @@ def _check(client: Any, args: argparse.Namespace) -> int:
     if report["ok"]:
         print("ok: composes, no breaking changes")
     return 0 if report["ok"] else EXIT_REFUSED
+
+
+def _registered_url(client: Any, name: str) -> str | None:
+    from discovery.client import RegistryRequestFailed
+
+    try:
+        return client.get_service(name)["url"]
+    except RegistryRequestFailed as error:
+        if error.status == 404:
+            return None
+        raise
 
 
 def _rollback(client: Any, args: argparse.Namespace) -> int:

@@ -111,6 +111,9 @@ def test_check_lists_breaking_changes(registry: str, capsys: pytest.CaptureFixtu
     report = json.loads(capsys.readouterr().out)
     assert report["composes"] is True and len(report["breakingChanges"]) == 3
 
+    assert services(registry, "check", "lessons", "--sdl", LESSONS) == 2
+    assert "lessons is not registered; give its --url" in capsys.readouterr().err
+
 
 def test_remove_rollback_versions(registry: str, capsys: pytest.CaptureFixture[str]) -> None:
     services(registry, "register", "students", "--url", "http://s.test/graphql", "--sdl", STUDENTS)
