@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from bff.http.assets import ASSET_SOURCES, AssetsBuildError, build_assets, main
+from bff.http.assets import (
+    ASSET_SOURCES,
+    DEFAULT_NODE_MODULES,
+    AssetsBuildError,
+    build_assets,
+    main,
+)
+from services.toolkit.serving import BackgroundServer
+from tests.support.edge_fixtures import build_edge_app, edge_settings
+
+BOOT_GRAPHIQL = Path(__file__).parent / "boot_graphiql.cjs"
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -70,3 +83,26 @@ def test_build_copies_assets_and_reports_missing_packages(tmp_path: Path, capsys
         build_assets(node_modules=tmp_path / "empty", target=tmp_path / "other")
     assert main(["build", "--node-modules", str(tmp_path), "--target", str(tmp_path / "x")]) == 1
     assert "missing in" in capsys.readouterr().err
+
+
+def test_graphiql_boots_in_a_browser_and_introspects_with_local_assets_only(
+    subgraphs, graphiql_assets_dir: Path
+) -> None:
+    node = shutil.which("node")
+    assert node, "node is needed for this test (Node 20)"
+    app = build_edge_app(edge_settings(subgraphs, graphiql_assets_dir))
+    with BackgroundServer(app) as server:
+        completed = subprocess.run(
+            [node, str(BOOT_GRAPHIQL), f"{server.url}/graphql", str(DEFAULT_NODE_MODULES)],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+    report = json.loads(completed.stdout)
+    assert report["errors"] == []
+    assert report["rendered"]
+    introspection = report["operations"][0]
+    assert introspection["name"] == "IntrospectionQuery"
+    assert (introspection["status"], introspection["errors"]) == (200, [])
+    assert introspection["types"] > 10
+    assert all(url.startswith(server.url) for url in report["loaded"]), report["loaded"]
