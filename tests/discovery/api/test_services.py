@@ -10,23 +10,17 @@ from tests.discovery.api.conftest import RegistryApi, subgraph_sdl
 from tests.discovery.conftest import table_items
 
 
+def registration(name: str, version: int, supergraph: int, *, changed: bool) -> dict[str, Any]:
+    return {"name": name, "version": version, "supergraphVersion": supergraph, "changed": changed}
+
+
 def test_register_publishes_a_supergraph_version(api: RegistryApi) -> None:
     first = api.register("students")
     second = api.register("lessons")
 
     assert first.status == 200
-    assert first.json() == {
-        "name": "students",
-        "version": 1,
-        "supergraphVersion": 1,
-        "changed": True,
-    }
-    assert second.json() == {
-        "name": "lessons",
-        "version": 2,
-        "supergraphVersion": 2,
-        "changed": True,
-    }
+    assert first.json() == registration("students", 1, 1, changed=True)
+    assert second.json() == registration("lessons", 2, 2, changed=True)
 
 
 def test_unchanged_registration_is_a_no_op(api: RegistryApi) -> None:
@@ -35,12 +29,7 @@ def test_unchanged_registration_is_a_no_op(api: RegistryApi) -> None:
     again = api.register("students")
 
     assert again.status == 200
-    assert again.json() == {
-        "name": "students",
-        "version": 1,
-        "supergraphVersion": 1,
-        "changed": False,
-    }
+    assert again.json() == registration("students", 1, 1, changed=False)
 
 
 def test_list_and_show_services(api: RegistryApi) -> None:
