@@ -94,6 +94,9 @@ class GraphQLApp:
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            # No subscriptions: refuse the handshake instead of leaving it hanging.
+            await send({"type": "websocket.close", "code": 1003})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -84,3 +84,17 @@ def test_health_reports_unavailable_on_unexpected_errors(client) -> None:
     response = client.request("GET", "/health")
     assert response.status == 503
     assert b"secret_path" not in response.body
+
+
+def test_websocket_connections_are_refused(edge_app, edge_loop) -> None:
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/graphql", "headers": []}
+    edge_loop.run_until_complete(edge_app(scope, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1003}]
