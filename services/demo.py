@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.analytics import consumer
-from services.analytics.operations import refresh_leaderboards
+from services.analytics.refresh import refresh_leaderboards
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, completion_event_id, format_instant
 from services.events.local_path import local_table_name

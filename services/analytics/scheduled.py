@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from services.analytics.operations import refresh_leaderboards
+from services.analytics.refresh import refresh_leaderboards
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import format_instant
 from services.toolkit.observability import service_logger

@@ -1,4 +1,4 @@
-"""The lessons use cases behind the mutations: rules first, then one write (or none)."""
+"""The lessons use cases behind the mutations: the input rules first, then one write (or none)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,54 @@ from datetime import UTC, datetime
 
 from services.events.lesson_completed import Language, completion_event_id, format_instant
 from services.lessons.records import (
+    MAX_STUDENT_ID_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_XP,
+    MIN_XP,
     CompletionRecord,
     Difficulty,
     LessonRecord,
-    checked_language_for,
-    checked_languages,
-    checked_student_id,
-    checked_title,
-    checked_xp,
-    lesson_not_found,
 )
 from services.lessons.repository import LessonsRepository
 from services.toolkit.errors import ErrorCode, UserError
+
+
+def checked_title(title: str) -> str:
+    cleaned = title.strip()
+    if not 1 <= len(cleaned) <= MAX_TITLE_LENGTH:
+        raise UserError(f"title must be 1 to {MAX_TITLE_LENGTH} characters (not only spaces)")
+    return cleaned
+
+
+def checked_xp(xp: int) -> int:
+    if not MIN_XP <= xp <= MAX_XP:
+        raise UserError(f"xp must be between {MIN_XP} and {MAX_XP}, got {xp}")
+    return xp
+
+
+def checked_languages(languages: list[Language]) -> tuple[Language, ...]:
+    if not languages:
+        raise UserError("a lesson needs at least one language")
+    return tuple(dict.fromkeys(languages))  # duplicates dropped, order kept
+
+
+def checked_student_id(student_id: str) -> str:
+    if not student_id.strip() or len(student_id) > MAX_STUDENT_ID_LENGTH:
+        raise UserError(
+            f"studentId must be a non-empty id of at most {MAX_STUDENT_ID_LENGTH} characters"
+        )
+    return student_id
+
+
+def checked_language_for(lesson: LessonRecord, language: Language) -> Language:
+    if language not in lesson.languages:
+        offered = ", ".join(lesson.languages)
+        raise UserError(f"lesson {lesson.id} cannot be solved in {language} (only {offered})")
+    return language
+
+
+def lesson_not_found(lesson_id: str) -> UserError:
+    return UserError(f"no lesson with id {lesson_id!r}", ErrorCode.NOT_FOUND)
 
 
 @dataclass(frozen=True)
