@@ -121,16 +121,24 @@ class EntityBatch:
         `["_entities", i, *rest]` -> `[object path, *rest]` for every object behind
         representation `i`; an error without such a path stays path-less.
         """
-        if (
-            isinstance(subgraph_path, list)
-            and len(subgraph_path) >= 2
-            and subgraph_path[0] == "_entities"
-            and type(subgraph_path[1]) is int
-            and 0 <= subgraph_path[1] < len(self.target_paths)
-        ):
+        position = representation_index(subgraph_path)
+        if position is not None and position < len(self.target_paths):
             rest = tuple(subgraph_path[2:])
-            return [(*path, *rest) for path in self.target_paths[subgraph_path[1]]]
+            return [(*path, *rest) for path in self.target_paths[position]]
         return [None]
+
+
+def representation_index(subgraph_path: Any) -> int | None:
+    """`i` for a subgraph error path `["_entities", i, ...]`, else None."""
+    if (
+        isinstance(subgraph_path, list)
+        and len(subgraph_path) >= 2
+        and subgraph_path[0] == "_entities"
+        and type(subgraph_path[1]) is int
+        and subgraph_path[1] >= 0
+    ):
+        return subgraph_path[1]
+    return None
 
 
 def _representation(

@@ -26,7 +26,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, parse
 
-from bff.execution.entity_batch import EntityBatch, objects_at
+from bff.execution.entity_batch import EntityBatch, objects_at, representation_index
 from bff.execution.error_masking import subgraph_error, unavailable_error
 from bff.execution.merging import merge_into
 from bff.execution.operation import PreparedOperation
@@ -215,10 +215,18 @@ class _PlanRun:
                 self._entity_fetch_failed(fetch.service, batch, errors)
         else:
             index = self.index
+            nulled_by_errors = {
+                representation_index(raw.get("path") if isinstance(raw, dict) else None)
+                for raw in raw_errors
+            }
             for position, answer in enumerate(entities):
                 if isinstance(answer, dict):
                     for target in batch.targets[position]:
                         merge_into(answer, target, index)
+                elif position in nulled_by_errors:
+                    # The subgraph nulled the entity for an error inside it (maybe in another
+                    # field): that error explains every field of it that is now missing.
+                    self.failed_paths.update(batch.target_paths[position])
         for raw in raw_errors:
             for client_path in batch.client_paths(
                 raw.get("path") if isinstance(raw, dict) else None
