@@ -11,14 +11,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLResolveInfo, GraphQLSchema, build_schema, graphql_sync
+from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schema, graphql_sync
 
 from services.analytics import operations as analytics_operations
 from services.analytics.leaderboards import Board, Period
 from services.events.lesson_completed import Language
 from services.lessons import operations as lessons_operations
-from services.lessons.records import CompletionRecord, Difficulty, lesson_not_found
+from services.lessons.records import CompletionRecord, Difficulty
 from services.students.repository import StudentRecord
+from services.toolkit.errors import INTERNAL_ERROR_MESSAGE, ErrorCode, UserError
 from services.toolkit.schema import format_datetime, parse_datetime
 from tests.bff.oracle.school import School
 
@@ -57,8 +58,19 @@ def run_monolith(
     )
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
-        response["errors"] = [error.formatted for error in result.errors]
+        response["errors"] = [_masked(error).formatted for error in result.errors]
     return response
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    """As every service reports a fault that is not the caller's: no internals, a code."""
+    if error.original_error is None or isinstance(error.original_error, UserError):
+        return error
+    return GraphQLError(
+        INTERNAL_ERROR_MESSAGE,
+        path=error.path,
+        extensions={"code": str(ErrorCode.INTERNAL_SERVER_ERROR)},
+    )
 
 
 def _serialize_date_time(value: Any) -> str:
@@ -117,8 +129,8 @@ def _resolvers(school: School) -> dict[str, dict[str, Resolver]]:
 
     def completion_lesson(parent: CompletionRecord, _info: GraphQLResolveInfo):
         found = lessons.get_lessons([parent.lesson_id]).get(parent.lesson_id)
-        if found is None:
-            raise lesson_not_found(parent.lesson_id)
+        if found is None:  # a fault in the data, not the caller's mistake
+            raise LookupError(f"completion refers to missing lesson {parent.lesson_id}")
         return found
 
     def entry_student(parent: Any, _info: GraphQLResolveInfo) -> StudentRecord | None:

@@ -54,6 +54,18 @@ def create_school_tables(client: Any) -> School:
     )
 
 
+def completion_record(entry: dict[str, Any], xp: int, now: datetime) -> CompletionRecord:
+    """A completion of `data/school.json`, completed `daysAgo` days before `now`."""
+    return CompletionRecord(
+        student_id=entry["student"],
+        lesson_id=entry["lesson"],
+        language=Language(entry["language"]),
+        xp=xp,
+        completed_at=format_instant(now - timedelta(days=entry["daysAgo"])),
+        event_id=completion_event_id(entry["student"], entry["lesson"]),
+    )
+
+
 def seed_school(school: School, now: datetime) -> None:
     """Write `data/school.json` into the school's tables and refresh the leaderboards at `now`."""
     data = orjson.loads(SCHOOL_FILE.read_bytes())
@@ -78,17 +90,14 @@ def seed_school(school: School, now: datetime) -> None:
             )
         )
     for completion in data["completions"]:
-        stored, _first = school.lessons.record_first_completion(
-            CompletionRecord(
-                student_id=completion["student"],
-                lesson_id=completion["lesson"],
-                language=Language(completion["language"]),
-                xp=xp_by_lesson[completion["lesson"]],
-                completed_at=format_instant(now - timedelta(days=completion["daysAgo"])),
-                event_id=completion_event_id(completion["student"], completion["lesson"]),
-            )
-        )
+        record = completion_record(completion, xp_by_lesson[completion["lesson"]], now)
+        stored, _first = school.lessons.record_first_completion(record)
         # What the event path would deliver; counted one by one (moto applies transactions
         # without a lock, so concurrent counts could misbehave there).
         school.analytics.count_event(stored.event())
+    # Completions whose lesson does not exist (as after a faulty data migration), never
+    # counted: the lessons subgraph fails on their `lesson`, which exercises error paths and
+    # null propagation through entity fetches.
+    for orphan in data["orphanCompletions"]:
+        school.lessons.record_first_completion(completion_record(orphan, orphan["xp"], now))
     refresh_leaderboards(school.analytics, now)
