@@ -5,8 +5,9 @@ Create and Update fetch the subgraph's SDL from the deployed service (with its A
 supergraph version, or refuses with 422 (the deploy then fails with the composition errors as
 its reason). Delete removes the service; a service the registry does not know counts as removed.
 
-Only the standard library and boto3 (which the Lambda runtime provides) are used, so the
-function's package is two files. Every outcome, including unexpected errors, is reported to
+Only the standard library and boto3 (which the Lambda runtime provides) are used: the function's
+package is this module with `discovery.registration` and `discovery.client`, the same
+registration path services use locally. Every outcome, including unexpected errors, is reported to
 CloudFormation through the pre-signed `ResponseURL`, so a stack never hangs waiting; reasons
 name what failed and never contain a secret.
 """
@@ -16,31 +17,24 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from discovery.client import RegistryClient, RegistryRequestFailed, RegistryUnreachable
+from discovery.registration import Backoff, RegistrationFailed, register_service
+
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
-SDL_QUERY = "query SubgraphSchema { _service { sdl } }"
 HTTP_TIMEOUT_SECONDS = 10.0
-# A fresh API Gateway stage or key can take a little while to accept requests.
-FETCH_ATTEMPTS = 6
-RETRY_BASE_SECONDS = 1.0
 # Time kept back from the Lambda deadline so the response to CloudFormation always goes out.
 RESPONSE_RESERVE_MS = 5000
 MAX_REASON_CHARS = 3000
 NOT_REGISTERED = "not-registered"
 
 SecretReader = Callable[[str], str]
-
-
-class RegistrationFailed(Exception):
-    """The operation did not succeed; the message is the CloudFormation `Reason`."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +93,7 @@ def handle_event(event: Mapping[str, Any], context: Any, *, read_secret: SecretR
         if request_type in ("Create", "Update"):
             api_key = _first_key(read_secret(properties.api_key_secret_id))
             secrets.append(api_key)
-            sdl = fetch_sdl(properties.service_url, api_key, deadline)
-            data = register(properties, admin_token, sdl)
+            data = register(properties, admin_token, api_key, deadline)
             physical_id = properties.physical_id
         elif request_type == "Delete":
             data = {}
@@ -119,68 +112,41 @@ def handle_event(event: Mapping[str, Any], context: Any, *, read_secret: SecretR
     send_response(event, "SUCCESS", physical_id, data=data)
 
 
-def fetch_sdl(service_url: str, api_key: str, deadline: float) -> str:
-    """The subgraph's SDL from `_service { sdl }`, retrying while the new API settles."""
-    body = json.dumps({"query": SDL_QUERY}).encode()
-    last_problem = "no attempt made"
-    for attempt in range(FETCH_ATTEMPTS):
-        status, payload = _request(
-            "POST",
-            service_url,
-            body,
-            {"content-type": "application/json", "x-api-key": api_key},
-        )
-        if status == 200 and isinstance(payload, dict):
-            sdl = ((payload.get("data") or {}).get("_service") or {}).get("sdl")
-            if isinstance(sdl, str) and sdl.strip():
-                return sdl
-            last_problem = "its answer to `_service { sdl }` holds no SDL"
-            break
-        last_problem = f"it answered HTTP {status}"
-        if status not in (0, 403, 429) and status < 500:
-            break
-        pause = RETRY_BASE_SECONDS * 2**attempt
-        if time.monotonic() + pause > deadline:
-            break
-        time.sleep(pause)
-    raise RegistrationFailed(f"could not read the schema of {service_url}: {last_problem}")
+def register(
+    properties: RegistrationProperties, admin_token: str, api_key: str, deadline: float
+) -> dict[str, Any]:
+    """Read the service's SDL with its key and `PUT` it to the registry, as a service does.
 
-
-def register(properties: RegistrationProperties, admin_token: str, sdl: str) -> dict[str, Any]:
-    """`PUT /services/{name}`; a refused composition becomes the failure reason."""
-    url = f"{properties.registry_url}/services/{urllib.parse.quote(properties.service_name)}"
-    body = json.dumps(
-        {
-            "url": properties.service_url,
-            "sdl": sdl,
-            "apiKeyRef": properties.api_key_secret_id,
-        }
-    ).encode()
-    status, payload = _request("PUT", url, body, _admin_headers(admin_token))
-    if status == 200 and isinstance(payload, dict):
-        return {
-            key: payload[key] for key in ("name", "version", "supergraphVersion") if key in payload
-        }
-    if status == 422:
-        raise RegistrationFailed(
-            f"the registry refused {properties.service_name}: {_error_summary(payload)}"
-        )
-    raise RegistrationFailed(
-        f"the registry answered HTTP {status} to registering {properties.service_name}"
-        + (f": {_error_summary(payload)}" if payload else "")
+    Retries (a fresh API Gateway stage or key can take a moment) are bounded by the deadline.
+    A refused composition (422) raises `RegistrationRejected` with the errors: the reason.
+    """
+    result = register_service(
+        properties.registry_url,
+        admin_token,
+        properties.service_name,
+        properties.service_url,
+        api_key=api_key,
+        api_key_ref=properties.api_key_secret_id,
+        backoff=_backoff_within(deadline),
+        timeout=HTTP_TIMEOUT_SECONDS,
     )
+    return {"version": result.version, "supergraphVersion": result.supergraph_version}
 
 
 def deregister(properties: RegistrationProperties, admin_token: str) -> None:
     """`DELETE /services/{name}`; 404 means it is already gone, which is what Delete wants."""
-    url = f"{properties.registry_url}/services/{urllib.parse.quote(properties.service_name)}"
-    status, payload = _request("DELETE", url, None, _admin_headers(admin_token))
-    if status in (200, 202, 204, 404):
-        return
-    raise RegistrationFailed(
-        f"the registry answered HTTP {status} to removing {properties.service_name}"
-        + (f": {_error_summary(payload)}" if payload else "")
-    )
+    client = RegistryClient(properties.registry_url, admin_token, timeout=HTTP_TIMEOUT_SECONDS)
+    try:
+        client.remove(properties.service_name)
+    except RegistryRequestFailed as error:
+        if error.status == 404:
+            return
+        raise RegistrationFailed(
+            f"the registry answered HTTP {error.status} to removing {properties.service_name}: "
+            + "; ".join(str(item.get("message", item)) for item in error.errors)
+        ) from None
+    except RegistryUnreachable as error:
+        raise RegistrationFailed(str(error)) from None
 
 
 def send_response(
@@ -216,51 +182,6 @@ def send_response(
         response.read()
 
 
-def _request(
-    method: str, url: str, body: bytes | None, headers: Mapping[str, str]
-) -> tuple[int, Any]:
-    """Status and decoded JSON body (None if not JSON); status 0 when nothing answered."""
-    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
-            return response.status, _json_or_none(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, _json_or_none(error.read())
-    except (urllib.error.URLError, TimeoutError, ConnectionError):
-        return 0, None
-
-
-def _json_or_none(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _error_summary(payload: Any) -> str:
-    """The registry's `{errors: [{code, message}]}` as one line."""
-    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
-        parts = []
-        for error in payload["errors"]:
-            if isinstance(error, dict):
-                code = error.get("code")
-                message = str(error.get("message", "")).strip()
-                parts.append(f"[{code}] {message}" if code else message)
-        if parts:
-            return "; ".join(parts)
-    detail = payload.get("detail") if isinstance(payload, dict) else None
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, list):
-        # Request validation errors: `[{loc, msg, type}, ...]`.
-        return "; ".join(str(item.get("msg", item)) for item in detail if isinstance(item, dict))
-    return "no details given"
-
-
-def _admin_headers(admin_token: str) -> dict[str, str]:
-    return {"content-type": "application/json", "authorization": f"Bearer {admin_token}"}
-
-
 def _first_key(secret_value: str) -> str:
     """A subgraph key secret holds one key, or several (JSON list / comma list) during rotation."""
     text = secret_value.strip()
@@ -279,6 +200,21 @@ def _scrub(text: str, secrets: list[str]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def _backoff_within(deadline: float) -> Backoff:
+    """As many attempts (waits doubling from 0.5 s) as fit in half the time left: reading the
+    SDL and the PUT each retry with it, and the response to CloudFormation must still go out."""
+    budget = (deadline - time.monotonic()) / 2
+    base, waited, attempts = 0.5, 0.0, 1
+    while attempts < 10:
+        pause = min(8.0, base * 2 ** (attempts - 1))
+        # Each attempt may itself take up to the HTTP timeout.
+        if waited + pause + HTTP_TIMEOUT_SECONDS > budget:
+            break
+        waited += pause
+        attempts += 1
+    return Backoff(attempts=attempts, base=base, maximum=8.0)
 
 
 def _deadline(context: Any) -> float:

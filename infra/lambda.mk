@@ -32,15 +32,21 @@ build-AnalyticsFunction build-AnalyticsConsumerFunction build-AnalyticsLeaderboa
 
 # The registration custom resource needs only the standard library and boto3.
 build-StudentsRegistrationFunction build-LessonsRegistrationFunction build-AnalyticsRegistrationFunction:
-	$(call lambda_sources,discovery/__init__.py discovery/registration_resource.py)
+	$(call lambda_sources,discovery/__init__.py discovery/registration_resource.py \
+		discovery/registration.py discovery/client.py)
 
+# The registry's Lambda entry uses the services' handler factory (services/toolkit/handler.py).
 build-RegistryFunction:
-	$(call lambda_sources,discovery)
+	$(call lambda_sources,discovery services/__init__.py services/toolkit/__init__.py \
+		services/toolkit/handler.py services/toolkit/observability.py)
 	$(LAMBDA_PIP) infra/lambda/requirements-registry.txt
 
-# The local stack (bff/devstack) and the CLI stay out of the Lambda package.
+# The BFF reads the published supergraph with discovery's store (discovery.source); the local
+# stack (bff/devstack), the CLI and the registry's API stay out of its package.
 build-BffFunction:
 	$(call lambda_sources,bff -not -path 'bff/devstack/*' -not -name 'cli.py' -not -name 'commands.py')
+	$(call lambda_sources,discovery -not -path 'discovery/api/*' -not -name 'handler.py' \
+		-not -name 'commands.py' -not -name 'registration*.py')
 	$(LAMBDA_PIP) infra/lambda/requirements-bff.txt
 
 .PHONY: build-StudentsFunction build-LessonsFunction build-LessonsPublisherFunction \

@@ -443,25 +443,18 @@ def _create_tables(stack: RunningStack) -> None:
 
 
 def _register(stack: RunningStack, name: str) -> None:
-    """Register a started service as a deploy does: its SDL (read with its key) to the registry."""
-    from discovery.registration_resource import (
-        RegistrationFailed,
-        RegistrationProperties,
-        fetch_sdl,
-        register,
-    )
+    """The service registers itself as on deploy: its SDL (read with its key) to the registry."""
+    from discovery.registration import RegistrationFailed, register_service
 
-    properties = RegistrationProperties(
-        service_name=name,
-        service_url=stack.subgraph_url(name),
-        registry_url=stack.registry_url,
-        admin_token_secret_id="local",
-        api_key_secret_id=f"local/{name}",
-    )
-    api_key = stack.credentials.api_keys[name]
     try:
-        sdl = fetch_sdl(properties.service_url, api_key, time.monotonic() + 20)
-        register(properties, stack.credentials.admin_token, sdl)
+        register_service(
+            stack.registry_url,
+            stack.credentials.admin_token,
+            name,
+            stack.subgraph_url(name),
+            api_key=stack.credentials.api_keys[name],
+            api_key_ref=f"local/{name}",
+        )
     except RegistrationFailed as failure:
         raise StackError(f"{name} could not register: {failure}") from None
 

@@ -227,10 +227,25 @@ def aws_endpoint(moto_server: Any) -> str:
 
 @cache
 def imported_files(
-    handler: str, environment: tuple[tuple[str, str], ...], aws_endpoint: str
+    handler: str,
+    environment: tuple[tuple[str, str], ...],
+    aws_endpoint: str,
+    package_dir: Path | None = None,
 ) -> list[str]:
-    """Import the handler in a fresh interpreter with only its template's environment."""
+    """Import the handler in a fresh interpreter with only its template's environment.
+
+    With `package_dir`, the project's modules come only from that Lambda package (third-party
+    ones still from the virtualenv, without its editable install of this repository).
+    """
+    isolation: dict[str, str] = {}
+    flags: list[str] = []
+    if package_dir is not None:
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        site_packages = Path(sys.prefix) / "lib" / version / "site-packages"
+        isolation["PYTHONPATH"] = f"{package_dir}{os.pathsep}{site_packages}"
+        flags.append("-S")  # no site: the editable install's .pth would add the repository
     env = {
+        **isolation,
         "PATH": os.environ.get("PATH", ""),
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "none",
@@ -241,8 +256,8 @@ def imported_files(
     }
     probe = IMPORT_PROBE.replace("{packages!r}", repr(set(PROJECT_PACKAGES)))
     completed = subprocess.run(
-        [sys.executable, "-c", probe, handler],
-        cwd=ROOT,
+        [sys.executable, *flags, "-c", probe, handler],
+        cwd=package_dir or ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -264,6 +279,30 @@ def test_handler_imports_and_is_callable_with_its_template_environment(
     path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str
 ) -> None:
     assert handler_imports(path, properties, aws_endpoint)
+
+
+@pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
+def test_lambda_package_holds_every_module_its_handler_imports(
+    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str, tmp_path: Path
+) -> None:
+    # What `sam build` runs (infra/lambda.mk), minus the pip step: the sources are the point.
+    subprocess.run(
+        [
+            *("make", "-s", "-f", "infra/lambda.mk", f"build-{logical_id}"),
+            *(f"ARTIFACTS_DIR={tmp_path}", "LAMBDA_PIP=true"),
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
+    variables = placeholder_environment(
+        properties["Environment"]["Variables"], load(path).get("Parameters", {})
+    )
+    files = imported_files(
+        properties["Handler"], tuple(sorted(variables.items())), aws_endpoint, tmp_path
+    )
+    assert files and all(Path(file).is_relative_to(tmp_path) for file in files)
+    assert not (tmp_path / "tests").exists()
 
 
 ENV_NAME = r"[A-Z][A-Z0-9_]{2,}"
