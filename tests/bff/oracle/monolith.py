@@ -15,6 +15,7 @@ from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schem
 
 from services.analytics import operations as analytics_operations
 from services.analytics.leaderboards import Board, Period
+from services.analytics.refresh import refresh_leaderboards
 from services.events.lesson_completed import Language
 from services.lessons import operations as lessons_operations
 from services.lessons.records import CompletionRecord, Difficulty
@@ -156,7 +157,7 @@ def _resolvers(school: School) -> dict[str, dict[str, Resolver]]:
         )
 
     def refresh(_root: None, _info: GraphQLResolveInfo) -> bool:
-        analytics_operations.refresh_leaderboards(analytics)
+        refresh_leaderboards(analytics)
         return True
 
     return {

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from services.analytics.operations import refresh_leaderboards
+from services.analytics.refresh import refresh_leaderboards
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, completion_event_id, format_instant
 from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
