@@ -50,3 +50,21 @@ def test_twenty_concurrent_completions_store_exactly_one(repository: LessonsRepo
     # Every loser was handed the winner's record, never its own attempt.
     assert {stored for stored, _ in outcomes} == {winners[0]}
     assert repository.completions_of("s1") == winners
+
+
+def test_concurrent_first_completions_of_different_lessons_are_all_kept(
+    repository: LessonsRepository,
+) -> None:
+    attempts = [
+        completion("newcomer", f"l{number}", Language.GO, "2026-01-01T00:00:00.000Z")
+        for number in range(10)
+    ]
+
+    # All race to create the student's completions item; the losers add their entry to it.
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(repository.record_first_completion, attempts))
+
+    assert all(first for _, first in outcomes)
+    assert {c.lesson_id for c in repository.completions_of("newcomer")} == {
+        f"l{number}" for number in range(10)
+    }
