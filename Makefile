@@ -5,6 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := tools/node/node_modules/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
+BENCH_NODE_STAMP := bench/node_modules/.installed-stamp
 
 .PHONY: dev test lint bench assets node-tools clean
 
@@ -21,6 +23,15 @@ $(NODE_STAMP): tools/node/package.json tools/node/package-lock.json
 
 node-tools: $(NODE_STAMP)
 
+# What the benchmark adds: matplotlib for the chart; the Node gateways, subgraphs and autocannon.
+$(BENCH_STAMP): $(STAMP) bench/requirements.txt
+	$(BIN)/pip install --quiet -c constraints.txt -r bench/requirements.txt
+	touch $@
+
+$(BENCH_NODE_STAMP): bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # GraphiQL's static assets, copied from the npm packages into an ignored folder the BFF serves.
 assets: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m bff.http.assets build
@@ -29,18 +40,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) $(NODE_STAMP) assets
+test: $(STAMP) $(NODE_STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP) assets
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 dev: $(STAMP) $(NODE_STAMP) assets
 	$(BIN)/bff dev
 
-bench: $(STAMP) $(NODE_STAMP) assets
+bench: $(STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static
+	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static bench/node_modules bench/.work
 
 # Lambda packages for `sam build` (see infra/lambda.mk).
 include infra/lambda.mk

@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`): our BFF beside Hive Gateway, Apollo Gateway and the floor."""

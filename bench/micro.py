@@ -1,0 +1,137 @@
+"""In-process micro-benchmarks of the gateway's per-request work, no network involved.
+
+- parse, validate and plan separately, then the whole cache miss (`ServedSupergraph.operation`
+  on an empty operation cache: parse + validate + prepare + plan) and the cache hit;
+- executing a plan against recorded subgraph answers (decode, entity batching, merging,
+  shaping: everything but the sockets), and shaping alone on the merged answer.
+Each figure is the median over `repeats` timings of `iterations` calls, per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import orjson
+from graphql import parse, validate
+
+import bff.execution.executor as executor_module
+from bench.floor import RecordedRequest
+from bff.config import GatewaySettings
+from bff.execution import SubgraphEndpoint, SubgraphTransport, execute_plan, prepare_operation
+from bff.gateway import OperationCache, ServedSupergraph
+from bff.supergraph import load_supergraph
+
+
+class ReplayTransport(SubgraphTransport):
+    """Answers each request body with the bytes recorded for it, decoded as the real one does."""
+
+    def __init__(self, recorded: Sequence[RecordedRequest]) -> None:
+        super().__init__()
+        self._answers = {request.body: request.answer_bytes for request in recorded}
+
+    async def fetch(
+        self, endpoint: SubgraphEndpoint, payload: dict[str, Any], headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = orjson.loads(self._answers[orjson.dumps(payload).decode()])
+        return answer
+
+
+def run_micro(
+    supergraph_sdl: str,
+    query: str,
+    recorded: Sequence[RecordedRequest],
+    *,
+    iterations: int,
+    repeats: int,
+) -> dict[str, Any]:
+    """Per-call milliseconds of each stage for `query` (a dict ready for the report)."""
+    supergraph = load_supergraph(supergraph_sdl)
+    config = GatewaySettings()
+    served = ServedSupergraph(supergraph, config, {})
+    schema = supergraph.api_schema
+    document = parse(query)
+    prepared = prepare_operation(document, None)
+    plan = served.planner.plan(document, None)
+
+    def cache_miss() -> None:
+        served.operations = OperationCache(config.operation_cache_size)
+        served.operation(query, None)
+
+    timings = {
+        "parseMs": _per_call(lambda: parse(query), iterations, repeats),
+        "validateMs": _per_call(lambda: validate(schema, document), iterations, repeats),
+        "planMs": _per_call(lambda: served.planner.plan(document, None), iterations, repeats),
+        "cacheMissMs": _per_call(cache_miss, iterations, repeats),
+    }
+    served.operation(query, None)
+    timings["cacheHitMs"] = _per_call(
+        lambda: served.operation(query, None), iterations * 10, repeats
+    )
+
+    endpoints = {
+        name: SubgraphEndpoint(name=name, url=info.url)
+        for name, info in supergraph.subgraphs.items()
+    }
+    transport = ReplayTransport(recorded)
+
+    def execute() -> Awaitable[Any]:
+        return execute_plan(
+            plan,
+            operation=prepared,
+            variables={},
+            schema=schema,
+            endpoints=endpoints,
+            transport=transport,
+        )
+
+    loop = asyncio.new_event_loop()
+    try:
+        captured = _capture_shaping_input(loop, execute)
+        timings["executeRecordedMs"] = _per_call(
+            lambda: loop.run_until_complete(execute()), iterations, repeats
+        )
+    finally:
+        loop.close()
+    merged, options = captured
+    timings["shapeMs"] = _per_call(
+        lambda: executor_module.shape_data(merged, **{**options, "errors": []}),
+        iterations,
+        repeats,
+    )
+    answer = executor_module.shape_data(merged, **{**options, "errors": []})
+    timings["answerBytes"] = len(orjson.dumps({"data": answer}))
+    timings["subgraphRequests"] = len(recorded)
+    return timings
+
+
+def _capture_shaping_input(
+    loop: asyncio.AbstractEventLoop, execute: Callable[[], Awaitable[Any]]
+) -> tuple[Any, dict[str, Any]]:
+    """The merged data and options the executor hands to `shape_data`, from one real run."""
+    captured: list[tuple[Any, dict[str, Any]]] = []
+    original = executor_module.shape_data
+
+    def recording_shape_data(data: Any, **options: Any) -> Any:
+        captured.append((data, options))
+        return original(data, **options)
+
+    executor_module.shape_data = recording_shape_data  # type: ignore[assignment]
+    try:
+        loop.run_until_complete(execute())
+    finally:
+        executor_module.shape_data = original
+    return captured[0]
+
+
+def _per_call(call: Callable[[], Any], iterations: int, repeats: int) -> float:
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(iterations):
+            call()
+        samples.append((time.perf_counter() - started) * 1000 / iterations)
+    return statistics.median(samples)

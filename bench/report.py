@@ -1,0 +1,371 @@
+"""The report: raw results -> `results/report.md` (tables, targets, ratios) and `results/chart.png`.
+
+Per scenario and contender the rounds are summarised as median (min-max across rounds), so the
+spread between repeats is visible next to every figure.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+CONTENDER_ORDER = ("bff", "hive", "apollo", "floor")
+OURS = "bff"
+
+
+def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per contender: the measured figures across rounds."""
+    by_contender: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        by_contender.setdefault(run["contender"], []).append(run)
+    return {name: _summary(items) for name, items in by_contender.items()}
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    def spread(value: Callable[[dict[str, Any]], float | None]) -> dict[str, float | None]:
+        values = [v for v in (value(run) for run in runs) if v is not None]
+        if not values:
+            return {"median": None, "min": None, "max": None}
+        return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+    def all_requests(run: dict[str, Any]) -> int:
+        return int(run["requests"] + ((run.get("warmup") or {}).get("requests") or 0))
+
+    def per_request_ms(seconds: float | None, run: dict[str, Any]) -> float | None:
+        total = all_requests(run)
+        return None if seconds is None or not total else seconds * 1000 / total
+
+    def wrong(run: dict[str, Any]) -> int:
+        warmup = run.get("warmup") or {}
+        return int(run["mismatches"] + (warmup.get("mismatches") or 0))
+
+    def failed(run: dict[str, Any]) -> int:
+        warmup = run.get("warmup") or {}
+        return int(
+            run["non2xx"]
+            + run["errors"]
+            + run.get("timeouts", 0)
+            + (warmup.get("non2xx") or 0)
+            + (warmup.get("errors") or 0)
+        )
+
+    return {
+        "rounds": len(runs),
+        "rps": spread(lambda run: run["rps"]),
+        "p50": spread(lambda run: run["latencyMs"]["p50"]),
+        "p95": spread(lambda run: run["latencyMs"]["p95"]),
+        "p99": spread(lambda run: run["latencyMs"]["p99"]),
+        "cpuCores": spread(lambda run: _ratio(run.get("cpuSeconds"), run["wallSeconds"])),
+        "cpuMsPerRequest": spread(lambda run: per_request_ms(run.get("cpuSeconds"), run)),
+        "subgraphCpuCores": spread(
+            lambda run: _ratio(run["subgraphCpuSeconds"], run["wallSeconds"])
+        ),
+        "subgraphCpuMsPerRequest": spread(
+            lambda run: per_request_ms(run["subgraphCpuSeconds"], run)
+        ),
+        "loadGeneratorCpuCores": spread(
+            lambda run: _ratio(run["loadGeneratorCpuSeconds"], run["wallSeconds"])
+        ),
+        "peakRssMiB": max((run.get("peakRssKiB") or 0) / 1024 for run in runs) or None,
+        "requests": sum(all_requests(run) for run in runs),
+        "mismatches": sum(wrong(run) for run in runs),
+        "failures": sum(failed(run) for run in runs),
+    }
+
+
+def _ratio(numerator: float | None, denominator: float) -> float | None:
+    return None if numerator is None or not denominator else numerator / denominator
+
+
+def targets(
+    summary: dict[str, dict[str, Any]],
+    unloaded: dict[str, dict[str, Any]],
+    cold_start: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The issue's targets on the deep query, each with the measured values and a verdict
+    (None when a figure is missing, e.g. no request finished)."""
+    rows: list[dict[str, Any]] = []
+
+    def figure(source: dict[str, dict[str, Any]], contender: str, key: str) -> float | None:
+        row = source.get(contender)
+        return None if row is None else row[key]["median"]
+
+    def add(
+        name: str, a: float | None, b: float | None, unit: str, factor: float, higher: bool
+    ) -> None:
+        if a is None or b is None:
+            rows.append({"target": name, "measured": "no data", "met": None})
+            return
+        met = a >= factor * b if higher else a <= factor * b
+        measured = f"{a:.1f} vs {b:.1f} {unit} ({_x(a, b)})"
+        rows.append({"target": name, "measured": measured, "met": met})
+
+    for other, label, factor in (
+        ("hive", "Hive Gateway's", 1.0),
+        ("apollo", "2x Apollo Gateway's", 2.0),
+    ):
+        add(
+            f"throughput >= {label}",
+            figure(summary, OURS, "rps"),
+            figure(summary, other, "rps"),
+            "rps",
+            factor,
+            higher=True,
+        )
+    for other, label in (("hive", "Hive Gateway's"), ("apollo", "Apollo Gateway's")):
+        add(
+            f"p99 <= {label}",
+            figure(summary, OURS, "p99"),
+            figure(summary, other, "p99"),
+            "ms",
+            1.0,
+            False,
+        )
+    for source, where in ((summary, "under load"), (unloaded, "1 connection")):
+        for key in ("p50", "p99"):
+            add(
+                f"{key} <= 1.5x the floor's ({where})",
+                figure(source, OURS, key),
+                figure(source, "floor", key),
+                "ms",
+                1.5,
+                higher=False,
+            )
+    if cold_start:
+        for key, label in (("lambdaHandlerMs", "Lambda handler"), ("bffServeMs", "bff serve")):
+            value = cold_start[key]["median"]
+            rows.append(
+                {
+                    "target": f"cold start < 500 ms ({label})",
+                    "measured": f"{value:.0f} ms (median)",
+                    "met": value < 500,
+                }
+            )
+    return rows
+
+
+def _x(a: float | None, b: float | None) -> str:
+    return "-" if not a or not b else f"{a / b:.2f}x"
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _cell(spread: dict[str, float | None], digits: int = 1) -> str:
+    if spread["median"] is None:
+        return "-"
+    low, high = _fmt(spread["min"], digits), _fmt(spread["max"], digits)
+    return f"{_fmt(spread['median'], digits)} ({low}-{high})"
+
+
+def render_markdown(raw: dict[str, Any]) -> str:
+    lines: list[str] = ["# Benchmark report", ""]
+    settings = raw["settings"]
+    machine = raw["machine"]
+    lines += [
+        f"Generated {raw['finishedAt']} by `{raw['command']}` in {raw['elapsedSeconds']:.0f} s.",
+        "",
+        "## Setup",
+        "",
+        f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memoryGiB']:.1f} GiB; "
+        f"{machine['os']}; Python {machine['python']}, Node {machine['node']}.",
+        f"- Load average (1 min) at start {machine['loadAtStart']:.2f}, at end "
+        f"{machine['loadAtEnd']:.2f}: the machine is shared, so absolute numbers move between "
+        "runs; contenders are interleaved so they share the same conditions.",
+        f"- Load: autocannon, {settings['connections']} connections, "
+        f"{settings['warmupSeconds']:g} s warm-up then {settings['durationSeconds']:g} s measured "
+        f"(deep query; the others half that), {settings['rounds']} rounds, contenders interleaved "
+        "(ours, Hive, Apollo, floor, then again). Every response is checked: its canonical JSON "
+        "must hash to the expected answer's; a wrong body counts as a mismatch, not a success.",
+        "- Contenders: "
+        + "; ".join(f"`{name}` = {label}" for name, label in raw["load"]["contenders"].items())
+        + ".",
+        f"- Node packages: {', '.join(f'{k} {v}' for k, v in machine['nodePackages'].items())}.",
+        "- Subgraphs: one Node process each (`@apollo/subgraph` buildSubgraphSchema behind "
+        "`node:http`); the first answer to each exact request body is executed, then served "
+        "from a cache of response bytes. The three-service query runs on fakes of our "
+        "students/lessons/analytics services: their real SDL (`_service { sdl }`), fixed data.",
+        f"- Supergraph: {raw['load']['supergraph']['composedBy']}, all "
+        f"{len(raw['load']['supergraph']['subgraphs'])} subgraphs in one supergraph, loaded by "
+        f"{', '.join(raw['load']['supergraph']['loadedBy'])}.",
+        "",
+    ]
+    for name, scenario in raw["load"]["scenarios"].items():
+        lines += _scenario_section(name, scenario, raw)
+    lines += _cold_start_section(raw)
+    lines += _micro_section(raw)
+    return "\n".join(lines) + "\n"
+
+
+def _scenario_section(name: str, scenario: dict[str, Any], raw: dict[str, Any]) -> list[str]:
+    summary = summarise(scenario["runs"])
+    agreement = ", ".join(
+        f"{gateway} {'agrees' if first['matchesExpected'] else 'DIFFERS'}"
+        for gateway, first in scenario["firstAnswers"].items()
+    )
+    lines = [
+        f"## {scenario['title']}",
+        "",
+        f"Answer {scenario['answerBytes'] / 1024:.1f} KB; first answers vs ours: {agreement}. "
+        f"Floor: {scenario['floorRequests']} subgraph requests per query, "
+        f"`{scenario['floorPlan']}`.",
+        "",
+        "| contender | rps | p50 ms | p95 ms | p99 ms | CPU cores | CPU ms/req | peak RSS MiB "
+        "| subgraph CPU cores | rps vs ours | p99 vs ours | mismatches | failures |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    ours = summary.get(OURS)
+    for contender in CONTENDER_ORDER:
+        row = summary.get(contender)
+        if row is None:
+            continue
+        rps_ratio = _x(row["rps"]["median"], ours["rps"]["median"]) if ours else "-"
+        p99_ratio = _x(row["p99"]["median"], ours["p99"]["median"]) if ours else "-"
+        lines.append(
+            f"| {contender} | {_cell(row['rps'])} | {_cell(row['p50'])} | {_cell(row['p95'])} "
+            f"| {_cell(row['p99'])} | {_cell(row['cpuCores'], 2)} "
+            f"| {_cell(row['cpuMsPerRequest'], 2)} | {_fmt(row['peakRssMiB'], 0)} "
+            f"| {_cell(row['subgraphCpuCores'], 2)} | {rps_ratio} | {p99_ratio} "
+            f"| {row['mismatches']} | {row['failures']} |"
+        )
+    lines += [
+        "",
+        "Figures are median (min-max) over rounds. CPU is the contender's process tree "
+        "(utime+stime from /proc over warm-up and measurement); the floor has no gateway, its "
+        "load generator's CPU is "
+        f"{_cell(summary['floor']['loadGeneratorCpuCores'], 2) if 'floor' in summary else '-'} "
+        "cores. Ratios: rps and p99 of each contender divided by ours.",
+        "",
+    ]
+    unloaded = summarise(scenario.get("unloaded") or [])
+    if unloaded:
+        lines += [
+            "Latency without queueing (one connection, one round):",
+            "",
+            "| contender | rps | p50 ms | p95 ms | p99 ms | p50 vs floor | mismatches |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        floor_p50 = unloaded["floor"]["p50"]["median"] if "floor" in unloaded else None
+        for contender in CONTENDER_ORDER:
+            row = unloaded.get(contender)
+            if row is None:
+                continue
+            lines.append(
+                f"| {contender} | {_fmt(row['rps']['median'])} | {_fmt(row['p50']['median'], 2)} "
+                f"| {_fmt(row['p95']['median'], 2)} | {_fmt(row['p99']['median'], 2)} "
+                f"| {_x(row['p50']['median'], floor_p50)} | {row['mismatches']} |"
+            )
+        lines.append("")
+    if name == "deep":
+        rows = targets(summary, unloaded, raw.get("coldStart"))
+        lines += ["### Targets (issue 7)", "", "| target | measured | met |", "| --- | --- | --- |"]
+        for row in rows:
+            verdict = {True: "yes", False: "**no**", None: "-"}[row["met"]]
+            lines.append(f"| {row['target']} | {row['measured']} | {verdict} |")
+        lines.append("")
+    return lines
+
+
+def _cold_start_section(raw: dict[str, Any]) -> list[str]:
+    cold = raw.get("coldStart")
+    if not cold:
+        return []
+    lines = [
+        "## Cold start",
+        "",
+        "Fresh Python process to the first answered query (`" + cold["query"] + "`), the "
+        f"supergraph (version {cold['supergraphVersion']}) read from the registry table on a "
+        "moto server. Median (min-max) of "
+        f"{len(cold['bffServeMs']['samples'])} runs, ms:",
+        "",
+        "| path | spawn to first answer | import | first invocation |",
+        "| --- | --- | --- | --- |",
+        f"| `bff serve` (registry mode, uvicorn) | {_cell(cold['bffServeMs'], 0)} | - | - |",
+        f"| Lambda handler (`bff.handler`, API Gateway v2 event) "
+        f"| {_cell(cold['lambdaHandlerMs'], 0)} "
+        f"| {_cell(cold['lambdaPhasesMs']['importMs'], 0)} "
+        f"| {_cell(cold['lambdaPhasesMs']['firstInvocationMs'], 0)} |",
+        "",
+    ]
+    imports = raw.get("importTimes") or []
+    if imports:
+        lines += [
+            "### Import time of each Lambda entry point",
+            "",
+            '`python -X importtime -c "import <module>"` with the template\'s environment '
+            "(median; cumulative import of the module, and the whole interpreter run). Heaviest "
+            "top-level packages below each module:",
+            "",
+            "| module | import ms | process ms | heaviest imports (cumulative ms) |",
+            "| --- | --- | --- | --- |",
+        ]
+        for row in imports:
+            heavy = ", ".join(f"{name} {ms:.0f}" for name, ms in row.get("heaviest", []))
+            lines.append(
+                f"| `{row['module']}` | {row['cumulativeImportMs']:.0f} | {row['processMs']:.0f} "
+                f"| {heavy} |"
+            )
+        lines.append("")
+    return lines
+
+
+def _micro_section(raw: dict[str, Any]) -> list[str]:
+    rows = [(name, s["micro"]) for name, s in raw["load"]["scenarios"].items() if "micro" in s]
+    if not rows:
+        return []
+    lines = [
+        "## Micro-benchmarks (in process, per call, ms)",
+        "",
+        f"Median of {raw['settings']['microRepeats']} timings of "
+        f"{raw['settings']['microIterations']} calls (cache hits: 10x as many). `execute` runs "
+        "the plan against recorded subgraph answers: JSON decoding, entity batching, merging "
+        "and shaping, no sockets.",
+        "",
+        "| query | parse | validate | plan | cache miss (all) | cache hit | execute | shape "
+        "| answer KB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, micro in rows:
+        lines.append(
+            f"| {name} | {micro['parseMs']:.3f} | {micro['validateMs']:.3f} "
+            f"| {micro['planMs']:.3f} | {micro['cacheMissMs']:.3f} | {micro['cacheHitMs']:.4f} "
+            f"| {micro['executeRecordedMs']:.3f} | {micro['shapeMs']:.3f} "
+            f"| {micro['answerBytes'] / 1024:.1f} |"
+        )
+    lines.append("")
+    return lines
+
+
+def write_chart(raw: dict[str, Any], path: Path) -> None:
+    """Throughput and p99 per scenario and contender, with the spread across rounds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = list(raw["load"]["scenarios"].items())
+    figure, axes = plt.subplots(2, len(scenarios), figsize=(4.5 * len(scenarios), 7), squeeze=False)
+    colours = {"bff": "#2b7bba", "hive": "#f2a900", "apollo": "#7d4cdb", "floor": "#888888"}
+    for column, (name, scenario) in enumerate(scenarios):
+        summary = summarise(scenario["runs"])
+        names = [c for c in CONTENDER_ORDER if c in summary]
+        for row, (metric, label) in enumerate((("rps", "requests/s"), ("p99", "p99 latency (ms)"))):
+            axis = axes[row][column]
+            medians = [summary[c][metric]["median"] or 0 for c in names]
+            low = [
+                m - (summary[c][metric]["min"] or 0) for m, c in zip(medians, names, strict=True)
+            ]
+            high = [
+                (summary[c][metric]["max"] or 0) - m for m, c in zip(medians, names, strict=True)
+            ]
+            axis.bar(names, medians, yerr=[low, high], capsize=4, color=[colours[c] for c in names])
+            axis.set_ylabel(label)
+            if row == 0:
+                axis.set_title(name)
+    figure.suptitle("Gateways side by side (median, bars = min-max across rounds)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
