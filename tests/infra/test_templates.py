@@ -227,25 +227,17 @@ def aws_endpoint(moto_server: Any) -> str:
 
 @cache
 def imported_files(
-    handler: str,
-    environment: tuple[tuple[str, str], ...],
-    aws_endpoint: str,
-    package_dir: Path | None = None,
+    handler: str, environment: tuple[tuple[str, str], ...], aws_endpoint: str, package_dir: Path
 ) -> list[str]:
     """Import the handler in a fresh interpreter with only its template's environment.
 
-    With `package_dir`, the project's modules come only from that Lambda package (third-party
-    ones still from the virtualenv, without its editable install of this repository).
+    The project's modules come only from the Lambda package in `package_dir`; third-party ones
+    from the virtualenv, without its editable install of this repository (`-S` skips the .pth).
     """
-    isolation: dict[str, str] = {}
-    flags: list[str] = []
-    if package_dir is not None:
-        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-        site_packages = Path(sys.prefix) / "lib" / version / "site-packages"
-        isolation["PYTHONPATH"] = f"{package_dir}{os.pathsep}{site_packages}"
-        flags.append("-S")  # no site: the editable install's .pth would add the repository
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site_packages = Path(sys.prefix) / "lib" / version / "site-packages"
     env = {
-        **isolation,
+        "PYTHONPATH": f"{package_dir}{os.pathsep}{site_packages}",
         "PATH": os.environ.get("PATH", ""),
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "none",
@@ -256,8 +248,8 @@ def imported_files(
     }
     probe = IMPORT_PROBE.replace("{packages!r}", repr(set(PROJECT_PACKAGES)))
     completed = subprocess.run(
-        [sys.executable, *flags, "-c", probe, handler],
-        cwd=package_dir or ROOT,
+        [sys.executable, "-S", "-c", probe, handler],
+        cwd=package_dir,
         env=env,
         capture_output=True,
         text=True,
@@ -267,42 +259,48 @@ def imported_files(
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def handler_imports(path: Path, properties: dict[str, Any], aws_endpoint: str) -> list[str]:
+@pytest.fixture(scope="module")
+def packages_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lambda-packages")
+
+
+def package_imports(
+    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str, packages: Path
+) -> list[str]:
+    """Build the function's package as `sam build` does (infra/lambda.mk, without the pip step:
+    the sources are the point) and import its handler from that package alone."""
+    package = packages / logical_id
+    if not package.exists():
+        subprocess.run(
+            [
+                *("make", "-s", "-f", "infra/lambda.mk", f"build-{logical_id}"),
+                *(f"ARTIFACTS_DIR={package}", "LAMBDA_PIP=true"),
+            ],
+            cwd=ROOT,
+            check=True,
+            timeout=120,
+        )
     variables = placeholder_environment(
         properties["Environment"]["Variables"], load(path).get("Parameters", {})
     )
-    return imported_files(properties["Handler"], tuple(sorted(variables.items())), aws_endpoint)
+    return imported_files(
+        properties["Handler"], tuple(sorted(variables.items())), aws_endpoint, package
+    )
 
 
 @pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
-def test_handler_imports_and_is_callable_with_its_template_environment(
-    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str
+def test_handler_imports_from_its_package_and_is_callable_with_its_template_environment(
+    path: Path,
+    logical_id: str,
+    properties: dict[str, Any],
+    aws_endpoint: str,
+    packages_dir: Path,
 ) -> None:
-    assert handler_imports(path, properties, aws_endpoint)
-
-
-@pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
-def test_lambda_package_holds_every_module_its_handler_imports(
-    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str, tmp_path: Path
-) -> None:
-    # What `sam build` runs (infra/lambda.mk), minus the pip step: the sources are the point.
-    subprocess.run(
-        [
-            *("make", "-s", "-f", "infra/lambda.mk", f"build-{logical_id}"),
-            *(f"ARTIFACTS_DIR={tmp_path}", "LAMBDA_PIP=true"),
-        ],
-        cwd=ROOT,
-        check=True,
-        timeout=120,
-    )
-    variables = placeholder_environment(
-        properties["Environment"]["Variables"], load(path).get("Parameters", {})
-    )
-    files = imported_files(
-        properties["Handler"], tuple(sorted(variables.items())), aws_endpoint, tmp_path
-    )
-    assert files and all(Path(file).is_relative_to(tmp_path) for file in files)
-    assert not (tmp_path / "tests").exists()
+    files = package_imports(path, logical_id, properties, aws_endpoint, packages_dir)
+    # Every project module it needs is in its package, and nothing else of the repository is.
+    assert files and all(Path(file).is_relative_to(packages_dir / logical_id) for file in files)
+    assert not (packages_dir / logical_id / "tests").exists()
+    assert not (packages_dir / logical_id / "bff" / "devstack").exists()
 
 
 ENV_NAME = r"[A-Z][A-Z0-9_]{2,}"
@@ -340,10 +338,14 @@ def optional_settings(source: str) -> set[str]:
 
 @pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
 def test_every_environment_variable_the_code_reads_is_set_by_the_template(
-    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str
+    path: Path,
+    logical_id: str,
+    properties: dict[str, Any],
+    aws_endpoint: str,
+    packages_dir: Path,
 ) -> None:
     required: set[str] = set()
-    for file in handler_imports(path, properties, aws_endpoint):
+    for file in package_imports(path, logical_id, properties, aws_endpoint, packages_dir):
         source = Path(file).read_text()
         required |= environment_reads(source) - optional_settings(source)
     # The registry table is how the BFF finds the supergraph, although the setting is optional.
