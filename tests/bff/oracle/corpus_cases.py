@@ -1,4 +1,5 @@
-"""The oracle's corpus: one GraphQL operation per `corpus/NNN-name.graphql` file.
+"""The oracle's corpus: one GraphQL operation per `corpus/NNN-name.graphql` file (and per
+`invalid/NNN-name.graphql`, the requests both sides must reject).
 
 `NNN-name.variables.json` (optional) holds the variables; a line `# operationName: Name` in
 the document picks the operation of a document that has several.
@@ -14,6 +15,8 @@ from typing import Any
 import orjson
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
+# Requests that must be rejected before execution (syntax, validation, variables).
+INVALID_DIR = Path(__file__).parent / "invalid"
 OPERATION_NAME_LINE = re.compile(r"^#\s*operationName:\s*(\w+)\s*$", re.MULTILINE)
 
 

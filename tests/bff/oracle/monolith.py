@@ -64,8 +64,10 @@ def run_monolith(
 
 
 def _masked(error: GraphQLError) -> GraphQLError:
-    """As every service reports a fault that is not the caller's: no internals, a code."""
-    if error.original_error is None or isinstance(error.original_error, UserError):
+    """As every service reports a resolver's fault that is not the caller's: no internals,
+    a code. Request errors (syntax, validation, variables: no path) stay as they are."""
+    original = error.original_error
+    if error.path is None or original is None or isinstance(original, UserError | GraphQLError):
         return error
     return GraphQLError(
         INTERNAL_ERROR_MESSAGE,

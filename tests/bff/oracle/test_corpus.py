@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.bff.oracle.conftest import Oracle
-from tests.bff.oracle.corpus_cases import CorpusCase, load_corpus
+from tests.bff.oracle.corpus_cases import INVALID_DIR, CorpusCase, load_corpus
 from tests.bff.oracle.monolith import run_monolith
 
 CORPUS = load_corpus()
@@ -73,3 +73,22 @@ def test_walking_every_page_with_the_gateways_cursors(oracle: Oracle) -> None:
         if after is None:
             break
     assert seen == [f"stu-{number:02d}" for number in range(1, 14)]
+
+
+INVALID = load_corpus(INVALID_DIR)
+REQUEST_ERROR_CODES = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}
+
+
+@pytest.mark.parametrize("case", INVALID, ids=[case.name for case in INVALID])
+def test_requests_the_monolith_rejects_are_rejected_alike(oracle: Oracle, case: CorpusCase) -> None:
+    response = oracle.stack.post(case.query, case.variables, case.operation_name)
+    expected = run_monolith(oracle.monolith, case.query, case.variables, case.operation_name)
+
+    assert expected["data"] is None and expected["errors"]
+    # Nothing executed: no `data` entry at all, as the spec says for request errors.
+    assert response.status == 200
+    assert "data" not in response.body
+    assert [(e["message"], e.get("locations")) for e in response.body["errors"]] == [
+        (e["message"], e.get("locations")) for e in expected["errors"]
+    ]
+    assert {e["extensions"]["code"] for e in response.body["errors"]} <= REQUEST_ERROR_CODES
