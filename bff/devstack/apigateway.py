@@ -19,7 +19,7 @@ import importlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,7 +89,7 @@ def build_http_api_event(
     method: str,
     path: str,
     raw_query: str,
-    headers: Mapping[str, str],
+    headers: Iterable[tuple[str, str]],
     body: bytes,
     source_ip: str,
     authorized: AuthorizedRequest | None,
@@ -101,7 +101,7 @@ def build_http_api_event(
     # Payload 2.0 lower-cases header names, joins repeated headers with commas and moves
     # cookies out of the headers into their own list.
     lowered: dict[str, str] = {}
-    for name, value in headers.items():
+    for name, value in headers:
         key = name.lower()
         lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
     cookie_header = lowered.pop("cookie", "")
@@ -198,8 +198,7 @@ class ApiGatewayEmulator:
     async def _respond(self, request: web.Request) -> tuple[web.Response, str]:
         if request.path == JWKS_PATH and self.jwks is not None:
             return _json_response(200, dict(self.jwks)), "-"
-        headers = {name: value for name, value in request.headers.items()}
-        lowered = {name.lower(): value for name, value in headers.items()}
+        lowered = {name.lower(): value for name, value in request.headers.items()}
         authorized: AuthorizedRequest | None = None
         if requires_token(request.method, request.path, lowered, request.query_string):
             try:
@@ -211,7 +210,7 @@ class ApiGatewayEmulator:
             method=request.method,
             path=request.path,
             raw_query=request.query_string,
-            headers=headers,
+            headers=list(request.headers.items()),
             body=await request.read(),
             source_ip=request.remote or "127.0.0.1",
             authorized=authorized,

@@ -12,6 +12,7 @@ import jwt
 import orjson
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 
 from bff.devstack.apigateway import ApiGatewayEmulator, LambdaContext
 from bff.devstack.jwt_authorizer import JwtAuthorizer
@@ -63,11 +64,19 @@ async def base_url(handler: RecordingHandler) -> AsyncIterator[str]:
 
 
 async def request(
-    method: str, url: str, *, headers: dict[str, str] | None = None, data: bytes | None = None
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    extra_headers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    data: bytes | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
+    all_headers = CIMultiDict(headers or {})
+    for name, value in extra_headers:
+        all_headers.add(name, value)  # repeated headers, as a client may send them
     async with (
         aiohttp.ClientSession() as session,
-        session.request(method, url, headers=headers, data=data) as response,
+        session.request(method, url, headers=all_headers, data=data) as response,
     ):
         return response.status, dict(response.headers), await response.read()
 
@@ -124,8 +133,8 @@ async def test_a_valid_token_reaches_the_handler_as_an_http_api_v2_event(base_ur
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
             "Cookie": "theme=dark; lang=en",
-            "X-Custom": "yes",
         },
+        extra_headers=[("X-Custom", "yes"), ("X-Custom", "again")],
         data=QUERY,
     )
     assert status == 200
@@ -141,7 +150,7 @@ async def test_a_valid_token_reaches_the_handler_as_an_http_api_v2_event(base_ur
     assert event["rawQueryString"] == "a=1&a=2&b="
     assert event["queryStringParameters"] == {"a": "1,2", "b": ""}
     assert event["cookies"] == ["theme=dark", "lang=en"]
-    assert event["headers"]["x-custom"] == "yes"
+    assert event["headers"]["x-custom"] == "yes,again"
     assert "cookie" not in event["headers"]
     assert event["body"] == QUERY.decode()
     assert event["isBase64Encoded"] is False
