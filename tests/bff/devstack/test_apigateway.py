@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -68,7 +68,7 @@ async def request(
     url: str,
     *,
     headers: dict[str, str] | None = None,
-    extra_headers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    extra_headers: Sequence[tuple[str, str]] = (),
     data: bytes | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     all_headers = CIMultiDict(headers or {})
