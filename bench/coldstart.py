@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,10 +157,13 @@ def _time_lambda_handler(env: dict[str, str]) -> dict[str, float]:
     }
 
 
-def measure_import_times(repeats: int) -> list[dict[str, Any]]:
-    """`python -X importtime -c "import <module>"` for each handler module the templates name."""
+def measure_import_times(repeats: int, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """`python -X importtime -c "import <module>"` for each handler module the templates name
+    (or those of them in `only`)."""
     rows = []
     for module, environment in lambda_entry_points():
+        if only is not None and module not in only:
+            continue
         samples = [_import_time(module, environment) for _ in range(repeats)]
         rows.append(
             {
