@@ -208,7 +208,8 @@ class ApiGatewayEmulator:
         request_id = str(uuid.uuid4())
         event = build_http_api_event(
             method=request.method,
-            path=request.path,
+            # As API Gateway passes it: still percent-encoded.
+            path=request.rel_url.raw_path,
             raw_query=request.query_string,
             headers=list(request.headers.items()),
             body=await request.read(),
