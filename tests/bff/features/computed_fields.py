@@ -1,0 +1,35 @@
+"""The rules behind `@requires` fields of the fixture subgraphs: feature -> subgraph ->
+"Type.field" -> value computed from the entity, whose `@external` inputs only the gateway sends.
+
+A missing input raises KeyError, which the subgraph answers as a field error: a gateway that
+forgets a required field fails the case instead of passing by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tests.bff.features.fixture_subgraph import ComputedField
+
+
+def shipping_cost(product: Mapping[str, Any]) -> int:
+    # Weight and size come from two other subgraphs (products, inventory).
+    return product["weight"] * 2 + product["size"]
+
+
+def packaging(product: Mapping[str, Any]) -> str:
+    return f"box {product['dimensions']['width']} wide"
+
+
+def delivery_note(product: Mapping[str, Any]) -> str:
+    # A chain: shippingCost itself requires weight and size.
+    return f"ships for {product['shippingCost']}"
+
+
+COMPUTED_FIELDS: dict[str, dict[str, dict[str, ComputedField]]] = {
+    "requires": {
+        "shipping": {"Product.shippingCost": shipping_cost, "Product.packaging": packaging},
+        "delivery": {"Product.deliveryNote": delivery_note},
+    },
+}

@@ -1,0 +1,176 @@
+"""One federation feature served for real: its fixture subgraphs over loopback HTTP (aiohttp, one
+free port each, one background event loop) and the gateway in front of them (uvicorn).
+
+The supergraph is the planner's golden fixture (`tests/bff/planning/fixtures/<feature>/`), its
+subgraph URLs replaced by the loopback ones through `subgraph_url_overrides`. Every subgraph
+checks its API key and records what the gateway asked, so a test can count the hops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from bff.config import GatewaySettings
+from bff.gateway import FileSupergraphProvider, Gateway
+from bff.http.app import GraphQLApp
+from services.toolkit.serving import BackgroundServer
+from tests.bff.features.computed_fields import COMPUTED_FIELDS
+from tests.bff.features.fixture_subgraph import FixtureSubgraph, build_fixture_subgraph
+
+HERE = Path(__file__).parent
+PLANNING_FIXTURES = HERE.parent / "planning" / "fixtures"
+DATA = HERE / "data"
+
+
+@dataclass(frozen=True)
+class SubgraphCall:
+    """One request a subgraph received: a root query, or `_entities` for N representations."""
+
+    service: str
+    query: str
+    variables: Mapping[str, Any]
+
+    @property
+    def summary(self) -> str:
+        representations = self.variables.get("representations")
+        if representations is None:
+            return "query"
+        return f"_entities x{len(representations)}"
+
+
+def load_feature_subgraphs(feature: str) -> list[FixtureSubgraph]:
+    """The feature's subgraphs: SDL from the planning fixture (or, for a supergraph fixture that
+    keeps no subgraph SDL, from `data/<feature>/`), data and rules from this folder."""
+    sdl_folder = PLANNING_FIXTURES / feature / "subgraphs"
+    if not sdl_folder.is_dir():
+        sdl_folder = DATA / feature
+    rules = COMPUTED_FIELDS.get(feature, {})
+    return [
+        build_fixture_subgraph(
+            path.stem,
+            path.read_text(encoding="utf-8"),
+            json.loads((DATA / feature / f"{path.stem}.json").read_text(encoding="utf-8")),
+            rules.get(path.stem),
+        )
+        for path in sorted(sdl_folder.glob("*.graphql"))
+    ]
+
+
+@dataclass
+class FeatureStack:
+    """The subgraphs and gateway of one feature; `post()` asks the gateway over HTTP."""
+
+    feature: str
+    subgraphs: list[FixtureSubgraph]
+    calls: list[SubgraphCall] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+    _runners: list[web.AppRunner] = field(default_factory=list)
+    _gateway: BackgroundServer | None = None
+
+    @classmethod
+    def for_feature(cls, feature: str) -> FeatureStack:
+        return cls(feature, load_feature_subgraphs(feature))
+
+    def api_key(self, service: str) -> str:
+        return f"{self.feature}-{service}-key"
+
+    def start(self) -> FeatureStack:
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            assert self._loop is not None
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._serve_subgraphs())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name=f"{self.feature}-subgraphs", daemon=True)
+        self._thread.start()
+        if not ready.wait(30):
+            raise TimeoutError(f"the {self.feature} subgraphs did not start")
+        config = GatewaySettings(
+            subgraph_url_overrides=self.urls,
+            subgraph_api_keys={name: self.api_key(name) for name in self.urls},
+            subgraph_timeout_seconds=10,
+        )
+        provider = FileSupergraphProvider(PLANNING_FIXTURES / self.feature / "supergraph.graphql")
+        server = BackgroundServer(GraphQLApp(Gateway(provider, config), config))
+        # Lifespan on: uvicorn's shutdown closes the gateway's aiohttp session on its own loop.
+        server.server.config.lifespan = "on"
+        self._gateway = server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._gateway is not None:
+            self._gateway.stop()
+        if self._loop is not None and self._thread is not None:
+            asyncio.run_coroutine_threadsafe(self._cleanup(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
+
+    def post(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> tuple[int, Any]:
+        """POST /graphql as a client does; returns the HTTP status and the decoded JSON body."""
+        assert self._gateway is not None, "the stack is not started"
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        if operation_name is not None:
+            payload["operationName"] = operation_name
+        request = urllib.request.Request(
+            f"{self._gateway.url}/graphql",
+            data=orjson.dumps(payload),
+            headers={"content-type": "application/json", "accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, orjson.loads(response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, orjson.loads(error.read())
+
+    async def _serve_subgraphs(self) -> None:
+        for subgraph in self.subgraphs:
+            app = web.Application()
+            app.router.add_post("/graphql", self._handler(subgraph))
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            self._runners.append(runner)
+            port = runner.addresses[0][1]
+            self.urls[subgraph.name] = f"http://127.0.0.1:{port}/graphql"
+
+    def _handler(self, subgraph: FixtureSubgraph) -> Any:
+        async def handle(request: web.Request) -> web.Response:
+            if request.headers.get("x-api-key") != self.api_key(subgraph.name):
+                return web.json_response({"errors": [{"message": "bad API key"}]}, status=401)
+            payload = orjson.loads(await request.read())
+            variables = payload.get("variables") or {}
+            self.calls.append(SubgraphCall(subgraph.name, payload["query"], variables))
+            answer = subgraph.execute(payload["query"], variables, payload.get("operationName"))
+            return web.Response(body=orjson.dumps(answer), content_type="application/json")
+
+        return handle
+
+    async def _cleanup(self) -> None:
+        for runner in self._runners:
+            await runner.cleanup()
