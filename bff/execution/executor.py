@@ -9,6 +9,8 @@
 - A failed, slow or malformed answer leaves the fields it would have provided null and adds one
   `SUBGRAPH_UNAVAILABLE` error (per root field for a root fetch; at the first affected object for an
   entity fetch). Fetches that depend on the missing data find nothing to send and are skipped.
+- An entity fetch whose selections the request's `@skip`/`@include` variables all exclude is not
+  sent (`conditions`).
 - Subgraph GraphQL errors are passed on with `_entities` paths rewritten to client paths.
 
 The merged tree is then shaped by `shaping.shape_data` into the client's `data`.
@@ -26,6 +28,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, parse
 
+from bff.execution.conditions import excludes_every_selection
 from bff.execution.entity_batch import EntityBatch, objects_at, representation_index
 from bff.execution.error_masking import subgraph_error, unavailable_error
 from bff.execution.merging import merge_into
@@ -188,6 +191,8 @@ class _PlanRun:
     async def _entity_fetch(
         self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
     ) -> None:
+        if fetch.variable_usages and excludes_every_selection(fetch.operation, self.variables):
+            return
         batch = EntityBatch.collect(
             objects_at(self.data, path), fetch.requires, fetch.representation_typename, self.index
         )
