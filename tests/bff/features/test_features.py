@@ -110,7 +110,18 @@ def calls_by_service(calls: list[SubgraphCall]) -> dict[str, list[str]]:
     return {service: sorted(found) for service, found in sorted(summary.items())}
 
 
-@pytest.mark.parametrize("case", feature_cases(), ids=lambda case: case.id)
+def case_params() -> list[Any]:
+    """Each case; one whose answer file names a known gap (`"xfail"`) must keep failing until
+    the gap is closed (strict), so the file is updated when it is."""
+    params = []
+    for case in feature_cases():
+        gap = case.expected.get("xfail")
+        marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+        params.append(pytest.param(case, marks=marks, id=case.id))
+    return params
+
+
+@pytest.mark.parametrize("case", case_params())
 def test_feature_case(case: FeatureCase, stacks: FeatureStacks) -> None:
     stack = stacks[case.feature]
     stack.calls.clear()
