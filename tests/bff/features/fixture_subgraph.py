@@ -8,7 +8,8 @@ objects by id, plus `Query` for the root fields. A field's stored value may be:
 - a plain JSON value (objects are value types, with `__typename` where the field is abstract);
 - `{"$ref": "Type:id"}`: that stored object (an entity or any object the data lists);
 - `{"$by": "arg", "values": {"<arg value>": ...}}`: chosen by a field argument, null if absent;
-- `{"$root": true}`: the root Query object (for fields that return `Query`).
+- `{"$root": true}`: the root Query object (for fields that return `Query`);
+- `{"$error": "message"}`: the field fails with that GraphQL error.
 
 `_entities` finds each representation's object by any of the type's `@key`s (an interface's key
 finds its implementations) and overlays the representation, so `@external` fields come only from
@@ -28,6 +29,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLAbstractType,
+    GraphQLError,
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLResolveInfo,
@@ -120,6 +122,8 @@ class FixtureSubgraph:
         if "$by" in value:
             chosen = value["values"].get(str(args[value["$by"]]))
             return self._stored(chosen, args)
+        if "$error" in value:
+            raise GraphQLError(value["$error"])
         if value.get("$root"):
             return self.data.get("Query", {})
         return value
