@@ -659,13 +659,21 @@ class _PlanBuilder:
         self, pos: Position, info: FieldInfo, node: FieldNode, candidate: _Candidate
     ) -> None:
         target_info = self.types[candidate.entity_type].fields[info.name]
-        target = self.jump(pos, candidate, target_info.requires_in(candidate.graph))
+        requires = target_info.requires_in(candidate.graph)
+        # Inputs fetched only for this field are needed only when the field is.
+        conditions = tuple(d for d in node.directives or () if d.name.value in ("skip", "include"))
+        target = self.jump(pos, candidate, requires, conditions if requires else ())
         self.add_field(target, target_info, node)
 
     def jump(
-        self, pos: Position, candidate: _Candidate, requires: SelectionSetNode | None
+        self,
+        pos: Position,
+        candidate: _Candidate,
+        requires: SelectionSetNode | None,
+        input_conditions: tuple[DirectiveNode, ...] = (),
     ) -> Position:
-        """The position of this object in an entity fetch to `candidate.graph`."""
+        """The position of this object in an entity fetch to `candidate.graph`;
+        `input_conditions` also guard the fetches of its key and required fields."""
         assert pos.group is not None and pos.draft is not None
         if pos.depth > MAX_JUMP_DEPTH:
             raise PlanningError(
@@ -682,6 +690,8 @@ class _PlanBuilder:
         required = SelectionDraft(type_condition)
         sink: list[FetchGroup] = []
         inputs = replace(pos, mirror=required, sink=sink, depth=pos.depth + 1, provided=None)
+        if input_conditions:
+            inputs = replace(inputs, conditions=(*pos.conditions, input_conditions))
         # Key and required fields come from this object, by whichever subgraphs resolve them.
         self.walk(inputs, key.selection.selections)
         if requires is not None:
