@@ -662,7 +662,7 @@ class _PlanBuilder:
         requires = target_info.requires_in(candidate.graph)
         # Inputs fetched only for this field are needed only when the field is.
         conditions = tuple(d for d in node.directives or () if d.name.value in ("skip", "include"))
-        target = self.jump(pos, candidate, requires, conditions if requires else ())
+        target = self.jump(pos, candidate, requires, conditions)
         self.add_field(target, target_info, node)
 
     def jump(
