@@ -133,6 +133,16 @@ def test_feature_case(case: FeatureCase, stacks: FeatureStacks) -> None:
     assert calls_by_service(stack.calls) == expected["calls"]
 
 
+def test_every_golden_feature_folder_is_executed() -> None:
+    # our-services is executed against the real services by the oracle (tests/bff/oracle).
+    with_operations = {
+        folder.name
+        for folder in PLANNING_FIXTURES.iterdir()
+        if any(folder.glob("operation*.graphql"))
+    }
+    assert with_operations - {"our-services"} == set(FEATURES)
+
+
 def test_every_feature_has_data_and_every_case_an_answer() -> None:
     for feature in FEATURES:
         assert (Path(__file__).parent / "data" / feature).is_dir(), feature
