@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.report import render_markdown, write_chart
 
     args = build_parser().parse_args(argv)
+    # A plain `kill` must clean up like Ctrl-C does: SystemExit unwinds through the `with`
+    # blocks that stop every server, gateway and load generator this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     if args.quick:
         args.connections, args.warmup, args.duration, args.rounds = 10, 0.5, 2.0, 1
         args.unloaded = 1.0
