@@ -5,9 +5,10 @@ rejected token gets 401 and the handler never runs), and the handler's result be
 response. Like one warm Lambda container, invocations run one at a time on a single worker thread:
 the handler is synchronous and keeps per-process state (its HTTP session) between invocations.
 
-Public routes, as in the deployed stack: `/health`, the GraphiQL page (a browser GET on
-`/graphql` asking for HTML, without a `query`), its static assets and the JWKS. Everything on
-`/graphql` that can run an operation needs a token.
+Public routes: `/health`, the GraphiQL page at `/graphiql` and its assets under `/graphiql/`,
+as in the deployed stack, and the JWKS. Locally a browser's GET on `/graphql` (asking for HTML,
+without a `query`) also gets the page without a token; in AWS that route needs one, since an
+HTTP API route cannot look at `Accept`. Everything that can run an operation needs a token.
 """
 
 from __future__ import annotations

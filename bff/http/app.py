@@ -1,4 +1,4 @@
-"""The BFF's ASGI app: GraphQL over HTTP on /graphql, GraphiQL, its assets, and /health.
+"""The BFF's ASGI app: GraphQL over HTTP on /graphql, GraphiQL on /graphiql, and /health.
 
 Raw ASGI rather than a framework: every request pays for routing and middleware, and the
 gateway needs only three routes. The same app runs under uvicorn (`bff serve`) and under mangum
@@ -47,6 +47,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 GRAPHQL_PATH = "/graphql"
+# GraphiQL's own address: public in AWS, where every route to /graphql has the JWT authorizer.
+GRAPHIQL_PATH = "/graphiql"
 HEALTH_PATH = "/health"
 ASSETS_PREFIX = "/graphiql/"
 
@@ -131,6 +133,8 @@ class GraphQLApp:
             await self._graphql(scope, receive, send, headers, cors)
         elif path == HEALTH_PATH and method in ("GET", "HEAD"):
             await self._health(send, cors)
+        elif path == GRAPHIQL_PATH and method in ("GET", "HEAD") and self.config.graphiql_enabled:
+            await _send_graphiql(send, cors)
         elif path.startswith(ASSETS_PREFIX) and method in ("GET", "HEAD"):
             await self._asset(send, path[len(ASSETS_PREFIX) :], headers)
         else:
@@ -158,7 +162,7 @@ class GraphQLApp:
             return
         accept = headers.get("accept")
         if method == "GET" and self.config.graphiql_enabled and _is_page_request(scope, accept):
-            await _send(send, 200, graphiql_page(), b"text/html; charset=utf-8", cors)
+            await _send_graphiql(send, cors)
             return
         media_type = negotiate_graphql_media_type(accept)
         if media_type is None:
@@ -306,6 +310,10 @@ def _headers_only(send: Send) -> Send:
 
 def _errors(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+async def _send_graphiql(send: Send, headers: Headers) -> None:
+    await _send(send, 200, graphiql_page(), b"text/html; charset=utf-8", headers)
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: Headers) -> None:

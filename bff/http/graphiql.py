@@ -1,11 +1,13 @@
-"""The GraphiQL page a browser gets on GET /graphql; its scripts and styles are served locally."""
+"""The GraphiQL page (GET /graphiql, and GET /graphql for browsers); assets are served locally."""
 
 from __future__ import annotations
 
 from functools import cache
 
-# Asset URLs are relative to the page, so the page works under an API Gateway stage prefix
-# (`/prod/graphql` loads `/prod/graphiql/...`). The fetcher posts to the page's own URL.
+# Every URL is relative to the page, so it works under an API Gateway stage or base path: the
+# page at `/prod/graphiql` (public in AWS, where `/graphql` needs a token even for a browser)
+# or `/prod/graphql` loads `/prod/graphiql/...` and its fetcher posts to `/prod/graphql`, never
+# to the page's own URL.
 _PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -21,7 +23,7 @@ _PAGE = """<!doctype html>
   <script src="graphiql/react-dom.production.min.js"></script>
   <script src="graphiql/graphiql.min.js"></script>
   <script>
-    const url = window.location.origin + window.location.pathname;
+    const url = new URL("graphql", window.location.href).href;
     const fetcher = GraphiQL.createFetcher({{ url }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})

@@ -493,7 +493,7 @@ def test_deploying_a_service_registers_it(path: Path) -> None:
     assert properties["FunctionVersion"] == {"Ref": f"{service.capitalize()}Function.Version"}
 
 
-def test_the_bff_api_checks_jwts_on_graphql_and_only_health_is_public() -> None:
+def test_the_bff_api_checks_jwts_on_graphql_and_only_health_and_graphiql_are_public() -> None:
     template = load(INFRA / "bff.yaml")
     api = template["Resources"]["Api"]["Properties"]["Auth"]
     jwt_config = api["Authorizers"][api["DefaultAuthorizer"]]["JwtConfiguration"]
@@ -504,7 +504,12 @@ def test_the_bff_api_checks_jwts_on_graphql_and_only_health_is_public() -> None:
         for event in events.values()
         if event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
     }
-    assert public == {"/health"}
+    assert public == {"/health", "/graphiql", "/graphiql/{proxy+}"}
+    assert all(
+        event["Properties"]["Method"] == "GET"
+        for event in events.values()
+        if event["Properties"]["Path"] in public
+    )
     routes = transformed(INFRA / "bff.yaml")["Resources"]
     graphql_routes = [
         r["Properties"]

@@ -188,6 +188,7 @@ async def test_a_binary_body_is_base64_encoded(base_url, handler) -> None:
     [
         ("/health", {}),
         ("/graphql", {"Accept": "text/html,application/xhtml+xml"}),
+        ("/graphiql", {}),
         ("/graphiql/graphiql.min.js", {}),
     ],
 )

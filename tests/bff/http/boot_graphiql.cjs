@@ -26,6 +26,7 @@ function addBrowserApis(window) {
     const response = await fetch(input, init);
     const answer = await response.clone().json();
     operations.push({
+      url: String(input),
       name: JSON.parse(init.body).operationName,
       status: response.status,
       errors: answer.errors || [],

@@ -1,4 +1,4 @@
-"""GraphiQL for browsers on GET /graphql, with every asset served by the BFF itself (offline)."""
+"""GraphiQL on GET /graphiql and for browsers on GET /graphql, every asset served by the BFF."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ from bff.http.assets import (
     build_assets,
     main,
 )
+from bff.http.app import GraphQLApp, Receive, Scope, Send
 from services.toolkit.serving import BackgroundServer
+from tests.support.edge_clients import ASGIClient
 from tests.support.edge_fixtures import build_edge_app, edge_settings
 
 BOOT_GRAPHIQL = Path(__file__).parent / "boot_graphiql.cjs"
@@ -26,15 +29,18 @@ BOOT_GRAPHIQL = Path(__file__).parent / "boot_graphiql.cjs"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def _page(client) -> str:
-    response = client.request("GET", "/graphql", headers={"accept": BROWSER_ACCEPT})
+def _page(client, path: str = "/graphql") -> str:
+    response = client.request("GET", path, headers={"accept": BROWSER_ACCEPT})
     assert response.status == 200
     assert response.content_type == "text/html; charset=utf-8"
     return response.body.decode()
 
 
-def test_a_browser_gets_the_graphiql_page(client) -> None:
-    page = _page(client)
+# /graphiql is the page's public address in AWS (an HTTP API route cannot look at Accept, so
+# /graphql has the authorizer even for browsers); /graphql serves browsers locally.
+@pytest.mark.parametrize("path", ["/graphql", "/graphiql"])
+def test_a_browser_gets_the_graphiql_page(client, path: str) -> None:
+    page = _page(client, path)
     assert "GraphiQL.createFetcher" in page
     # Nothing is loaded from another host: the page works with no internet.
     assert not re.search(r'(src|href)="(https?:)?//', page)
@@ -64,6 +70,20 @@ def test_assets_are_sent_gzipped_when_accepted_and_revalidated_by_etag(client) -
     assert again.body == b""
 
 
+def test_graphiql_answers_any_client_and_not_other_methods(client) -> None:
+    page = client.request("GET", "/graphiql", headers={"accept": "application/json"})
+    assert (page.status, page.content_type) == (200, "text/html; charset=utf-8")
+    assert client.request("POST", "/graphiql", body=b"{}").status == 404
+
+
+def test_graphiql_can_be_switched_off(subgraphs, graphiql_assets_dir: Path, edge_loop) -> None:
+    app = build_edge_app(edge_settings(subgraphs, graphiql_assets_dir, graphiql_enabled=False))
+    client = ASGIClient(app, edge_loop)
+    assert client.request("GET", "/graphiql", headers={"accept": BROWSER_ACCEPT}).status == 404
+    browser = client.request("GET", "/graphql", headers={"accept": BROWSER_ACCEPT})
+    assert browser.content_type != "text/html; charset=utf-8"
+
+
 def test_unknown_assets_are_404(client) -> None:
     assert client.request("GET", "/graphiql/../../pyproject.toml").status == 404
     assert client.request("GET", "/graphiql/nope.js").status == 404
@@ -85,24 +105,54 @@ def test_build_copies_assets_and_reports_missing_packages(tmp_path: Path, capsys
     assert "missing in" in capsys.readouterr().err
 
 
+class StagePrefix:
+    """An ASGI wrapper that serves `app` under `/prod`, as API Gateway does with a stage path
+    (the Lambda handler strips it through API_BASE_PATH)."""
+
+    def __init__(self, app: GraphQLApp, prefix: str = "/prod") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix + "/"):
+            scope = {**scope, "path": scope["path"][len(self.prefix) :]}
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def graphiql_server(subgraphs, graphiql_assets_dir: Path) -> Iterator[BackgroundServer]:
+    app = build_edge_app(edge_settings(subgraphs, graphiql_assets_dir))
+    with BackgroundServer(StagePrefix(app)) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("page", "endpoint"),
+    [
+        ("/prod/graphql", "/prod/graphql"),
+        # The public page in AWS: its fetcher posts to /graphql under the same stage, not to
+        # the page's own address.
+        ("/prod/graphiql", "/prod/graphql"),
+    ],
+)
 def test_graphiql_boots_in_a_browser_and_introspects_with_local_assets_only(
-    subgraphs, graphiql_assets_dir: Path
+    graphiql_server: BackgroundServer, page: str, endpoint: str
 ) -> None:
     node = shutil.which("node")
     assert node, "node is needed for this test (Node 20)"
-    app = build_edge_app(edge_settings(subgraphs, graphiql_assets_dir))
-    with BackgroundServer(app) as server:
-        completed = subprocess.run(
-            [node, str(BOOT_GRAPHIQL), f"{server.url}/graphql", str(DEFAULT_NODE_MODULES)],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        )
+    base = graphiql_server.url
+    completed = subprocess.run(
+        [node, str(BOOT_GRAPHIQL), f"{base}{page}", str(DEFAULT_NODE_MODULES)],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     report = json.loads(completed.stdout)
     assert report["errors"] == []
     assert report["rendered"]
     introspection = report["operations"][0]
+    assert introspection["url"] == f"{base}{endpoint}"
     assert introspection["name"] == "IntrospectionQuery"
     assert (introspection["status"], introspection["errors"]) == (200, [])
     assert introspection["types"] > 10
-    assert all(url.startswith(server.url) for url in report["loaded"]), report["loaded"]
+    assert all(url.startswith(f"{base}/prod/") for url in report["loaded"]), report["loaded"]
