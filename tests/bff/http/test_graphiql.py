@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bff.http.app import GraphQLApp, Receive, Scope, Send
 from bff.http.assets import (
     ASSET_SOURCES,
     DEFAULT_NODE_MODULES,
@@ -19,7 +20,6 @@ from bff.http.assets import (
     build_assets,
     main,
 )
-from bff.http.app import GraphQLApp, Receive, Scope, Send
 from services.toolkit.serving import BackgroundServer
 from tests.support.edge_clients import ASGIClient
 from tests.support.edge_fixtures import build_edge_app, edge_settings
