@@ -33,6 +33,7 @@ from bff.supergraph import FieldInfo, Supergraph, TypeInfo
 from .drafts import SelectionDraft
 from .errors import PlanningError
 from .fetch_groups import FetchGroup, build_plan_node
+from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
@@ -311,8 +312,9 @@ class _PlanBuilder:
         selections = tuple(self.operation.selection_set.selections)
         root = Position(group=None, type_name=root_type, path=(), draft=None, client=selections)
         self.walk(root, selections)
+        groups = self.groups if self.kind == "mutation" else merge_waiting_fetches(self.groups)
         node = build_plan_node(
-            self.roots, self.groups, self.operation, sequential_roots=self.kind == "mutation"
+            self.roots, groups, self.operation, sequential_roots=self.kind == "mutation"
         )
         return QueryPlan(node=node, operation_kind=self.kind)  # type: ignore[arg-type]
 

@@ -27,9 +27,15 @@ def delivery_note(product: Mapping[str, Any]) -> str:
     return f"ships for {product['shippingCost']}"
 
 
+def restock_days(product: Mapping[str, Any]) -> int:
+    # Inventory's own @requires field, fetched together with its key-only inStock.
+    return product["weight"] * 7
+
+
 COMPUTED_FIELDS: dict[str, dict[str, dict[str, ComputedField]]] = {
     "requires": {
         "shipping": {"Product.shippingCost": shipping_cost, "Product.packaging": packaging},
         "delivery": {"Product.deliveryNote": delivery_note},
+        "inventory": {"Product.restockDays": restock_days},
     },
 }
