@@ -163,8 +163,11 @@ class ApiGatewayEmulator:
         function_name: str = "bff",
         call_counter: SubgraphCallCounter | None = None,
         executor: ThreadPoolExecutor | None = None,
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
         self.handler = handler
+        # Run on the Lambda's thread when the emulator stops, to release what the handler holds.
+        self.on_stop = on_stop
         self.call_counter = call_counter
         self.authorizer = authorizer
         self.jwks = jwks
@@ -180,6 +183,11 @@ class ApiGatewayEmulator:
         return app
 
     async def _shutdown(self, _app: web.Application) -> None:
+        if self.on_stop is not None:
+            try:
+                await asyncio.get_running_loop().run_in_executor(self._executor, self.on_stop)
+            except Exception:
+                log.exception("releasing the Lambda handler's resources failed")
         self._executor.shutdown(wait=True)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -285,6 +293,25 @@ def load_handler(dotted: str) -> LambdaHandler:
     return handler
 
 
+def handler_closer(dotted: str) -> Callable[[], None] | None:
+    """For a handler module holding an ASGI `app` with `close()` (the BFF's): a call, to run on
+    the Lambda's thread, that closes the app and then the event loop the module set there."""
+    module_name, _, _ = dotted.replace(":", ".").rpartition(".")
+    close = getattr(getattr(importlib.import_module(module_name), "app", None), "close", None)
+    if close is None:
+        return None
+
+    def close_app_and_loop() -> None:
+        # Without it the process ends with aiohttp's "Unclosed client session" warning.
+        loop = asyncio.get_event_loop()
+        try:
+            loop.run_until_complete(close())
+        finally:
+            loop.close()
+
+    return close_app_and_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the emulator in this process (the local stack starts it as its own process)."""
     from bff.devstack.jwt_keys import DEV_AUDIENCE, DEV_ISSUER, load_or_create_signing_key
@@ -314,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         jwks=jwks,
         call_counter=call_counter if call_counter.install() else None,
         executor=executor,
+        on_stop=handler_closer(args.handler),
     )
     web.run_app(emulator.application(), host=args.host, port=args.port, print=None, access_log=None)
     return 0

@@ -107,9 +107,14 @@ class GraphQLApp:
                 await self._warm_up()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.gateway.close()
+                await self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def close(self) -> None:
+        """Close the pooled subgraph connections: at lifespan shutdown (`bff serve`), and when
+        the local API Gateway stops (Lambda itself never tells a function it is stopping)."""
+        await self.gateway.close()
 
     async def _warm_up(self) -> None:
         # Load the supergraph before the first request; a registry that is not ready yet is
