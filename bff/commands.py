@@ -56,7 +56,7 @@ def serve_command(args: argparse.Namespace) -> int:
             )
             if value
         }
-        config = GatewaySettings.from_environ().model_copy(update=overrides)
+        config = GatewaySettings.from_environ().replace(**overrides)
         provider = provider_from_settings(config)
         if isinstance(provider, FileSupergraphProvider):
             # A broken file should stop the command with its reason, not fail every request.

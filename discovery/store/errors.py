@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from discovery.composition.result import CompositionError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only an annotation here: the BFF's registry read raises these errors without composing.
+    from discovery.composition.result import CompositionError
 
 
 class RegistryError(Exception):

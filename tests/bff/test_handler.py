@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from discovery.store import RegistryStore
+from services.toolkit.tables import REGISTRY
 from tests.support.edge_clients import LambdaClient, post_json
 from tests.support.edge_fixtures import API_KEYS
 from tests.support.loopback_subgraphs import FIXTURES, SUPERGRAPH_FILE, LoopbackSubgraphs
@@ -35,10 +37,12 @@ def _v2_event(body: dict) -> dict:
     }
 
 
-def _run_warm(subgraphs: LoopbackSubgraphs, count: int) -> dict:
+def _run_warm(
+    subgraphs: LoopbackSubgraphs, count: int, supergraph_env: dict[str, str] | None = None
+) -> dict:
     env = {
         **os.environ,
-        "SUPERGRAPH_FILE": str(SUPERGRAPH_FILE),
+        **(supergraph_env or {"SUPERGRAPH_FILE": str(SUPERGRAPH_FILE)}),
         "SUBGRAPH_URL_OVERRIDES": json.dumps(subgraphs.urls),
         "SUBGRAPH_API_KEYS": json.dumps(API_KEYS),
         "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -76,6 +80,19 @@ def test_ten_warm_invocations_share_one_tcp_connection(subgraphs: LoopbackSubgra
 
 def test_the_cold_path_imports_no_cli_devstack_or_boto3(subgraphs: LoopbackSubgraphs) -> None:
     assert _run_warm(subgraphs, 1)["cold_modules"] == []
+
+
+def test_the_cold_path_from_the_registry_imports_no_boto3_pydantic_or_composer(
+    subgraphs: LoopbackSubgraphs, make_table, moto_server
+) -> None:
+    # As in Lambda: the supergraph is read from the registry table (moto over HTTP).
+    registry = RegistryStore(make_table(REGISTRY))
+    for name in ("students", "lessons"):
+        registry.register(name, subgraphs.urls[name], (FIXTURES / f"{name}.graphql").read_text())
+    outcome = _run_warm(subgraphs, 1, {"REGISTRY_TABLE": registry.table_name})
+    assert outcome["bodies"] == [{"data": {"student": {"name": "Ada"}}}]
+    assert outcome["cold_modules"] == []
+    assert outcome["first_answer_modules"] == []
 
 
 def test_without_a_supergraph_setting_the_import_fails_clearly() -> None:
