@@ -185,7 +185,10 @@ class LessonsRepository:
                 continue  # another request created the item meanwhile: add the entry to it
             stored = {c.lesson_id: c for c in completions_from_values(from_item(current))}
             if completion.lesson_id in stored:
-                return stored[completion.lesson_id], False
+                # Exactly our entry: our own write, retried by the SDK because its answer was
+                # lost (a 5xx or a dropped connection after the write took effect).
+                first = stored[completion.lesson_id] == completion
+                return stored[completion.lesson_id], first
         raise RuntimeError(f"could not record completion of {completion.lesson_id}")
 
     def _add_entry(self, completion: CompletionRecord) -> None:

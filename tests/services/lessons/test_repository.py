@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
 
 from services.events.lesson_completed import Language, completion_event_id
 from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
@@ -68,3 +71,37 @@ def test_concurrent_first_completions_of_different_lessons_are_all_kept(
     assert {c.lesson_id for c in repository.completions_of("newcomer")} == {
         f"l{number}" for number in range(10)
     }
+
+
+@pytest.mark.parametrize(
+    ("operation", "earlier_lessons"),
+    [("PutItem", []), ("UpdateItem", ["l0"])],
+    ids=["creating-the-item", "adding-an-entry"],
+)
+def test_a_write_whose_answer_was_lost_and_retried_is_still_the_first(
+    repository: LessonsRepository, lessons_client: Any, operation: str, earlier_lessons: list[str]
+) -> None:
+    for lesson in earlier_lessons:
+        repository.record_first_completion(
+            completion("s1", lesson, Language.GO, "2026-01-01T00:00:00.000Z")
+        )
+    mine = completion("s1", "l1", Language.RUST, "2026-01-02T00:00:00.000Z")
+    retried: list[int] = []
+
+    # As when DynamoDB (or the moto server under load) answers 500 after applying the write:
+    # botocore sends the same request again, and its condition now fails on our own entry.
+    def lose_the_first_answer(attempts: int, **_: Any) -> float | None:
+        if retried:
+            return None
+        retried.append(attempts)
+        return 0  # retry at once
+
+    event = f"needs-retry.dynamodb.{operation}"
+    lessons_client.meta.events.register(event, lose_the_first_answer)
+    try:
+        assert repository.record_first_completion(mine) == (mine, True)
+    finally:
+        lessons_client.meta.events.unregister(event, lose_the_first_answer)
+    assert retried == [1]
+    later = completion("s1", "l1", Language.GO, "2026-01-03T00:00:00.000Z")
+    assert repository.record_first_completion(later) == (mine, False)
