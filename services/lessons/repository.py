@@ -14,6 +14,7 @@ the outbox: each stream record of it that adds a lesson entry is a LessonComplet
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -81,14 +82,20 @@ def lesson_from_item(item: dict[str, Any]) -> LessonRecord:
     )
 
 
-def completion_entry(completion: CompletionRecord) -> dict[str, Any]:
-    """The completion as the typed map stored under its lesson id."""
+def completion_entry(completion: CompletionRecord, write_id: str) -> dict[str, Any]:
+    """The completion as the typed map stored under its lesson id.
+
+    `write_id` is unique per `record_first_completion` call: when the SDK retries a write whose
+    answer was lost, finding our own `write_id` stored tells "our write landed" apart from
+    "another request got there first" (even one with the same content and timestamp).
+    """
     return _serializer.serialize(
         {
             "language": str(completion.language),
             "xp": completion.xp,
             "completedAt": completion.completed_at,
             "eventId": completion.event_id,
+            "writeId": write_id,
         }
     )
 
@@ -173,25 +180,28 @@ class LessonsRepository:
         and lesson race on DynamoDB's condition and exactly one wins. Returns the stored first
         completion and whether it is the one just written.
         """
+        write_id = uuid.uuid4().hex
         for _ in range(MAX_WRITE_ROUNDS):
             try:
-                self._add_entry(completion)
+                self._add_entry(completion, write_id)
                 return completion, True
             except self.client.exceptions.ConditionalCheckFailedException as error:
                 current = error.response.get("Item")
             if current is None:  # the student has no completions item yet
-                if self._create_item(completion):
+                if self._create_item(completion, write_id):
                     return completion, True
                 continue  # another request created the item meanwhile: add the entry to it
-            stored = {c.lesson_id: c for c in completions_from_values(from_item(current))}
+            values = from_item(current)
+            stored = {c.lesson_id: c for c in completions_from_values(values)}
             if completion.lesson_id in stored:
-                # Exactly our entry: our own write, retried by the SDK because its answer was
-                # lost (a 5xx or a dropped connection after the write took effect).
-                first = stored[completion.lesson_id] == completion
+                # Our own write_id: our write landed and the SDK retried it because its answer
+                # was lost (a 5xx or a dropped connection after the write took effect).
+                entry = values.get("completions", {}).get(completion.lesson_id, {})
+                first = entry.get("writeId") == write_id
                 return stored[completion.lesson_id], first
         raise RuntimeError(f"could not record completion of {completion.lesson_id}")
 
-    def _add_entry(self, completion: CompletionRecord) -> None:
+    def _add_entry(self, completion: CompletionRecord, write_id: str) -> None:
         self.client.update_item(
             TableName=self.table_name,
             Key=completions_key(completion.student_id),
@@ -200,17 +210,17 @@ class LessonsRepository:
                 "attribute_exists(completions) AND attribute_not_exists(completions.#lesson)"
             ),
             ExpressionAttributeNames={"#lesson": completion.lesson_id},
-            ExpressionAttributeValues={":entry": completion_entry(completion)},
+            ExpressionAttributeValues={":entry": completion_entry(completion, write_id)},
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
 
-    def _create_item(self, completion: CompletionRecord) -> bool:
+    def _create_item(self, completion: CompletionRecord, write_id: str) -> bool:
         """The student's first completion of all: create the item holding it."""
         item = {
             **completions_key(completion.student_id),
             "kind": {"S": COMPLETIONS_KIND},
             "studentId": {"S": completion.student_id},
-            "completions": {"M": {completion.lesson_id: completion_entry(completion)}},
+            "completions": {"M": {completion.lesson_id: completion_entry(completion, write_id)}},
         }
         try:
             self.client.put_item(

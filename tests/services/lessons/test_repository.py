@@ -39,6 +39,21 @@ def test_the_first_completion_wins_and_later_ones_get_it_back(
     assert repository.completions_of("s1") == [first]
 
 
+def test_a_repeat_identical_to_the_first_is_still_not_first(
+    repository: LessonsRepository,
+) -> None:
+    # Same language, same timestamp (a client retrying within one clock tick): only the call
+    # that actually wrote is first, so XP cannot be awarded twice.
+    first = completion("s1", "l1", Language.PYTHON, "2026-01-01T00:00:00.000Z")
+
+    assert repository.record_first_completion(first) == (first, True)
+    assert repository.record_first_completion(first) == (first, False)
+    # The same for the entry added to an existing completions item.
+    second = completion("s1", "l2", Language.PYTHON, "2026-01-01T00:00:00.000Z")
+    assert repository.record_first_completion(second) == (second, True)
+    assert repository.record_first_completion(second) == (second, False)
+
+
 def test_twenty_concurrent_completions_store_exactly_one(repository: LessonsRepository) -> None:
     attempts = [
         completion("s1", "l1", Language.PYTHON, f"2026-01-01T00:00:{second:02d}.000Z")
