@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -30,7 +30,6 @@ class TableSpec:
     indexes: tuple[IndexSpec, ...] = ()
     stream: bool = False
     ttl_attribute: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def attribute_names(self) -> list[str]:
         names = [self.partition_key] + ([self.sort_key] if self.sort_key else [])
