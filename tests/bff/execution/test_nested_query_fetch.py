@@ -2,60 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-import orjson
 import pytest
-from aiohttp import web
 from graphql import parse
 
-from bff.execution import SubgraphEndpoint, SubgraphTransport, execute_plan, prepare_operation
+from bff.execution import SubgraphTransport, execute_plan, prepare_operation
 from bff.planning import QueryPlanner
 from bff.supergraph import load_supergraph
+from tests.bff.execution.subgraphs.host import LoopbackSubgraphs, SubgraphServer
 
 FIXTURE = Path(__file__).parents[1] / "planning" / "fixtures" / "nested-query-type"
 
 
-def _answer_a(payload: dict[str, Any]) -> dict[str, Any]:
-    return {"data": {"item": {"id": "1", "__typename": "Item", "parent": {"item": {"id": "2"}}}}}
+class CannedAnswers:
+    """Fixed answers for the fixture's subgraphs: strawberry cannot serve a field of type `Query`
+    (its federation schema defines `Query` a second time)."""
 
+    def __init__(self, root: dict[str, Any], entities: dict[str, Any] | None = None) -> None:
+        self._root = root
+        self._entities = entities
 
-def _answer_b(payload: dict[str, Any]) -> dict[str, Any]:
-    if "_entities" in payload["query"]:
-        return {"data": {"_entities": [{"label": "one"}]}}
-    return {"data": {"items": [{"label": "one"}, {"label": "two"}]}}
+    async def execute(self, query: str, variable_values: dict[str, Any] | None = None) -> Any:
+        data = self._entities if "_entities" in query else self._root
+        return SimpleNamespace(data=data, errors=None)
 
 
 @pytest.fixture
-async def subgraph_urls() -> AsyncIterator[tuple[dict[str, str], list[dict[str, Any]]]]:
-    calls: list[dict[str, Any]] = []
-    runners = []
-    urls = {}
-    for name, answer in (("a", _answer_a), ("b", _answer_b)):
-
-        async def handle(request: web.Request, answer: Any = answer, name: str = name) -> Any:
-            payload = orjson.loads(await request.read())
-            calls.append({"service": name, **payload})
-            return web.Response(body=orjson.dumps(answer(payload)), content_type="application/json")
-
-        app = web.Application()
-        app.router.add_post("/graphql", handle)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        urls[name] = f"http://127.0.0.1:{port}/graphql"
-        runners.append(runner)
-    yield urls, calls
-    for runner in runners:
-        await runner.cleanup()
+def nested_subgraphs() -> Iterator[LoopbackSubgraphs]:
+    a_root = {"item": {"id": "1", "__typename": "Item", "parent": {"item": {"id": "2"}}}}
+    b_root = {"items": [{"label": "one"}, {"label": "two"}]}
+    host = LoopbackSubgraphs(
+        [
+            SubgraphServer("a", CannedAnswers(a_root), "a-key"),
+            SubgraphServer("b", CannedAnswers(b_root, {"_entities": [{"label": "one"}]}), "b-key"),
+        ]
+    ).start()
+    try:
+        yield host
+    finally:
+        host.stop()
 
 
-async def test_nested_query_field_is_fetched_once_and_merged(subgraph_urls: Any) -> None:
-    urls, calls = subgraph_urls
+async def test_nested_query_field_is_fetched_once_and_merged(
+    nested_subgraphs: LoopbackSubgraphs,
+) -> None:
     supergraph = load_supergraph((FIXTURE / "supergraph.graphql").read_text())
     document = parse((FIXTURE / "operation.graphql").read_text())
     plan = QueryPlanner(supergraph).plan(document, None)
@@ -66,7 +60,7 @@ async def test_nested_query_field_is_fetched_once_and_merged(subgraph_urls: Any)
             operation=prepare_operation(document, None),
             variables={},
             schema=supergraph.api_schema,
-            endpoints={name: SubgraphEndpoint(name, url, None, 5.0) for name, url in urls.items()},
+            endpoints=nested_subgraphs.endpoints(5.0),
             transport=transport,
         )
     finally:
@@ -79,6 +73,7 @@ async def test_nested_query_field_is_fetched_once_and_merged(subgraph_urls: Any)
         }
     }
     # The nested root fetch is a plain query: no representations, sent exactly once.
-    plain_b = [c for c in calls if c["service"] == "b" and "_entities" not in c["query"]]
+    received_b = [request.payload for request in nested_subgraphs["b"].received]
+    plain_b = [payload for payload in received_b if "_entities" not in payload["query"]]
     assert len(plain_b) == 1
     assert "variables" not in plain_b[0]

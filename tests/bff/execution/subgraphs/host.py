@@ -15,11 +15,10 @@ import logging
 import threading
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import orjson
 from aiohttp import web
-from strawberry.federation import Schema
 
 from bff.devstack.moto_server import free_port
 from bff.execution import SubgraphEndpoint
@@ -37,6 +36,12 @@ logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
 _arrivals = itertools.count()
 
 
+class ExecutableSchema(Protocol):
+    """What a server answers with: a strawberry federation schema, or canned answers alike."""
+
+    async def execute(self, query: str, variable_values: dict[str, Any] | None = None) -> Any: ...
+
+
 @dataclass(frozen=True)
 class ReceivedRequest:
     payload: dict[str, Any]
@@ -46,9 +51,9 @@ class ReceivedRequest:
 
 
 class SubgraphServer:
-    """One strawberry federation subgraph behind an aiohttp server on a free loopback port."""
+    """One federation subgraph (usually strawberry) behind aiohttp on a free loopback port."""
 
-    def __init__(self, name: str, schema: Schema, api_key: str) -> None:
+    def __init__(self, name: str, schema: ExecutableSchema, api_key: str) -> None:
         self.name = name
         self.schema = schema
         self.api_key = api_key
