@@ -27,6 +27,8 @@ import yaml
 from bench.processes import ProcessPool
 from bench.servers import post_graphql, start_subgraphs
 from bench.workload import BENCH_DIR, federation_subgraphs
+from bff.devstack.apigateway import build_http_api_event
+from bff.devstack.jwt_authorizer import AuthorizedRequest
 from bff.devstack.moto_server import LOCAL_AWS_ENV, MotoServer, free_port
 from discovery.store.registry_store import RegistryStore
 from services.toolkit.tables import ALL_TABLES, REGISTRY, create_table
@@ -127,7 +129,7 @@ def _time_bff_serve(env: dict[str, str]) -> dict[str, float]:
 def _time_lambda_handler(env: dict[str, str]) -> dict[str, float]:
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, str(LAMBDA_PROBE), SMALL_QUERY],
+        [sys.executable, str(LAMBDA_PROBE), json.dumps(_small_query_event())],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -155,6 +157,20 @@ def _time_lambda_handler(env: dict[str, str]) -> dict[str, float]:
         "importMs": probe["importMs"],
         "firstInvocationMs": probe["invocationMs"],
     }
+
+
+def _small_query_event() -> dict[str, Any]:
+    """The API Gateway v2 event of `SMALL_QUERY` POSTed to /graphql by an authorized client."""
+    return build_http_api_event(
+        method="POST",
+        path="/graphql",
+        raw_query="",
+        headers=[("content-type", "application/json"), ("accept", "application/json")],
+        body=json.dumps({"query": SMALL_QUERY}).encode(),
+        source_ip="127.0.0.1",
+        authorized=AuthorizedRequest(claims={"sub": "bench"}, scopes=None),
+        request_id="cold-start",
+    )
 
 
 def measure_import_times(repeats: int, only: Collection[str] | None = None) -> list[dict[str, Any]]:
