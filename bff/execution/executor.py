@@ -142,11 +142,7 @@ class _PlanRun:
             raise TypeError(f"unknown plan node {node!r}")
 
     async def _root_fetch(self, fetch: Fetch, errors: list[dict[str, Any]]) -> None:
-        payload: dict[str, Any] = {"query": fetch.operation}
-        used = self._used_variables(fetch)
-        if used:
-            payload["variables"] = used
-        response = await self._call(fetch.service, payload)
+        response = await self._call(fetch.service, self._root_payload(fetch))
         if response is None:
             for key in root_response_keys(fetch.operation):
                 errors.append(unavailable_error(fetch.service, (key,)))
@@ -169,11 +165,7 @@ class _PlanRun:
         targets = objects_at(self.data, path)
         if not targets:
             return
-        payload: dict[str, Any] = {"query": fetch.operation}
-        used = self._used_variables(fetch)
-        if used:
-            payload["variables"] = used
-        response = await self._call(fetch.service, payload)
+        response = await self._call(fetch.service, self._root_payload(fetch))
         first_path = targets[0][1]
         if response is None:
             errors.append(unavailable_error(fetch.service, first_path))
@@ -258,6 +250,14 @@ class _PlanRun:
                 "subgraph unavailable", extra={"service": error.service, "reason": error.reason}
             )
             return None
+
+    def _root_payload(self, fetch: Fetch) -> dict[str, Any]:
+        """A root fetch's request body: `variables` only when it uses some."""
+        payload: dict[str, Any] = {"query": fetch.operation}
+        used = self._used_variables(fetch)
+        if used:
+            payload["variables"] = used
+        return payload
 
     def _used_variables(self, fetch: Fetch) -> dict[str, Any]:
         variables = self.variables
