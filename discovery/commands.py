@@ -189,51 +189,61 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2))
 
 
-def _list(client: Any, args: argparse.Namespace) -> int:
-    listing = client.list_services()
+def _reply(args: argparse.Namespace, answer: Any, render: Callable[[Any], str]) -> None:
+    """Print the registry's answer: as JSON with --json, else as `render` words it."""
     if args.json:
-        _print_json(listing)
-        return 0
-    rows = [(s["name"], s["url"], s["version"], s["updatedAt"]) for s in listing["services"]]
-    print(_table(("NAME", "URL", "VERSION", "UPDATED"), rows))
-    version = listing["supergraphVersion"]
-    print(f"\nsupergraph version: {version if version is not None else 'none published'}")
+        _print_json(answer)
+    else:
+        print(render(answer))
+
+
+def _list(client: Any, args: argparse.Namespace) -> int:
+    def render(listing: Any) -> str:
+        rows = [(s["name"], s["url"], s["version"], s["updatedAt"]) for s in listing["services"]]
+        version = listing["supergraphVersion"]
+        return (
+            _table(("NAME", "URL", "VERSION", "UPDATED"), rows)
+            + f"\n\nsupergraph version: {version if version is not None else 'none published'}"
+        )
+
+    _reply(args, client.list_services(), render)
     return 0
 
 
 def _show(client: Any, args: argparse.Namespace) -> int:
-    service = client.get_service(args.name)
-    if args.json:
-        _print_json(service)
-        return 0
-    for key in ("name", "url", "version", "updatedAt", "apiKeyRef"):
-        print(f"{key + ':':<11}{service.get(key) or '-'}")
-    print(f"\n{service['sdl']}")
+    def render(service: Any) -> str:
+        keys = ("name", "url", "version", "updatedAt", "apiKeyRef")
+        header = "\n".join(f"{key + ':':<11}{service.get(key) or '-'}" for key in keys)
+        return f"{header}\n\n{service['sdl']}"
+
+    _reply(args, client.get_service(args.name), render)
     return 0
 
 
 def _register_service(client: Any, args: argparse.Namespace) -> int:
+    def render(answer: Any) -> str:
+        if answer["changed"]:
+            return (
+                f"registered {answer['name']}: service version {answer['version']}, "
+                f"supergraph version {answer['supergraphVersion']}"
+            )
+        return f"{answer['name']} unchanged (supergraph version {answer['supergraphVersion']})"
+
     answer = client.register(
         args.name, args.url, args.sdl.read_text(), api_key_ref=args.api_key_ref
     )
-    if args.json:
-        _print_json(answer)
-    elif answer["changed"]:
-        print(
-            f"registered {answer['name']}: service version {answer['version']}, "
-            f"supergraph version {answer['supergraphVersion']}"
-        )
-    else:
-        print(f"{answer['name']} unchanged (supergraph version {answer['supergraphVersion']})")
+    _reply(args, answer, render)
     return 0
 
 
 def _remove(client: Any, args: argparse.Namespace) -> int:
-    answer = client.remove(args.name)
-    if args.json:
-        _print_json(answer)
-    else:
-        print(f"removed {answer['name']}: supergraph version {answer['supergraphVersion']}")
+    _reply(
+        args,
+        client.remove(args.name),
+        lambda answer: (
+            f"removed {answer['name']}: supergraph version {answer['supergraphVersion']}"
+        ),
+    )
     return 0
 
 
@@ -243,25 +253,26 @@ def _check(client: Any, args: argparse.Namespace) -> int:
     if url is None:
         print(f"error: {args.name} is not registered; give its --url", file=sys.stderr)
         return EXIT_USAGE
+
+    def render(report: Any) -> str:
+        against = report["supergraphVersion"]
+        lines = [f"checked {args.name} against supergraph version {against or '(none published)'}"]
+        if not report["composes"]:
+            lines.append("does not compose:")
+            for problem in report["errors"]:
+                own = args.sdl if problem.get("service") == args.name else None
+                lines.append(f"  {_located(problem, own)}")
+        changes = report["breakingChanges"]
+        if changes:
+            lines.append(f"{len(changes)} breaking change(s):")
+            rows = [(c["code"], c["coordinate"], c["message"]) for c in changes]
+            lines.append(_table(("CODE", "COORDINATE", "MESSAGE"), rows))
+        if report["ok"]:
+            lines.append("ok: composes, no breaking changes")
+        return "\n".join(lines)
+
     report = client.check(args.name, url, sdl)
-    if args.json:
-        _print_json(report)
-        return 0 if report["ok"] else EXIT_REFUSED
-    against = report["supergraphVersion"]
-    print(f"checked {args.name} against supergraph version {against or '(none published)'}")
-    if not report["composes"]:
-        print("does not compose:")
-        for problem in report["errors"]:
-            print(
-                f"  {_located(problem, args.sdl if problem.get('service') == args.name else None)}"
-            )
-    changes = report["breakingChanges"]
-    if changes:
-        print(f"{len(changes)} breaking change(s):")
-        rows = [(c["code"], c["coordinate"], c["message"]) for c in changes]
-        print(_table(("CODE", "COORDINATE", "MESSAGE"), rows))
-    if report["ok"]:
-        print("ok: composes, no breaking changes")
+    _reply(args, report, render)
     return 0 if report["ok"] else EXIT_REFUSED
 
 
@@ -277,24 +288,23 @@ def _registered_url(client: Any, name: str) -> str | None:
 
 
 def _rollback(client: Any, args: argparse.Namespace) -> int:
-    answer = client.rollback(args.version)
-    if args.json:
-        _print_json(answer)
-    else:
-        print(
+    _reply(
+        args,
+        client.rollback(args.version),
+        lambda answer: (
             f"published supergraph version {answer['version']} "
             f"with the content of version {answer['rolledBackTo']}"
-        )
+        ),
+    )
     return 0
 
 
 def _versions(client: Any, args: argparse.Namespace) -> int:
-    listing = client.versions()
-    if args.json:
-        _print_json(listing)
-    else:
+    def render(listing: Any) -> str:
         rows = [(v["version"], v["createdAt"], v["reason"]) for v in listing["versions"]]
-        print(_table(("VERSION", "CREATED", "REASON"), rows))
+        return _table(("VERSION", "CREATED", "REASON"), rows)
+
+    _reply(args, client.versions(), render)
     return 0
 
 
