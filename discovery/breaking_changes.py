@@ -7,7 +7,7 @@ stable code and a schema coordinate (`Type.field(arg:)`), which CI output and te
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +145,12 @@ def _input_value_changes(
     return changes
 
 
+def _removed(old: Sequence[GraphQLNamedType], new: Sequence[GraphQLNamedType]) -> list[str]:
+    """Names in `old` (interfaces implemented, union members) that `new` no longer has."""
+    kept = {type_.name for type_ in new}
+    return [type_.name for type_ in old if type_.name not in kept]
+
+
 def _type_changes(old: GraphQLNamedType, new: GraphQLNamedType) -> list[BreakingChange]:
     if type(old) is not type(new):
         return [
@@ -163,16 +169,12 @@ def _type_changes(old: GraphQLNamedType, new: GraphQLNamedType) -> list[Breaking
                 changes.append(BreakingChange("FIELD_REMOVED", where, f"{where} was removed"))
             else:
                 changes.extend(_field_changes(where, field, new.fields[name]))
-        kept = {interface.name for interface in new.interfaces}
-        for interface in old.interfaces:
-            if interface.name not in kept:
-                changes.append(
-                    BreakingChange(
-                        "INTERFACE_REMOVED",
-                        old.name,
-                        f"{old.name} no longer implements {interface.name}",
-                    )
-                )
+        changes.extend(
+            BreakingChange(
+                "INTERFACE_REMOVED", old.name, f"{old.name} no longer implements {interface}"
+            )
+            for interface in _removed(old.interfaces, new.interfaces)
+        )
     elif isinstance(old, GraphQLInputObjectType):
         assert isinstance(new, GraphQLInputObjectType)
         changes.extend(
@@ -190,16 +192,12 @@ def _type_changes(old: GraphQLNamedType, new: GraphQLNamedType) -> list[Breaking
                 )
     elif isinstance(old, GraphQLUnionType):
         assert isinstance(new, GraphQLUnionType)
-        members = {member.name for member in new.types}
-        for member in old.types:
-            if member.name not in members:
-                changes.append(
-                    BreakingChange(
-                        "UNION_MEMBER_REMOVED",
-                        old.name,
-                        f"{member.name} was removed from union {old.name}",
-                    )
-                )
+        changes.extend(
+            BreakingChange(
+                "UNION_MEMBER_REMOVED", old.name, f"{member} was removed from union {old.name}"
+            )
+            for member in _removed(old.types, new.types)
+        )
     return changes
 
 
