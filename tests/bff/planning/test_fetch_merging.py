@@ -73,6 +73,16 @@ def test_merging_adds_no_round_trip_and_no_fetch(
     assert len(list(fetches(merged.node))) <= len(list(fetches(unmerged.node)))
 
 
+def test_unmerged_baseline_is_really_unmerged(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without this, a patch that stopped taking effect would compare each plan with itself.
+    case = next(case for case in golden_cases() if case.id == "requires/operation.merged")
+    planner = QueryPlanner(case.supergraph)
+    merged = planner.plan(parse(case.operation_text), case.operation_name)
+    unmerged = plan_unmerged(case, monkeypatch, planner)
+
+    assert len(list(fetches(merged.node))) < len(list(fetches(unmerged.node)))
+
+
 @pytest.fixture(scope="module")
 def bench_planner() -> QueryPlanner:
     result = compose(
