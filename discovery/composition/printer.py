@@ -191,34 +191,43 @@ def print_input_value(value: MergedInputValue, indent: str, with_joins: bool) ->
 
 
 def print_join_type(join: JoinType) -> str:
-    arguments = [f"graph: {join.graph}"]
-    if join.key is not None:
-        arguments.append(f"key: {print_string(join.key)}")
-    if join.extension:
-        arguments.append("extension: true")
-    if join.resolvable is not None:
-        arguments.append(f"resolvable: {str(join.resolvable).lower()}")
-    if join.is_interface_object:
-        arguments.append("isInterfaceObject: true")
-    return f"@join__type({', '.join(arguments)})"
+    resolvable = None if join.resolvable is None else str(join.resolvable).lower()
+    return _applied(
+        "join__type",
+        ("graph", join.graph),
+        ("key", _string(join.key)),
+        ("extension", _flag(join.extension)),
+        ("resolvable", resolvable),
+        ("isInterfaceObject", _flag(join.is_interface_object)),
+    )
 
 
 def print_join_field(join: JoinField) -> str:
-    arguments = [f"graph: {join.graph}"] if join.graph else []
-    for name, value in (
-        ("requires", join.requires),
-        ("provides", join.provides),
-        ("type", join.type),
-    ):
-        if value is not None:
-            arguments.append(f"{name}: {print_string(value)}")
-    if join.external:
-        arguments.append("external: true")
-    if join.override is not None:
-        arguments.append(f"override: {print_string(join.override)}")
-    if join.used_overridden:
-        arguments.append("usedOverridden: true")
-    return f"@join__field({', '.join(arguments)})" if arguments else "@join__field"
+    return _applied(
+        "join__field",
+        ("graph", join.graph or None),
+        ("requires", _string(join.requires)),
+        ("provides", _string(join.provides)),
+        ("type", _string(join.type)),
+        ("external", _flag(join.external)),
+        ("override", _string(join.override)),
+        ("usedOverridden", _flag(join.used_overridden)),
+    )
+
+
+def _applied(directive: str, *arguments: tuple[str, str | None]) -> str:
+    """`@directive(name: value, ...)` with the arguments whose value is not None, in order."""
+    present = [f"{name}: {value}" for name, value in arguments if value is not None]
+    return f"@{directive}({', '.join(present)})" if present else f"@{directive}"
+
+
+def _string(value: str | None) -> str | None:
+    return None if value is None else print_string(value)
+
+
+def _flag(value: bool) -> str | None:
+    """Boolean arguments are printed only when true (false is their default)."""
+    return "true" if value else None
 
 
 def metadata_directives(meta: MergedMetadata) -> list[str]:
