@@ -25,7 +25,7 @@ from bff.gateway import (
 )
 from bff.http.assets import DEFAULT_STATIC_DIR, StaticAssets
 from bff.http.claims import forwarded_claims_headers
-from bff.http.cors import CORSPolicy, Headers
+from bff.http.cors import ALLOWED_METHODS, CORSPolicy, Headers
 from bff.http.graphiql import graphiql_page
 from bff.http.graphql_params import (
     HTTPRequestError,
@@ -57,7 +57,7 @@ _CONTENT_TYPES = {
     JSON: b"application/json; charset=utf-8",
 }
 _JSON_CONTENT_TYPE = _CONTENT_TYPES[JSON]
-_GRAPHQL_ALLOW = (b"allow", b"GET, POST, OPTIONS")
+_GRAPHQL_ALLOW = (b"allow", ALLOWED_METHODS)  # what /graphql allows is what CORS grants
 
 
 class Outcome:
