@@ -28,6 +28,7 @@ from services.students.repository import StudentRepository
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.serving import BackgroundServer
 from services.toolkit.tables import REGISTRY, STUDENTS, create_table
+from tests.support.api_gateway import FakeLambdaContext
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registration"
 ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
@@ -132,9 +133,13 @@ def secrets_on_moto(moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
 
 
-class LambdaContext:
-    def __init__(self, remaining_ms: int = 60_000) -> None:
-        self.remaining_ms = remaining_ms
+@dataclass
+class LambdaContext(FakeLambdaContext):
+    """The shared fake context, with the time left settable (the handler budgets its retries
+    by it)."""
+
+    function_name: str = "registration"
+    remaining_ms: int = 60_000
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
