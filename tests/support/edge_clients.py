@@ -8,7 +8,6 @@ All three run on the event loop the caller made current, as the handler does in 
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +17,12 @@ import orjson
 
 from bff.http.app import GraphQLApp
 from bff.http.lambda_adapter import build_handler
+from tests.support.api_gateway import (
+    FakeLambdaContext,
+    http_api_v2_event,
+    read_result,
+    rest_api_v1_event,
+)
 
 SOURCE_IP = "203.0.113.7"
 
@@ -115,86 +120,17 @@ class LambdaClient:
         self.handler = build_handler(app)
 
     def request(self, method, path, *, headers=None, query=None, body=None, claims=None):
-        headers = {name.lower(): value for name, value in (headers or {}).items()}
-        build = self._v2_event if self.version == "v2" else self._v1_event
-        event = build(method, path, headers, dict(query or {}), claims)
-        if body is not None:
-            # HTTP APIs send non-text bodies base64-encoded; v2 exercises that decoding path.
-            encoded = self.version == "v2"
-            event["body"] = base64.b64encode(body).decode() if encoded else body.decode()
-            event["isBase64Encoded"] = encoded
-        result = self.handler(event, LambdaContext())
-        out_headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
-        for name, values in (result.get("multiValueHeaders") or {}).items():
-            out_headers[name.lower()] = ",".join(values)
-        raw = result.get("body") or ""
-        payload = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
-        return EdgeResponse(result["statusCode"], out_headers, payload)
-
-    @staticmethod
-    def _v2_event(method, path, headers, query, claims) -> dict[str, Any]:
-        context: dict[str, Any] = {
-            "accountId": "123456789012",
-            "apiId": "bffapi",
-            "domainName": "bffapi.execute-api.us-east-1.amazonaws.com",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": SOURCE_IP},
-            "requestId": "request-1",
-            "routeKey": "$default",
-            "stage": "$default",
-        }
-        if claims:
-            context["authorizer"] = {"jwt": {"claims": dict(claims), "scopes": None}}
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": urlencode(query),
-            "headers": headers,
-            "requestContext": context,
-            "isBase64Encoded": False,
-        }
-        if query:
-            event["queryStringParameters"] = query
-        return event
-
-    @staticmethod
-    def _v1_event(method, path, headers, query, claims) -> dict[str, Any]:
-        context: dict[str, Any] = {
-            "accountId": "123456789012",
-            "apiId": "bffrest",
-            "httpMethod": method,
-            "identity": {"sourceIp": SOURCE_IP},
-            "path": f"/prod{path}",
-            "requestId": "request-1",
-            "resourcePath": "/{proxy+}",
-            "stage": "prod",
-        }
-        if claims:
-            context["authorizer"] = {"claims": dict(claims)}
-        return {
-            "resource": "/{proxy+}",
-            "path": path,
-            "httpMethod": method,
-            "headers": headers or None,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} or None,
-            "pathParameters": {"proxy": path.lstrip("/")},
-            "stageVariables": None,
-            "requestContext": context,
-            "body": None,
-            "isBase64Encoded": False,
-        }
-
-
-@dataclass
-class LambdaContext:
-    """The attributes Powertools and mangum read from Lambda's context object."""
-
-    function_name: str = "bff"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bff"
-    memory_limit_in_mb: int = 1024
-    aws_request_id: str = "request-1"
-    log_group_name: str = "/aws/lambda/bff"
-    log_stream_name: str = "stream"
+        build = http_api_v2_event if self.version == "v2" else rest_api_v1_event
+        # HTTP APIs send non-text bodies base64-encoded; v2 exercises that decoding path.
+        event = build(
+            method,
+            path,
+            headers=headers,
+            query=query,
+            body=body,
+            base64_body=self.version == "v2",
+            claims=claims,
+        )
+        return EdgeResponse(
+            *read_result(self.handler(event, FakeLambdaContext(function_name="bff")))
+        )
