@@ -32,6 +32,7 @@ NOT_NEEDED_IN_AWS = {
     "API_KEYS": "local alternative to API_KEY_SECRET_ID",
     "SUBGRAPH_API_KEYS": "local alternative to SUBGRAPH_API_KEY_SECRET_IDS",
     "SUPERGRAPH_FILE": "local alternative to REGISTRY_TABLE",
+    "REGISTRY_ADMIN_TOKEN": "local alternative to REGISTRY_ADMIN_TOKEN_SECRET_ID",
     "SUBGRAPH_URL_OVERRIDES": "local tweak; the registry holds the URLs",
     "AWS_ENDPOINT_URL_DYNAMODB": "local DynamoDB endpoint",
     "AWS_ENDPOINT_URL_SECRETSMANAGER": "local Secrets Manager endpoint",
@@ -308,14 +309,19 @@ ENV_READS = [
     re.compile(rf"""environ(?:\.get)?[\[(]\s*["']({ENV_NAME})["']"""),
     re.compile(rf"""getenv\(\s*["']({ENV_NAME})["']"""),
     re.compile(rf"""\benv(?:\.get\(|\[)\s*["']({ENV_NAME})["']"""),
-    # pydantic settings read from the environment by field alias (bff/config.py).
-    re.compile(rf"""Field\([^)]*alias=["']({ENV_NAME})["']"""),
+    # Settings fields naming their variable (bff/config.py: `metadata=_env("NAME", parse)`).
+    re.compile(rf"""\b_env\(\s*["']({ENV_NAME})["']"""),
 ]
 SPEC_ENV_READ = re.compile(r"environ(?:\.get)?[\[(]\s*(\w+)\.env_var")
+# A variable named by a module constant (`TABLE_ENV = "REGISTRY_TABLE"`, `environ.get(TABLE_ENV)`).
+ENV_CONSTANT = re.compile(rf"""^([A-Z][A-Z0-9_]*)\s*=\s*["']({ENV_NAME})["']""", re.MULTILINE)
+CONSTANT_ENV_READ = re.compile(r"(?:environ(?:\.get)?[\[(]|getenv\()\s*([A-Z][A-Z0-9_]*)\s*[,)\]]")
 
 
 def environment_reads(source: str) -> set[str]:
     names = {match for pattern in ENV_READS for match in pattern.findall(source)}
+    constants = dict(ENV_CONSTANT.findall(source))
+    names |= {constants[name] for name in CONSTANT_ENV_READ.findall(source) if name in constants}
     for spec_name in SPEC_ENV_READ.findall(source):
         spec = getattr(tables, spec_name, None)
         if isinstance(spec, tables.TableSpec):
@@ -326,14 +332,32 @@ def environment_reads(source: str) -> set[str]:
 def test_environment_reads_are_recognised() -> None:
     source = (
         'os.environ["A_B"] os.environ.get("C_D") os.getenv("E_F") env.get("G_H") '
-        'Field(1, alias="I_J") os.environ[LESSONS.env_var]'
+        'field(metadata=_env("I_J", _text)) os.environ[LESSONS.env_var]\n'
+        'K_ENV = "K_L"\nos.environ.get(K_ENV, "")'
     )
-    assert environment_reads(source) == {"A_B", "C_D", "E_F", "G_H", "I_J", "LESSONS_TABLE"}
+    assert environment_reads(source) == {
+        *("A_B", "C_D", "E_F", "G_H", "I_J", "K_L", "LESSONS_TABLE"),
+    }
+
+
+OPTIONAL_SETTING = re.compile(
+    rf"""field\(\s*default(?:_factory)?=.*?metadata=_env\(\s*["']({ENV_NAME})["']""", re.DOTALL
+)
 
 
 def optional_settings(source: str) -> set[str]:
-    """Settings with a default (`Field(default, alias=...)`) that AWS may leave unset."""
-    return set(re.findall(rf"""Field\(\s*(?!\.\.\.)[^,)]+,\s*alias=["']({ENV_NAME})["']""", source))
+    """Settings with a default (`field(default=..., metadata=_env(...))`) AWS may leave unset."""
+    return set(OPTIONAL_SETTING.findall(source))
+
+
+def test_optional_settings_are_recognised() -> None:
+    source = (
+        'a: str = field(metadata=_env("A_B", _text))\n'
+        'c: tuple = field(default=(), metadata=_env("C_D", _origins))\n'
+        'e: dict = field(\n    default_factory=dict, metadata=_env("E_F", _json_map)\n)\n'
+    )
+    assert environment_reads(source) == {"A_B", "C_D", "E_F"}
+    assert optional_settings(source) == {"C_D", "E_F"}
 
 
 @pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
@@ -344,10 +368,20 @@ def test_every_environment_variable_the_code_reads_is_set_by_the_template(
     aws_endpoint: str,
     packages_dir: Path,
 ) -> None:
+    reads: set[str] = set()
     required: set[str] = set()
     for file in package_imports(path, logical_id, properties, aws_endpoint, packages_dir):
         source = Path(file).read_text()
+        reads |= environment_reads(source)
         required |= environment_reads(source) - optional_settings(source)
+    # The other way round, so the check cannot pass by recognising no read at all: what the
+    # template sets for the code (not for Powertools) is recognised as read by it.
+    ours = {
+        name
+        for name in properties["Environment"]["Variables"]
+        if not name.startswith("POWERTOOLS_")
+    }
+    assert ours <= reads, f"{logical_id}: no read of {sorted(ours - reads)} recognised"
     # The registry table is how the BFF finds the supergraph, although the setting is optional.
     if properties["Handler"].startswith("bff."):
         required |= {"REGISTRY_TABLE", "SUBGRAPH_API_KEY_SECRET_IDS"}
@@ -447,6 +481,7 @@ def test_each_policy_names_only_its_own_resources(
 ) -> None:
     # Only the logging and tracing policies every function gets: nothing grants "*" elsewhere.
     assert set(managed) <= PLATFORM_POLICIES
+    assert document["Statement"], f"no policy statement found for {function_id}"
     named: set[str] = set()
     for statement in document["Statement"]:
         assert statement["Effect"] == "Allow"
@@ -460,6 +495,8 @@ def test_each_policy_names_only_its_own_resources(
 
 def test_every_function_has_an_allowance_entry() -> None:
     assert {logical_id for _, logical_id, _ in FUNCTIONS} == set(ALLOWED)
+    # ...and a role whose policies the test above checks.
+    assert {function_id for _, function_id, _, _ in ROLES} == set(ALLOWED)
 
 
 # -- edges --------------------------------------------------------------------------------------
