@@ -70,10 +70,9 @@ class Award:
 XpByLanguage = Mapping[Language, int]
 
 
-def period_start(period: Period, now: datetime) -> datetime | None:
-    """The earliest completion time counted in `period` at `now` (None: since forever)."""
-    length = PERIOD_LENGTH.get(period)
-    return None if length is None else now - length
+def period_start(period: Period, now: datetime) -> datetime:
+    """The earliest completion time counted in `period` at `now` (ALL_TIME has none)."""
+    return now - PERIOD_LENGTH[period]
 
 
 def rank(xp_by_student: Mapping[str, int], limit: int = MAX_RANKED) -> list[Standing]:
@@ -121,8 +120,6 @@ def compute_boards(
     """Every board at `now`: ALL_TIME from the running totals, the others from the awards."""
     awards = list(recent_awards)
     boards = boards_for(all_time, Period.ALL_TIME, limit)
-    for period in (Period.LAST_MONTH, Period.LAST_YEAR):
-        start = period_start(period, now)
-        assert start is not None
-        boards.update(boards_for(tally(awards, start), period, limit))
+    for period in PERIOD_LENGTH:
+        boards.update(boards_for(tally(awards, period_start(period, now)), period, limit))
     return boards

@@ -19,9 +19,7 @@ def refresh_leaderboards(
     """Recompute every board (overall and per language, each period) as one new snapshot."""
     now = now or datetime.now(UTC)
     all_time = {student.student_id: student.by_language for student in repository.all_xp()}
-    year_start = period_start(Period.LAST_YEAR, now)
-    assert year_start is not None
-    awards = repository.awards_since(year_start, now)
+    awards = repository.awards_since(period_start(Period.LAST_YEAR, now), now)
     boards = compute_boards(all_time, awards, now, limit)
     # Unique per refresh, so two concurrent refreshes write separate, complete snapshots.
     snapshot_id = f"{format_instant(now)}-{uuid.uuid4().hex[:8]}"
