@@ -11,30 +11,13 @@ import pytest
 
 from discovery.store import RegistryStore
 from services.toolkit.tables import REGISTRY
+from tests.support.api_gateway import http_api_v2_event
 from tests.support.edge_clients import LambdaClient, post_json
 from tests.support.edge_fixtures import API_KEYS
 from tests.support.loopback_subgraphs import FIXTURES, SUPERGRAPH_FILE, LoopbackSubgraphs
 
 WARM_INVOCATIONS = FIXTURES / "warm_invocations.py"
 QUERY = '{ student(id: "1") { name } }'
-
-
-def _v2_event(body: dict) -> dict:
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/graphql",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json", "accept": "application/json"},
-        "requestContext": {
-            "http": {"method": "POST", "path": "/graphql", "sourceIp": "203.0.113.7"},
-            "requestId": "request",
-            "stage": "$default",
-            "authorizer": {"jwt": {"claims": {"sub": "user-1"}, "scopes": None}},
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
 
 
 def _run_warm(
@@ -51,7 +34,15 @@ def _run_warm(
         [
             sys.executable,
             str(WARM_INVOCATIONS),
-            json.dumps(_v2_event({"query": QUERY})),
+            json.dumps(
+                http_api_v2_event(
+                    "POST",
+                    "/graphql",
+                    headers={"content-type": "application/json", "accept": "application/json"},
+                    body=json.dumps({"query": QUERY}).encode(),
+                    claims={"sub": "user-1"},
+                )
+            ),
             str(count),
         ],
         env=env,
