@@ -144,7 +144,6 @@ class SubgraphTransport:
         )
         return aiohttp.ClientSession(
             connector=connector,
-            json_serialize=lambda value: orjson.dumps(value).decode(),
             # Cookies from one user's subgraph answer must never reach another user's request.
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
