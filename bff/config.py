@@ -173,7 +173,7 @@ class GatewaySettings:
 
 @functools.cache
 def settings() -> GatewaySettings:
-    """The process's settings, read from the environment on first use."""
+    """The process's settings, read from the environment (on every call: callers keep them)."""
     return GatewaySettings.from_environ()
 
 

@@ -33,8 +33,9 @@ def count_outcome(outcome: str) -> None:
 loop = asyncio.new_event_loop()
 asyncio.set_event_loop(loop)
 
-app = create_app(settings())
+config = settings()
+app = create_app(config)
 app.observe = count_outcome
 handler = metrics.log_metrics(capture_cold_start_metric=True)(
-    logger.inject_lambda_context(build_handler(app, base_path=settings().api_base_path))
+    logger.inject_lambda_context(build_handler(app, base_path=config.api_base_path))
 )
