@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +21,10 @@ from aiohttp import web
 
 from bff.config import GatewaySettings
 from bff.gateway import FileSupergraphProvider, Gateway
-from bff.http.app import GraphQLApp
 from services.toolkit.serving import BackgroundServer
 from tests.bff.features.computed_fields import COMPUTED_FIELDS
 from tests.bff.features.fixture_subgraph import FixtureSubgraph, build_fixture_subgraph
+from tests.bff.oracle.stack import post_graphql, serve_gateway
 
 HERE = Path(__file__).parent
 PLANNING_FIXTURES = HERE.parent / "planning" / "fixtures"
@@ -108,10 +106,7 @@ class FeatureStack:
             subgraph_timeout_seconds=10,
         )
         provider = FileSupergraphProvider(PLANNING_FIXTURES / self.feature / "supergraph.graphql")
-        server = BackgroundServer(GraphQLApp(Gateway(provider, config), config))
-        # Lifespan on: uvicorn's shutdown closes the gateway's aiohttp session on its own loop.
-        server.server.config.lifespan = "on"
-        self._gateway = server.start()
+        self._gateway = serve_gateway(Gateway(provider, config), config)
         return self
 
     def stop(self) -> None:
@@ -131,22 +126,8 @@ class FeatureStack:
     ) -> tuple[int, Any]:
         """POST /graphql as a client does; returns the HTTP status and the decoded JSON body."""
         assert self._gateway is not None, "the stack is not started"
-        payload: dict[str, Any] = {"query": query}
-        if variables is not None:
-            payload["variables"] = variables
-        if operation_name is not None:
-            payload["operationName"] = operation_name
-        request = urllib.request.Request(
-            f"{self._gateway.url}/graphql",
-            data=orjson.dumps(payload),
-            headers={"content-type": "application/json", "accept": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, orjson.loads(response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, orjson.loads(error.read())
+        response = post_graphql(f"{self._gateway.url}/graphql", query, variables, operation_name)
+        return response.status, response.body
 
     async def _serve_subgraphs(self) -> None:
         for subgraph in self.subgraphs:

@@ -51,6 +51,45 @@ class StaticSupergraph:
         return self.supergraph
 
 
+def serve_gateway(gateway: Gateway, config: GatewaySettings) -> BackgroundServer:
+    """The gateway's ASGI app under uvicorn in a thread, started."""
+    server = BackgroundServer(GraphQLApp(gateway, config))
+    # With lifespan on, uvicorn's shutdown closes the gateway's aiohttp session on the loop
+    # that opened it.
+    server.server.config.lifespan = "on"
+    return server.start()
+
+
+def post_graphql(
+    url: str,
+    query: str,
+    variables: Mapping[str, Any] | None = None,
+    operation_name: str | None = None,
+) -> HttpResponse:
+    """POST a GraphQL request to `url` as a client does (JSON in, JSON out), errors included."""
+    payload: dict[str, Any] = {"query": query}
+    if variables is not None:
+        payload["variables"] = variables
+    if operation_name is not None:
+        payload["operationName"] = operation_name
+    request = urllib.request.Request(
+        url,
+        data=orjson.dumps(payload),
+        method="POST",
+        headers={"content-type": "application/json", "accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return HttpResponse(
+                response.status, response.headers["content-type"], orjson.loads(response.read())
+            )
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpResponse(
+                error.code, error.headers["content-type"], orjson.loads(error.read())
+            )
+
+
 @contextmanager
 def running_stack(school: School) -> Iterator[OracleStack]:
     """The services and the gateway, started over `school`'s tables and always stopped."""
@@ -94,11 +133,7 @@ class OracleStack:
         supergraph = load_supergraph(result.supergraph_sdl, version=SUPERGRAPH_VERSION)
         config = GatewaySettings(subgraph_api_keys=API_KEYS, subgraph_timeout_seconds=10)
         gateway = Gateway(StaticSupergraph(supergraph), config, api_keys=API_KEYS)
-        server = BackgroundServer(GraphQLApp(gateway, config))
-        # With lifespan on, uvicorn's shutdown closes the gateway's aiohttp session on the
-        # loop that opened it.
-        server.server.config.lifespan = "on"
-        self.gateway_server = server.start()
+        self.gateway_server = serve_gateway(gateway, config)
 
     @property
     def subgraph_urls(self) -> dict[str, str]:
@@ -116,27 +151,7 @@ class OracleStack:
         operation_name: str | None = None,
     ) -> HttpResponse:
         """POST /graphql as a client does (JSON in, JSON out)."""
-        payload: dict[str, Any] = {"query": query}
-        if variables is not None:
-            payload["variables"] = variables
-        if operation_name is not None:
-            payload["operationName"] = operation_name
-        request = urllib.request.Request(
-            self.graphql_url,
-            data=orjson.dumps(payload),
-            method="POST",
-            headers={"content-type": "application/json", "accept": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return HttpResponse(
-                    response.status, response.headers["content-type"], orjson.loads(response.read())
-                )
-        except urllib.error.HTTPError as error:
-            with error:
-                return HttpResponse(
-                    error.code, error.headers["content-type"], orjson.loads(error.read())
-                )
+        return post_graphql(self.graphql_url, query, variables, operation_name)
 
     def stop(self) -> None:
         servers = [self.gateway_server, *self.services.values()]
