@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from services.analytics.app import create_app
@@ -29,19 +28,13 @@ def operation(name: str) -> str:
 
 
 @pytest.fixture
-def analytics_client(moto_server: Any) -> Any:
-    """A client of its own, so hooks a test registers on it never leak into other tests."""
-    return boto3.client("dynamodb", endpoint_url=moto_server.endpoint)
-
-
-@pytest.fixture
 def analytics_table(make_table: Callable[[TableSpec], str]) -> str:
     return make_table(ANALYTICS)
 
 
 @pytest.fixture
-def repository(analytics_table: str, analytics_client: Any) -> AnalyticsRepository:
-    return AnalyticsRepository(analytics_table, analytics_client)
+def repository(analytics_table: str, private_client: Any) -> AnalyticsRepository:
+    return AnalyticsRepository(analytics_table, private_client)
 
 
 @pytest.fixture(params=TRANSPORT_NAMES)

@@ -58,7 +58,7 @@ def test_every_distinct_event_adds_up_per_language(repository: AnalyticsReposito
 )
 def test_a_malformed_event_raises_and_stores_nothing(
     repository: AnalyticsRepository,
-    analytics_client: Any,
+    private_client: Any,
     analytics_table: str,
     broken: dict[str, Any],
 ) -> None:
@@ -69,18 +69,18 @@ def test_a_malformed_event_raises_and_stores_nothing(
     # Raising makes EventBridge retry and finally park the event in the rule's DLQ.
     with pytest.raises(ValidationError):
         consume(envelope, None)
-    assert scan(analytics_client, analytics_table) == []
+    assert scan(private_client, analytics_table) == []
 
 
 def test_an_event_of_another_type_is_ignored(
-    repository: AnalyticsRepository, analytics_client: Any, analytics_table: str
+    repository: AnalyticsRepository, private_client: Any, analytics_table: str
 ) -> None:
     consume = make_handler(lambda: repository)
     envelope = known_events(NOW)[0].eventbridge_envelope()
     envelope["detail-type"] = "LessonCreated"
 
     assert consume(envelope, None) == {"counted": False, "eventId": None}
-    assert scan(analytics_client, analytics_table) == []
+    assert scan(private_client, analytics_table) == []
 
 
 def test_completion_times_are_normalised_to_one_utc_form() -> None:

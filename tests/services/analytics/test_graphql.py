@@ -29,13 +29,13 @@ def students(transport: Transport, *ids: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("api_key", [None, "wrong", API_KEY.upper()])
 def test_requests_without_a_valid_key_get_401(
-    transport: Transport, api_key: str | None, analytics_client: Any, analytics_table: str
+    transport: Transport, api_key: str | None, private_client: Any, analytics_table: str
 ) -> None:
     reply = graphql(transport, operation("refresh"), {}, api_key=api_key)
 
     assert reply.status == 401
     assert reply.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert analytics_client.scan(TableName=analytics_table)["Items"] == []
+    assert private_client.scan(TableName=analytics_table)["Items"] == []
 
 
 def test_sdl_declares_student_with_key(transport: Transport) -> None:
@@ -70,10 +70,10 @@ def test_a_students_xp_is_live_and_unranked_until_a_refresh(
 
 
 def test_entities_resolve_100_students_xp_with_one_batch_get(
-    transport: Transport, repository: AnalyticsRepository, analytics_client: Any
+    transport: Transport, repository: AnalyticsRepository, private_client: Any
 ) -> None:
     consume_all(repository, known_events(datetime.now(UTC)))
-    calls = record_calls(analytics_client)
+    calls = record_calls(private_client)
     ids = ["ada", "bob"] + [f"student-{number:03d}" for number in range(98)]
 
     body = run(transport, "xp", representations=[{"__typename": "Student", "id": i} for i in ids])
@@ -170,9 +170,9 @@ def test_first_limits_the_entries(transport: Transport, repository: AnalyticsRep
 
 @pytest.mark.parametrize("first", [0, -1, 101])
 def test_an_out_of_range_first_is_refused_and_stores_nothing(
-    transport: Transport, first: int, analytics_client: Any, analytics_table: str
+    transport: Transport, first: int, private_client: Any, analytics_table: str
 ) -> None:
     body = run(transport, "leaderboard", language=None, period="ALL_TIME", first=first)
 
     assert [error["extensions"]["code"] for error in body["errors"]] == ["BAD_USER_INPUT"]
-    assert analytics_client.scan(TableName=analytics_table)["Items"] == []
+    assert private_client.scan(TableName=analytics_table)["Items"] == []

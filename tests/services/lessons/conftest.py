@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from services.lessons.app import create_app
@@ -31,19 +30,13 @@ def operation(name: str) -> str:
 
 
 @pytest.fixture
-def lessons_client(moto_server: Any) -> Any:
-    """A client of its own, so hooks a test registers on it never leak into other tests."""
-    return boto3.client("dynamodb", endpoint_url=moto_server.endpoint)
-
-
-@pytest.fixture
 def lessons_table(make_table: Callable[[TableSpec], str]) -> str:
     return make_table(LESSONS)
 
 
 @pytest.fixture
-def repository(lessons_table: str, lessons_client: Any) -> LessonsRepository:
-    return LessonsRepository(lessons_table, lessons_client)
+def repository(lessons_table: str, private_client: Any) -> LessonsRepository:
+    return LessonsRepository(lessons_table, private_client)
 
 
 @pytest.fixture(params=TRANSPORT_NAMES)

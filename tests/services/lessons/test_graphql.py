@@ -43,14 +43,14 @@ def seed_lesson(repository: LessonsRepository, lesson_id: str = "gen", xp: int =
 
 @pytest.mark.parametrize("api_key", [None, "not-a-key", API_KEY + "x"])
 def test_requests_without_a_valid_key_get_401_and_change_nothing(
-    transport: Transport, api_key: str | None, lessons_client: Any, lessons_table: str
+    transport: Transport, api_key: str | None, private_client: Any, lessons_table: str
 ) -> None:
     reply = graphql(transport, operation("create_lesson"), {"input": NEW_LESSON}, api_key=api_key)
 
     assert reply.status == 401
     assert reply.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert b"not-a-key" not in reply.body
-    assert stored_items(lessons_client, lessons_table) == []
+    assert stored_items(private_client, lessons_table) == []
 
 
 def test_other_routes_also_need_the_key(transport: Transport) -> None:
@@ -94,13 +94,13 @@ def test_created_lesson_can_be_read_and_listed_by_language(transport: Transport)
     ],
 )
 def test_a_lesson_breaking_a_rule_is_refused_and_nothing_is_stored(
-    transport: Transport, change: dict[str, Any], lessons_client: Any, lessons_table: str
+    transport: Transport, change: dict[str, Any], private_client: Any, lessons_table: str
 ) -> None:
     body = run(transport, "create_lesson", input={**NEW_LESSON, **change})
 
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert body["data"] is None
-    assert stored_items(lessons_client, lessons_table) == []
+    assert stored_items(private_client, lessons_table) == []
 
 
 def test_boundary_xp_values_are_accepted(transport: Transport) -> None:
@@ -144,7 +144,7 @@ def test_a_refused_completion_stores_nothing(
     repository: LessonsRepository,
     variables: dict[str, str],
     code: str,
-    lessons_client: Any,
+    private_client: Any,
     lessons_table: str,
 ) -> None:
     seed_lesson(repository, "gen")
@@ -152,7 +152,7 @@ def test_a_refused_completion_stores_nothing(
     body = run(transport, "complete_lesson", **variables)
 
     assert error_codes(body) == [code]
-    assert [item["sk"]["S"] for item in stored_items(lessons_client, lessons_table)] == ["LESSON"]
+    assert [item["sk"]["S"] for item in stored_items(private_client, lessons_table)] == ["LESSON"]
 
 
 def test_an_unknown_language_variable_is_rejected_before_any_resolver(
@@ -167,11 +167,11 @@ def test_an_unknown_language_variable_is_rejected_before_any_resolver(
 
 
 def test_entities_resolve_100_lessons_with_one_batch_get(
-    transport: Transport, repository: LessonsRepository, lessons_client: Any
+    transport: Transport, repository: LessonsRepository, private_client: Any
 ) -> None:
     for number in range(100):
         seed_lesson(repository, f"l{number:03d}", xp=50 + number)
-    calls = record_calls(lessons_client)
+    calls = record_calls(private_client)
     representations = [{"__typename": "Lesson", "id": f"l{n:03d}"} for n in range(100)]
 
     body = run(transport, "entities", representations=representations)
@@ -183,7 +183,7 @@ def test_entities_resolve_100_lessons_with_one_batch_get(
 
 
 def test_entities_resolve_100_students_completions_with_two_batch_gets(
-    transport: Transport, repository: LessonsRepository, lessons_client: Any
+    transport: Transport, repository: LessonsRepository, private_client: Any
 ) -> None:
     for number in range(3):
         seed_lesson(repository, f"l{number}", xp=100 + number)
@@ -196,7 +196,7 @@ def test_entities_resolve_100_students_completions_with_two_batch_gets(
                 lessonId=lesson,
                 language="GO",
             )
-    calls = record_calls(lessons_client)
+    calls = record_calls(private_client)
     representations = [{"__typename": "Student", "id": f"s{n:03d}"} for n in range(100)]
 
     body = run(transport, "entities", representations=representations)

@@ -26,10 +26,10 @@ def bus(moto_server: Any) -> BusWithQueue:
     return create_bus_with_queue(moto_server.endpoint)
 
 
-def stream_event(table_name: str, lessons_client: Any) -> dict[str, Any]:
+def stream_event(table_name: str, private_client: Any) -> dict[str, Any]:
     """Every record on the table's stream so far, as one Lambda DynamoDB Streams event."""
     streams = streams_client()
-    arn = lessons_client.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+    arn = private_client.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
     records = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(
@@ -51,7 +51,7 @@ def deployed_handler(monkeypatch: pytest.MonkeyPatch, bus_name: str, endpoint: s
 
 def test_first_completions_are_published_to_the_bus_and_nothing_else(
     repository: LessonsRepository,
-    lessons_client: Any,
+    private_client: Any,
     bus: BusWithQueue,
     moto_server: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -66,7 +66,7 @@ def test_first_completions_are_published_to_the_bus_and_nothing_else(
     complete_lesson(repository, student_id="s1", lesson_id=lesson.id, language=Language.RUST)
     handler = deployed_handler(monkeypatch, bus.bus_name, moto_server.endpoint)
 
-    result = handler(stream_event(repository.table_name, lessons_client), None)
+    result = handler(stream_event(repository.table_name, private_client), None)
 
     assert result == {"batchItemFailures": []}
     (delivered,) = bus.delivered()
@@ -83,7 +83,7 @@ def test_first_completions_are_published_to_the_bus_and_nothing_else(
 
 def test_records_that_could_not_be_published_are_reported_for_retry(
     repository: LessonsRepository,
-    lessons_client: Any,
+    private_client: Any,
     moto_server: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -93,7 +93,7 @@ def test_records_that_could_not_be_published_are_reported_for_retry(
     for student in ("s1", "s2"):
         complete_lesson(repository, student_id=student, lesson_id=lesson.id, language=Language.GO)
     handler = deployed_handler(monkeypatch, "no-such-bus", moto_server.endpoint)
-    event = stream_event(repository.table_name, lessons_client)
+    event = stream_event(repository.table_name, private_client)
 
     result = handler(event, None)
 
@@ -106,7 +106,7 @@ def test_records_that_could_not_be_published_are_reported_for_retry(
 
 def test_a_batch_where_every_record_fails_raises_so_lambda_retries_it(
     repository: LessonsRepository,
-    lessons_client: Any,
+    private_client: Any,
     moto_server: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -115,7 +115,7 @@ def test_a_batch_where_every_record_fails_raises_so_lambda_retries_it(
     )
     complete_lesson(repository, student_id="s1", lesson_id=lesson.id, language=Language.GO)
     handler = deployed_handler(monkeypatch, "no-such-bus", moto_server.endpoint)
-    event = stream_event(repository.table_name, lessons_client)
+    event = stream_event(repository.table_name, private_client)
     event["Records"] = event["Records"][1:]  # the completion only
 
     with pytest.raises(BatchProcessingError):

@@ -94,7 +94,7 @@ def test_concurrent_first_completions_of_different_lessons_are_all_kept(
     ids=["creating-the-item", "adding-an-entry"],
 )
 def test_a_write_whose_answer_was_lost_and_retried_is_still_the_first(
-    repository: LessonsRepository, lessons_client: Any, operation: str, earlier_lessons: list[str]
+    repository: LessonsRepository, private_client: Any, operation: str, earlier_lessons: list[str]
 ) -> None:
     for lesson in earlier_lessons:
         repository.record_first_completion(
@@ -112,11 +112,11 @@ def test_a_write_whose_answer_was_lost_and_retried_is_still_the_first(
         return 0  # retry at once
 
     event = f"needs-retry.dynamodb.{operation}"
-    lessons_client.meta.events.register(event, lose_the_first_answer)
+    private_client.meta.events.register(event, lose_the_first_answer)
     try:
         assert repository.record_first_completion(mine) == (mine, True)
     finally:
-        lessons_client.meta.events.unregister(event, lose_the_first_answer)
+        private_client.meta.events.unregister(event, lose_the_first_answer)
     assert retried == [1]
     later = completion("s1", "l1", Language.GO, "2026-01-03T00:00:00.000Z")
     assert repository.record_first_completion(later) == (mine, False)
