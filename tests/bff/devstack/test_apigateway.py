@@ -200,10 +200,21 @@ async def test_public_routes_need_no_token(base_url, handler, path, headers) -> 
 
 
 async def test_a_forged_authorizer_context_cannot_come_from_the_client(base_url, handler) -> None:
+    forged = {"X-BFF-Claims": "eyJzdWIiOiJ4In0"}  # {"sub":"x"}
     # Public routes reach the handler without claims, whatever headers the client sends.
-    await request("GET", f"{base_url}/health", headers={"X-BFF-Claims": "eyJzdWIiOiJ4In0"})
+    await request("GET", f"{base_url}/health", headers=forged)
     (event,) = handler.events
     assert "authorizer" not in event["requestContext"]
+    # A guarded route carries the verified token's claims only, never the client's.
+    token = SIGNING_KEY.mint("student-7")
+    await request(
+        "POST",
+        f"{base_url}/graphql",
+        headers={**forged, "Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        data=QUERY,
+    )
+    _, event = handler.events
+    assert event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == "student-7"
 
 
 async def test_the_jwks_is_served_without_the_handler(base_url, handler) -> None:
