@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from services.analytics.leaderboards import Award, Board, Standing
 from services.events.lesson_completed import Language, LessonCompleted, format_instant
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.batching import batch_get_items
+from services.toolkit.items import from_item, to_item
 from services.toolkit.tables import ANALYTICS
 
 TOTALS_SK = "TOTALS"
@@ -35,17 +34,6 @@ POINTER_SK = "CURRENT"
 SNAPSHOT_LIFETIME = timedelta(days=7)  # many hourly refreshes; TTL removes older snapshots
 BATCH_WRITE_LIMIT = 25  # DynamoDB's cap on items per BatchWriteItem
 MAX_WRITE_ATTEMPTS = 8
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in values.items()}
-
-
-def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
 def language_attribute(language: Language) -> str:

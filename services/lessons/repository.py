@@ -18,12 +18,11 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from services.events.lesson_completed import Language
 from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.batching import batch_get_items
+from services.toolkit.items import from_item, to_attribute, to_item
 from services.toolkit.tables import LESSONS
 
 LESSON_SK = "LESSON"
@@ -31,17 +30,6 @@ LESSON_LISTING = "LESSON"
 COMPLETIONS_SK = "COMPLETIONS"
 COMPLETIONS_KIND = "completions"
 MAX_WRITE_ROUNDS = 3  # add-entry / create-item races resolve in two rounds at most
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in values.items()}
-
-
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
 def lesson_key(lesson_id: str) -> dict[str, Any]:
@@ -89,7 +77,7 @@ def completion_entry(completion: CompletionRecord, write_id: str) -> dict[str, A
     answer was lost, finding our own `write_id` stored tells "our write landed" apart from
     "another request got there first" (even one with the same content and timestamp).
     """
-    return _serializer.serialize(
+    return to_attribute(
         {
             "language": str(completion.language),
             "xp": completion.xp,

@@ -14,6 +14,8 @@ Import from the modules (this package stays empty so `tables` imports nothing he
 - `handler.create_handler(app, service_name)` -> Lambda handler (mangum, lifespan off).
 - `batching.batch_get_items(client, table, keys)` -> items aligned with keys (None if absent);
   one BatchGetItem per 100 keys, UnprocessedKeys retried. Use it inside a DataLoader batch fn.
+- `items.to_item(dict)` / `from_item(item)` / `to_attribute(value)`: DynamoDB attribute values
+  to and from plain Python values (boto3's type (de)serializers).
 - `pagination.check_page_size(first)`, `encode_cursor(key)`, `decode_cursor(cursor, names)`.
 - `claims.encode_claims(dict)` / `decode_claims(value)`: the `X-BFF-Claims` header format.
 - `serving.BackgroundServer(app)`: uvicorn in a thread on a free port (dev stack, tests);
