@@ -1,5 +1,5 @@
-"""One federation feature served for real: its fixture subgraphs over loopback HTTP (aiohttp, one
-free port each, one background event loop) and the gateway in front of them (uvicorn).
+"""One federation feature served for real: its fixture subgraphs over loopback HTTP and the gateway
+in front of them, each under uvicorn on a free port (`BackgroundServer`).
 
 The supergraph is the planner's golden fixture (`tests/bff/planning/fixtures/<feature>/`), its
 subgraph URLs replaced by the loopback ones through `subgraph_url_overrides`. Every subgraph
@@ -8,16 +8,17 @@ checks its API key and records what the gateway asked, so a test can count the h
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
-from aiohttp import web
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from bff.config import GatewaySettings
 from bff.gateway import FileSupergraphProvider, Gateway
@@ -73,9 +74,7 @@ class FeatureStack:
     subgraphs: list[FixtureSubgraph]
     calls: list[SubgraphCall] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _runners: list[web.AppRunner] = field(default_factory=list)
+    _servers: list[BackgroundServer] = field(default_factory=list)
     _gateway: BackgroundServer | None = None
 
     @classmethod
@@ -86,20 +85,10 @@ class FeatureStack:
         return f"{self.feature}-{service}-key"
 
     def start(self) -> FeatureStack:
-        self._loop = asyncio.new_event_loop()
-        ready = threading.Event()
-
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._serve_subgraphs())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name=f"{self.feature}-subgraphs", daemon=True)
-        self._thread.start()
-        if not ready.wait(30):
-            raise TimeoutError(f"the {self.feature} subgraphs did not start")
+        for subgraph in self.subgraphs:
+            server = BackgroundServer(self._subgraph_app(subgraph))
+            self._servers.append(server.start())
+            self.urls[subgraph.name] = f"{server.url}/graphql"
         config = GatewaySettings(
             subgraph_url_overrides=self.urls,
             subgraph_api_keys={name: self.api_key(name) for name in self.urls},
@@ -111,12 +100,11 @@ class FeatureStack:
 
     def stop(self) -> None:
         if self._gateway is not None:
-            self._gateway.stop()
-        if self._loop is not None and self._thread is not None:
-            asyncio.run_coroutine_threadsafe(self._cleanup(), self._loop).result(10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._loop.close()
+            self._gateway.stop()  # first: its shutdown closes its connections to the subgraphs
+        for server in self._servers:
+            server.server.should_exit = True  # all at once, so their shutdowns overlap
+        for server in self._servers:
+            server.stop()
 
     def post(
         self,
@@ -129,29 +117,14 @@ class FeatureStack:
         response = post_graphql(f"{self._gateway.url}/graphql", query, variables, operation_name)
         return response.status, response.body
 
-    async def _serve_subgraphs(self) -> None:
-        for subgraph in self.subgraphs:
-            app = web.Application()
-            app.router.add_post("/graphql", self._handler(subgraph))
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            self._runners.append(runner)
-            port = runner.addresses[0][1]
-            self.urls[subgraph.name] = f"http://127.0.0.1:{port}/graphql"
-
-    def _handler(self, subgraph: FixtureSubgraph) -> Any:
-        async def handle(request: web.Request) -> web.Response:
+    def _subgraph_app(self, subgraph: FixtureSubgraph) -> Starlette:
+        async def handle(request: Request) -> Response:
             if request.headers.get("x-api-key") != self.api_key(subgraph.name):
-                return web.json_response({"errors": [{"message": "bad API key"}]}, status=401)
-            payload = orjson.loads(await request.read())
+                return JSONResponse({"errors": [{"message": "bad API key"}]}, status_code=401)
+            payload = orjson.loads(await request.body())
             variables = payload.get("variables") or {}
             self.calls.append(SubgraphCall(subgraph.name, payload["query"], variables))
             answer = subgraph.execute(payload["query"], variables, payload.get("operationName"))
-            return web.Response(body=orjson.dumps(answer), content_type="application/json")
+            return Response(orjson.dumps(answer), media_type="application/json")
 
-        return handle
-
-    async def _cleanup(self) -> None:
-        for runner in self._runners:
-            await runner.cleanup()
+        return Starlette(routes=[Route("/graphql", handle, methods=["POST"])])
