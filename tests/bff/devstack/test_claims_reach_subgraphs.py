@@ -10,23 +10,26 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from bff.devstack.jwt_keys import SigningKey, load_or_create_signing_key
 from bff.devstack.moto_server import free_port, wait_for_port
 from discovery.composition.compose import compose
 from discovery.composition.result import CompositionSuccess, SubgraphInput
 from services.toolkit.claims import decode_claims
+from services.toolkit.serving import BackgroundServer
 
 SUBGRAPH_SDL = Path(__file__).parent / "fixtures" / "echo" / "subgraph.graphql"
 API_KEY = "echo-subgraph-key"
@@ -36,42 +39,28 @@ API_KEY = "echo-subgraph-key"
 class EchoSubgraph:
     """A loopback subgraph that answers `whoami` with the forwarded `sub` and records headers."""
 
-    server: ThreadingHTTPServer
+    server: BackgroundServer
     seen: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/graphql"
+        return f"{self.server.url}/graphql"
 
 
 @pytest.fixture(scope="module")
 def echo_subgraph() -> Iterator[EchoSubgraph]:
     recorded: list[dict[str, str]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length", 0)))
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            recorded.append(headers)
-            claims = decode_claims(headers["x-bff-claims"]) if "x-bff-claims" in headers else {}
-            body = json.dumps({"data": {"whoami": claims.get("sub")}}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    async def whoami(request: Request) -> JSONResponse:
+        await request.body()
+        headers = dict(request.headers)  # names already lower-cased
+        recorded.append(headers)
+        claims = decode_claims(headers["x-bff-claims"]) if "x-bff-claims" in headers else {}
+        return JSONResponse({"data": {"whoami": claims.get("sub")}})
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    app = Starlette(routes=[Route("/graphql", whoami, methods=["POST"])])
+    with BackgroundServer(app) as server:
         yield EchoSubgraph(server, recorded)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass(frozen=True)
