@@ -16,11 +16,21 @@ class BackgroundServer:
     """uvicorn serving `app` from a daemon thread; `port=0` picks a free port.
 
     Use as a context manager: `with BackgroundServer(app) as server: server.url + "/graphql"`.
+    `lifespan=True` runs the app's ASGI lifespan (e.g. the gateway closing its aiohttp session
+    on shutdown, on the loop that opened it).
     """
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, lifespan: bool = False
+    ) -> None:
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, lifespan="off", log_level="warning")
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                lifespan="on" if lifespan else "off",
+                log_level="warning",
+            )
         )
         self.host = host
         self.port = port

@@ -53,11 +53,7 @@ class StaticSupergraph:
 
 def serve_gateway(gateway: Gateway, config: GatewaySettings) -> BackgroundServer:
     """The gateway's ASGI app under uvicorn in a thread, started."""
-    server = BackgroundServer(GraphQLApp(gateway, config))
-    # With lifespan on, uvicorn's shutdown closes the gateway's aiohttp session on the loop
-    # that opened it.
-    server.server.config.lifespan = "on"
-    return server.start()
+    return BackgroundServer(GraphQLApp(gateway, config), lifespan=True).start()
 
 
 def post_graphql(
