@@ -128,6 +128,9 @@ class GatewaySettings:
     max_depth: int = field(default=15, metadata=_env("MAX_QUERY_DEPTH", _int, gt=0))
     max_aliases: int = field(default=30, metadata=_env("MAX_QUERY_ALIASES", _int, ge=0))
     max_fields: int = field(default=2000, metadata=_env("MAX_QUERY_FIELDS", _int, gt=0))
+    max_repeated_fields: int = field(
+        default=20, metadata=_env("MAX_QUERY_REPEATED_FIELDS", _int, gt=0)
+    )
     introspection_enabled: bool = field(
         default=True, metadata=_env("INTROSPECTION_ENABLED", _boolean)
     )

@@ -43,7 +43,7 @@ from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
 from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
 from bff.supergraph import Supergraph, SupergraphError, load_supergraph
-from bff.validation import gateway_rules
+from bff.validation import document_limit_rules, gateway_rules
 
 logger = Logger(service="bff", child=True)
 
@@ -230,26 +230,41 @@ class CachedOperation:
         return self.prepared.definition
 
 
+@dataclass(frozen=True, slots=True)
+class RejectedOperation:
+    """A document the gateway refused, kept as its response errors (plain data).
+
+    Never the raised exception: re-raising a cached exception grows its traceback on every hit,
+    so one client repeating an invalid query would grow the process without bound.
+    """
+
+    errors: tuple[dict[str, Any], ...]
+
+    def error(self) -> GraphQLRequestError:
+        """A fresh exception for this request (copies: callers may add to the errors)."""
+        return GraphQLRequestError([dict(error) for error in self.errors])
+
+
+CacheEntry = CachedOperation | RejectedOperation
+
+
 class OperationCache:
     """A bounded LRU map from (document hash, operation name) to an operation or its errors."""
 
     def __init__(self, max_size: int) -> None:
         self._max_size = max_size
-        self._entries: OrderedDict[tuple[bytes, str | None], CachedOperation | GraphQLRequestError]
-        self._entries = OrderedDict()
+        self._entries: OrderedDict[tuple[bytes, str | None], CacheEntry] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple[bytes, str | None]) -> CachedOperation | GraphQLRequestError | None:
+    def get(self, key: tuple[bytes, str | None]) -> CacheEntry | None:
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
         return entry
 
-    def put(
-        self, key: tuple[bytes, str | None], entry: CachedOperation | GraphQLRequestError
-    ) -> None:
+    def put(self, key: tuple[bytes, str | None], entry: CacheEntry) -> None:
         if self._max_size <= 0:
             return
         self._entries[key] = entry
@@ -279,6 +294,7 @@ class ServedSupergraph:
         }
         self.operations = OperationCache(config.operation_cache_size)
         self._max_tokens = config.max_tokens
+        self._limits = document_limit_rules(max_repeated_fields=config.max_repeated_fields)
         self._rules = gateway_rules(
             max_depth=config.max_depth,
             max_aliases=config.max_aliases,
@@ -294,10 +310,10 @@ class ServedSupergraph:
             try:
                 entry = self._build_operation(query, operation_name)
             except GraphQLRequestError as error:
-                entry = error
+                entry = RejectedOperation(tuple(error.errors))
             self.operations.put(key, entry)
-        if isinstance(entry, GraphQLRequestError):
-            raise entry
+        if isinstance(entry, RejectedOperation):
+            raise entry.error()
         return entry
 
     def _build_operation(self, query: str, operation_name: str | None) -> CachedOperation:
@@ -305,7 +321,10 @@ class ServedSupergraph:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError as error:
             raise GraphQLRequestError([_formatted(error, PARSE_FAILED)]) from None
-        errors = validate(self.schema, document, self._rules)
+        # The cheap limits first: they bound what the spec's rules would spend.
+        errors = validate(self.schema, document, self._limits) or validate(
+            self.schema, document, self._rules
+        )
         if errors:
             raise GraphQLRequestError([_formatted(error, VALIDATION_FAILED) for error in errors])
         try:

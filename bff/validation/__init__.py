@@ -8,8 +8,22 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from bff.validation.alias_limit import max_aliases_rule
 from bff.validation.depth_limit import max_depth_rule
 from bff.validation.field_limit import max_fields_rule
+from bff.validation.repeated_fields import max_repeated_fields_rule
 
-__all__ = ["gateway_rules", "max_aliases_rule", "max_depth_rule", "max_fields_rule"]
+__all__ = [
+    "document_limit_rules",
+    "gateway_rules",
+    "max_aliases_rule",
+    "max_depth_rule",
+    "max_fields_rule",
+    "max_repeated_fields_rule",
+]
+
+
+def document_limit_rules(*, max_repeated_fields: int) -> tuple[type[ASTValidationRule], ...]:
+    """Cheap limits checked before the spec's rules, whose cost they bound: a document that
+    breaks one is refused with its limit named, without running the expensive validation."""
+    return (max_repeated_fields_rule(max_repeated_fields),)
 
 
 def gateway_rules(

@@ -4,6 +4,7 @@ polling and fallbacks, variable coercion, and the configuration it builds endpoi
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from bff.gateway import (
     GraphQLRequestError,
     OperationCache,
     RegistrySupergraphProvider,
+    RejectedOperation,
     SupergraphUnavailableError,
 )
 from bff.supergraph import Supergraph, load_supergraph
@@ -76,13 +78,50 @@ async def test_the_cache_evicts_the_least_recently_used(gateway: Gateway) -> Non
     assert served.operation(one, None) is first
 
 
-async def test_request_errors_are_cached_too(gateway: Gateway) -> None:
+async def test_request_errors_are_cached_as_data_not_as_the_exception(gateway: Gateway) -> None:
     served = await gateway.current()
     with pytest.raises(GraphQLRequestError) as first:
         served.operation("{ nope }", None)
     with pytest.raises(GraphQLRequestError) as second:
         served.operation("{ nope }", None)
-    assert first.value is second.value
+    assert len(served.operations) == 1
+    assert first.value.errors == second.value.errors
+    # A fresh exception per request: a cached one would grow its traceback on every raise.
+    assert first.value is not second.value
+    first.value.errors.append({"message": "added by a caller"})
+    with pytest.raises(GraphQLRequestError) as third:
+        served.operation("{ nope }", None)
+    assert third.value.errors == second.value.errors
+
+
+async def _fail_repeatedly(gateway: Gateway, query: str, times: int) -> None:
+    for _ in range(times):
+        with pytest.raises(GraphQLRequestError):
+            await gateway.execute(GraphQLRequest(query))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ nope " + "x " * 20_000 + "}",  # invalid (unknown fields), large
+        "{ students { id } " + "}" * 1000,  # a syntax error
+    ],
+    ids=["invalid", "syntax-error"],
+)
+async def test_memory_stays_flat_under_repeated_invalid_requests(
+    gateway: Gateway, query: str
+) -> None:
+    await _fail_repeatedly(gateway, query, 5)  # warm: the cache holds the answer now
+    tracemalloc.start()
+    try:
+        await _fail_repeatedly(gateway, query, 10)
+        after_ten, _ = tracemalloc.get_traced_memory()
+        await _fail_repeatedly(gateway, query, 200)
+        after_many, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The query is ~40 KB: keeping anything of it per request would add megabytes here.
+    assert after_many - after_ten < 64 * 1024
 
 
 async def test_introspection_without_variables_is_answered_once_per_version(
@@ -99,7 +138,7 @@ async def test_introspection_without_variables_is_answered_once_per_version(
 
 def test_a_zero_size_cache_keeps_nothing() -> None:
     cache = OperationCache(0)
-    cache.put((b"k", None), GraphQLRequestError([{"message": "x"}]))
+    cache.put((b"k", None), RejectedOperation(({"message": "x"},)))
     assert len(cache) == 0
 
 
@@ -290,3 +329,28 @@ async def test_endpoints_take_urls_keys_and_timeouts_from_configuration() -> Non
     students, lessons = served.endpoints["students"], served.endpoints["lessons"]
     assert (students.url, students.api_key, students.timeout) == (STUDENT_URL, "k1", 3)
     assert (lessons.url, lessons.api_key) == ("http://127.0.0.1:1/lessons", None)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "{ " + "__typename " * 1000 + "}",
+            "The selection set selects '__typename' 1000 times; the maximum for one field is 20.",
+        ),
+        (
+            "{ " + "students { id } " * 800 + "}",
+            "The selection set selects 'students' 800 times; the maximum for one field is 20.",
+        ),
+        ("{ " + "a " * 10_001 + "}", "Syntax Error: Document contains more than 10000 tokens."),
+    ],
+    ids=["typename", "identical-fields", "tokens"],
+)
+async def test_document_limits_answer_before_the_spec_validation(
+    gateway: Gateway, query: str, message: str
+) -> None:
+    with pytest.raises(GraphQLRequestError) as error:
+        await gateway.execute(GraphQLRequest(query))
+    [only] = error.value.errors
+    assert only["message"].startswith(message)
+    assert only["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED")

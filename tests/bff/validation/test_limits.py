@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 from graphql import build_schema, get_introspection_query, parse, validate
 
-from bff.validation import gateway_rules, max_aliases_rule, max_depth_rule, max_fields_rule
+from bff.validation import (
+    document_limit_rules,
+    gateway_rules,
+    max_aliases_rule,
+    max_depth_rule,
+    max_fields_rule,
+    max_repeated_fields_rule,
+)
 
 SCHEMA = build_schema(
     """
@@ -97,3 +104,39 @@ def test_introspection_can_be_disabled() -> None:
         "GraphQL introspection has been disabled, but the requested query contained the field"
         " '__schema'."
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "messages"),
+    [
+        ("{ students { id id name } }", []),
+        (
+            "{ students { id id id name } }",
+            ["The selection set selects 'id' 3 times; the maximum for one field is 2."],
+        ),
+        # The response key counts: the same field under different aliases is not repeated.
+        ("{ a: student(id: 1) { id } b: student(id: 2) { id } }", []),
+        (
+            "{ x: students { id } x: students { id } x: students { id } }",
+            ["The selection set selects 'x' 3 times; the maximum for one field is 2."],
+        ),
+        # Every selection set is checked, fragments' too.
+        (
+            "{ students { ...F } } fragment F on Student { name name name }",
+            ["The selection set selects 'name' 3 times; the maximum for one field is 2."],
+        ),
+    ],
+)
+def test_repeated_field_limit(query: str, messages: list[str]) -> None:
+    assert _messages(query, max_repeated_fields_rule(2)) == messages
+
+
+@pytest.mark.parametrize("field", ["__typename", "students { id }"])
+def test_a_thousand_repeated_fields_get_the_limit_not_validation_aborted(field: str) -> None:
+    document = parse("{ " + f"{field} " * 1000 + "}")
+    [error] = validate(SCHEMA, document, document_limit_rules(max_repeated_fields=20))
+    key = field.split()[0]
+    assert error.message == (
+        f"The selection set selects '{key}' 1000 times; the maximum for one field is 20."
+    )
+    assert error.extensions == {"limit": "repeatedFields"}
