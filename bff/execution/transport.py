@@ -17,7 +17,9 @@ What the edge (the Lambda handler and the ASGI app) relies on:
 
 Headers come from `header_propagation` (API key, forwarded claims) and the per-request timeout from
 `timeouts`; every failure becomes a `SubgraphFetchError` whose `reason` is for logs only (it may
-name the URL): clients see the masked error built by `error_masking`.
+name the URL): clients see the masked error built by `error_masking`. A 4xx (but 401) whose body
+is a GraphQL response with errors is not a failure: the subgraph refused the request, and its
+errors are returned like any answer's.
 """
 
 from __future__ import annotations
@@ -107,7 +109,10 @@ class SubgraphTransport:
                 endpoint.name, f"request failed: {type(error).__name__}: {error}"
             ) from error
         if not 200 <= status < 300:
-            raise SubgraphFetchError(endpoint.name, f"HTTP {status} from {endpoint.url}")
+            refusal = None if raw is None else _graphql_refusal(endpoint.name, status, raw)
+            if refusal is None:
+                raise SubgraphFetchError(endpoint.name, f"HTTP {status} from {endpoint.url}")
+            return refusal
         if raw is None:
             raise SubgraphFetchError(
                 endpoint.name, f"response larger than {self._max_response_bytes} bytes"
@@ -184,6 +189,19 @@ async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes |
     return bytes(body)
 
 
+def _graphql_refusal(service: str, status: int, raw: bytes) -> dict[str, Any] | None:
+    """A 4xx answer whose body is a GraphQL response with errors (GraphQL over HTTP answers a
+    request it refuses so): those errors are for the client. Not a 401: that refuses the
+    gateway's own API key, which no client can fix."""
+    if not 400 <= status < 500 or status == 401:
+        return None
+    try:
+        answer = parse_graphql_response(service, raw)
+    except SubgraphFetchError:
+        return None
+    return answer if answer.get("errors") else None
+
+
 def parse_graphql_response(service: str, raw: bytes) -> dict[str, Any]:
     """Decode a subgraph body; anything that is not a GraphQL response is a fetch error."""
     try:
@@ -198,4 +216,7 @@ def parse_graphql_response(service: str, raw: bytes) -> dict[str, Any]:
         raise SubgraphFetchError(service, "response data is not an object")
     if errors is not None and not isinstance(errors, list):
         raise SubgraphFetchError(service, "response errors is not a list")
+    if data is None and not errors:
+        # The spec requires errors whenever data is null: a null nobody explains is no answer.
+        raise SubgraphFetchError(service, "response data is null without errors")
     return document

@@ -75,6 +75,7 @@ BROKEN_BEHAVIOURS: list[Behaviour] = [
     "http_500",
     "not_json",
     "not_graphql",
+    "null_data",
     "wrong_entities",
     "hang",
 ]
@@ -151,10 +152,11 @@ async def test_root_subgraph_down_gives_errors_per_root_field_and_keeps_other_da
     ]
 
 
+@pytest.mark.parametrize("behaviour", ["http_500", "null_data"])
 async def test_failure_of_a_non_null_root_field_nulls_data(
-    gateway: PlanRunner, subgraphs: LoopbackSubgraphs
+    gateway: PlanRunner, subgraphs: LoopbackSubgraphs, behaviour: Behaviour
 ) -> None:
-    subgraphs["accounts"].behaviour = "http_500"
+    subgraphs["accounts"].behaviour = behaviour
     result = await gateway.run(Fetch("accounts", "{ userCount }"), "{ userCount }")
 
     assert result.data is None
@@ -334,3 +336,72 @@ async def test_errors_follow_plan_order_not_completion_order(
         unavailable("catalog", ["product"]),
         unavailable("accounts", ["userCount"]),
     ]
+
+
+async def test_a_4xx_with_graphql_errors_passes_them_to_the_client(
+    gateway: PlanRunner, subgraphs: LoopbackSubgraphs
+) -> None:
+    refused = {
+        "message": 'Variable "$id" got invalid value.',
+        "extensions": {"code": "BAD_USER_INPUT"},
+    }
+    subgraphs["catalog"].answer_with(400, {"errors": [refused]})
+    result = await gateway.run(
+        Sequence(
+            (Fetch("catalog", '{ product(id: "p1") { name } }'), Fetch("accounts", "{ userCount }"))
+        ),
+        '{ product(id: "p1") { name } userCount }',
+    )
+
+    # The subgraph refused the request itself: its error, not "unavailable", and no second
+    # error for the null it leaves.
+    assert result.data == {"product": None, "userCount": 2}
+    assert result.errors == [
+        {
+            "message": 'Variable "$id" got invalid value.',
+            "extensions": {"code": "BAD_USER_INPUT", "service": "catalog"},
+        }
+    ]
+
+
+async def test_a_4xx_entity_error_is_repathed_to_the_client_objects(
+    gateway: PlanRunner, subgraphs: LoopbackSubgraphs
+) -> None:
+    locked = {"message": "Rating locked.", "path": ["_entities", 1, "rating"]}
+    subgraphs["ratings"].answer_with(422, {"errors": [locked]})
+    result = await gateway.run(MEDIA_WITH_RATINGS, "{ media { title rating } }")
+
+    assert result.data == {
+        "media": [{"title": "Dune", "rating": None}, {"title": "Alien", "rating": None}]
+    }
+    assert result.errors == [
+        {
+            "message": "Rating locked.",
+            "path": ["media", 1, "rating"],
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "service": "ratings"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (401, {"errors": [{"message": "invalid API key"}]}),  # the gateway's key, not the client's
+        (403, {"message": "Forbidden"}),  # an API Gateway refusal: no GraphQL body
+        (404, {"errors": []}),
+        (400, {"data": None, "errors": "no"}),
+        (200, {"data": None}),  # null data must come with the errors that explain it
+        (200, {"data": [1]}),
+        (200, {"data": "yes"}),
+    ],
+)
+async def test_answers_without_usable_graphql_are_unavailable(
+    gateway: PlanRunner, subgraphs: LoopbackSubgraphs, status: int, body: object
+) -> None:
+    subgraphs["catalog"].answer_with(status, body)
+    result = await gateway.run(
+        Fetch("catalog", '{ product(id: "p1") { name } }'), '{ product(id: "p1") { name } }'
+    )
+
+    assert result.data == {"product": None}
+    assert result.errors == [unavailable("catalog", ["product"])]

@@ -139,6 +139,8 @@ async def test_missing_api_key_is_refused_by_the_subgraph(
         (b'{"data": [1]}', "data is not an object"),
         (b'{"errors": {"message": "x"}}', "errors is not a list"),
         (b"[]", "neither data nor errors"),
+        (b'{"data": null}', "data is null without errors"),
+        (b'{"data": null, "errors": []}', "data is null without errors"),
         (b"", "not JSON"),
     ],
 )

@@ -1,8 +1,9 @@
 """Serves the test subgraphs over loopback HTTP from one background event loop.
 
 Each `SubgraphServer` records what it received (body, headers, TCP peer) and can be told to
-misbehave: answer HTTP 500, a non-JSON body, JSON that is not a GraphQL response, a wrongly sized
-`_entities` list, or hang until the test ends. A `gate` (an `asyncio.Barrier` shared by several
+misbehave: answer HTTP 500, a non-JSON body, JSON that is not a GraphQL response, `data: null`
+without errors, a wrongly sized `_entities` list, a canned status and body (`answer_with`), or
+hang until the test ends. A `gate` (an `asyncio.Barrier` shared by several
 servers) holds answers until every server behind it has a request in flight: a test proves fetches
 overlap without measuring time.
 """
@@ -24,7 +25,15 @@ from bff.devstack.moto_server import free_port
 from bff.execution import SubgraphEndpoint
 
 Behaviour = Literal[
-    "ok", "http_500", "not_json", "not_graphql", "wrong_entities", "hang", "chunked"
+    "ok",
+    "http_500",
+    "not_json",
+    "not_graphql",
+    "null_data",
+    "wrong_entities",
+    "hang",
+    "chunked",
+    "canned",
 ]
 T = TypeVar("T")
 
@@ -60,6 +69,7 @@ class SubgraphServer:
         self.url = ""
         self.behaviour: Behaviour = "ok"
         self.gate: asyncio.Barrier | None = None
+        self.canned: tuple[int, Any] = (200, None)
         self.received: list[ReceivedRequest] = []
         self._release: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -87,6 +97,11 @@ class SubgraphServer:
             self._release.set()  # lets hanging handlers finish
             self._release = asyncio.Event()
 
+    def answer_with(self, status: int, body: Any) -> None:
+        """Answer every request with this HTTP status and JSON body until reset."""
+        self.behaviour = "canned"
+        self.canned = (status, body)
+
     def entity_calls(self) -> list[ReceivedRequest]:
         return [request for request in self.received if "_entities" in request.payload["query"]]
 
@@ -112,6 +127,10 @@ class SubgraphServer:
             return web.Response(status=200, text="<html>502 Bad Gateway</html>")
         if behaviour == "not_graphql":
             return _json({"message": "hello"})
+        if behaviour == "null_data":
+            return _json({"data": None})
+        if behaviour == "canned":
+            return _json(self.canned[1], status=self.canned[0])
         if behaviour == "wrong_entities":
             return _json({"data": {"_entities": []}})
         if behaviour == "chunked":
