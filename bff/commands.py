@@ -26,6 +26,9 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--registry-table", metavar="NAME", help="registry DynamoDB table")
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--jwt-issuer", metavar="URL", help="verify bearer tokens: their issuer")
+    serve.add_argument("--jwt-audience", metavar="AUD", help="verify bearer tokens: audience")
+    serve.add_argument("--jwt-jwks-url", metavar="URL", help="verify bearer tokens: JWKS URL")
     serve.set_defaults(func=serve_command)
 
     plan = subparsers.add_parser(
@@ -53,6 +56,9 @@ def serve_command(args: argparse.Namespace) -> int:
             for key, value in (
                 ("supergraph_file", args.supergraph),
                 ("registry_table", args.registry_table),
+                ("jwt_issuer", args.jwt_issuer),
+                ("jwt_audience", args.jwt_audience),
+                ("jwt_jwks_url", args.jwt_jwks_url),
             )
             if value
         }
@@ -64,10 +70,47 @@ def serve_command(args: argparse.Namespace) -> int:
     except (ConfigurationError, SupergraphError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    app = GraphQLApp(Gateway(provider, config), config)
+    app: Any = GraphQLApp(Gateway(provider, config), config)
+    if config.verifies_tokens:
+        app = _verifying_tokens(app, config)
+    elif not _is_loopback(args.host):
+        print(
+            f"bff: WARNING: serving {args.host} without authentication: anyone who can reach "
+            "it can run operations; set --jwt-issuer, --jwt-audience and --jwt-jwks-url (or "
+            "JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URL) unless a gateway in front verifies tokens",
+            file=sys.stderr,
+        )
     print(f"bff: serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, lifespan="on", log_level="warning")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        lifespan="on",
+        log_level="warning",
+        timeout_keep_alive=int(config.serve_keepalive_seconds),
+    )
     return 0
+
+
+def _verifying_tokens(app: Any, config: Any) -> Any:
+    from bff.devstack.jwt_authorizer import JwtAuthorizer
+    from bff.http.bearer_auth import BearerAuthApp
+
+    authorizer = JwtAuthorizer(
+        issuer=config.jwt_issuer, audience=config.jwt_audience, jwks_url=config.jwt_jwks_url
+    )
+    return BearerAuthApp(app, authorizer)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def plan_command(args: argparse.Namespace) -> int:

@@ -118,6 +118,17 @@ class GatewaySettings:
         default=None, metadata=_env("GRAPHIQL_ASSETS_DIR", _text)
     )
 
+    # `bff serve` only (in AWS, API Gateway's JWT authorizer does this): verify bearer tokens
+    # against the issuer's JWKS. All three or none.
+    jwt_issuer: str | None = field(default=None, metadata=_env("JWT_ISSUER", _text))
+    jwt_audience: str | None = field(default=None, metadata=_env("JWT_AUDIENCE", _text))
+    jwt_jwks_url: str | None = field(default=None, metadata=_env("JWT_JWKS_URL", _text))
+    # Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not the BFF,
+    # closes idle connections: otherwise it may send a request on a connection being closed.
+    serve_keepalive_seconds: float = field(
+        default=75.0, metadata=_env("SERVE_KEEPALIVE_SECONDS", _float, gt=0)
+    )
+
     # Per supergraph version: parsed, validated and planned operations kept in an LRU cache.
     operation_cache_size: int = field(
         default=1000, metadata=_env("OPERATION_CACHE_SIZE", _int, ge=0)
@@ -138,6 +149,12 @@ class GatewaySettings:
     def __post_init__(self) -> None:
         # Origins given as any sequence are kept as a tuple, like the environment's.
         object.__setattr__(self, "cors_allow_origins", tuple(self.cors_allow_origins))
+        jwt_settings = (self.jwt_issuer, self.jwt_audience, self.jwt_jwks_url)
+        if any(jwt_settings) and not all(jwt_settings):
+            raise ConfigurationError(
+                "invalid gateway configuration: set all of JWT_ISSUER, JWT_AUDIENCE and "
+                "JWT_JWKS_URL to verify tokens, or none of them"
+            )
         for setting in dataclasses.fields(self):
             value = getattr(self, setting.name)
             gt, ge = setting.metadata["gt"], setting.metadata["ge"]
@@ -168,6 +185,10 @@ class GatewaySettings:
                     f"invalid gateway configuration: {name}: {error}"
                 ) from None
         return cls(**values)
+
+    @property
+    def verifies_tokens(self) -> bool:
+        return self.jwt_jwks_url is not None
 
     def replace(self, **changes: Any) -> GatewaySettings:
         """A copy with `changes` (field names), checked like a new instance."""

@@ -1,9 +1,9 @@
 """The verified user claims a request carries, forwarded to subgraphs as `X-BFF-Claims`.
 
-Claims come only from the API Gateway event that mangum puts in the ASGI scope: the JWT
-authorizer has verified them (v2 HTTP API: `requestContext.authorizer.jwt.claims`; v1 REST API:
-`requestContext.authorizer.claims`). Client headers are never copied, so a client cannot
-assert claims of its own.
+Claims come only from what verified them: the API Gateway event that mangum puts in the ASGI
+scope (v2 HTTP API: `requestContext.authorizer.jwt.claims`; v1 REST API:
+`requestContext.authorizer.claims`), or `bff serve`'s own JWT check (`bff.http.bearer_auth`).
+Client headers are never copied, so a client cannot assert claims of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +15,15 @@ from typing import Any
 import orjson
 
 CLAIMS_HEADER = "X-BFF-Claims"
+# Where `bff serve`'s own JWT check puts the claims it verified in the ASGI scope.
+VERIFIED_CLAIMS_KEY = "bff.verified_claims"
 
 
 def verified_claims(scope: Mapping[str, Any]) -> dict[str, Any] | None:
     """The authorizer's claims from the Lambda event in `scope`, or None (no authorizer)."""
+    checked = scope.get(VERIFIED_CLAIMS_KEY)
+    if isinstance(checked, Mapping) and checked:
+        return dict(checked)
     event = scope.get("aws.event")
     if not isinstance(event, Mapping):
         return None
