@@ -35,10 +35,13 @@ build-StudentsRegistrationFunction build-LessonsRegistrationFunction build-Analy
 	$(call lambda_sources,discovery/__init__.py discovery/registration_resource.py \
 		discovery/registration.py discovery/client.py)
 
-# The registry's Lambda entry uses the services' handler factory (services/toolkit/handler.py).
+# The registry's Lambda entry uses the services' handler factory (services/toolkit/handler.py);
+# composition's satisfiability check is the gateway's query graph (bff/planning, bff/supergraph:
+# graphql-core only).
 build-RegistryFunction:
 	$(call lambda_sources,discovery services/__init__.py services/toolkit/__init__.py \
-		services/toolkit/handler.py services/toolkit/observability.py)
+		services/toolkit/handler.py services/toolkit/observability.py \
+		bff/__init__.py bff/supergraph bff/planning)
 	$(LAMBDA_PIP) infra/lambda/requirements-registry.txt
 
 # The BFF reads the published supergraph with discovery's store (discovery.source); the local

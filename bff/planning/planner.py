@@ -35,6 +35,7 @@ from .errors import PlanningError
 from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
+from .query_graph import QueryGraph
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 PLANNER_ALIAS_PREFIX = "__key_"
@@ -86,7 +87,7 @@ class QueryPlanner:
         self.supergraph = supergraph
         self.types = supergraph.types
         self.graph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
-        self._key_cache: dict[tuple[str, str, int], bool] = {}
+        self.graph = QueryGraph(supergraph)
         self._interface_leaf_cache: dict[tuple[str, str, str], bool] = {}
         self._supertypes = self._compute_supertypes()
 
@@ -147,44 +148,7 @@ class QueryPlanner:
 
     def key_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
         """Whether `graph` can return every field of a key (or required set) on `type_name`."""
-        # Field sets belong to the supergraph model, so their identity is stable.
-        cache_key = (graph, type_name, id(selection))
-        cached = self._key_cache.get(cache_key)
-        if cached is None:
-            cached = self._key_cache[cache_key] = self._fields_available(
-                graph, type_name, selection
-            )
-        return cached
-
-    def _fields_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
-        for node in selection.selections:
-            if isinstance(node, InlineFragmentNode):
-                condition = node.type_condition.name.value if node.type_condition else type_name
-                if not self._fields_available(graph, condition, node.selection_set):
-                    return False
-                continue
-            if not isinstance(node, FieldNode) or node.name.value == "__typename":
-                continue
-            info = self.supergraph.field(type_name, node.name.value)
-            if info is None or not (
-                info.available_in(graph) or self._is_key_field(graph, type_name, info.name)
-            ):
-                return False
-            if node.selection_set and not self._fields_available(
-                graph, info.type_name, node.selection_set
-            ):
-                return False
-        return True
-
-    def _is_key_field(self, graph: str, type_name: str, field_name: str) -> bool:
-        info = self.types.get(type_name)
-        if info is None:
-            return False
-        return any(
-            isinstance(node, FieldNode) and node.name.value == field_name
-            for key in info.keys.get(graph, ())
-            for node in key.selection.selections
-        )
+        return self.graph.local_fields(graph, type_name, selection)
 
     def candidates(self, type_name: str, info: FieldInfo) -> list[_Candidate]:
         """Subgraphs that can resolve a field of an object of `type_name` via `_entities`."""

@@ -51,15 +51,14 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | Composit
     merger = Merger(views)
     merged = merger.merge()
     hints = tuple(ignored_directive_hints(read)) + tuple(merger.hints)
-    errors = (
-        merger.errors
-        or check_inaccessible(merged)
-        or check_satisfiability(merged, views)
-        or check_schema_shape(merged)
-    )
+    errors = merger.errors or check_inaccessible(merged) or check_schema_shape(merged)
     if errors:
         return CompositionFailure(tuple(errors), hints)
-    return CompositionSuccess(print_supergraph(merged), hints)
+    supergraph_sdl = print_supergraph(merged)
+    errors = check_satisfiability(supergraph_sdl)
+    if errors:
+        return CompositionFailure(tuple(errors), hints)
+    return CompositionSuccess(supergraph_sdl, hints)
 
 
 def ignored_directive_hints(subgraphs: Sequence[Subgraph]) -> list[CompositionHint]:
