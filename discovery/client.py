@@ -109,6 +109,26 @@ class RegistryClient:
     def versions(self) -> dict[str, Any]:
         return self.request("GET", "/supergraph/versions").body
 
+    def list_clients(self) -> dict[str, Any]:
+        return self.request("GET", "/clients").body
+
+    def get_client(self, name: str) -> dict[str, Any]:
+        return self.request("GET", f"/clients/{name}").body
+
+    def put_client(self, name: str, policy: str, contract: dict[str, Any]) -> dict[str, Any]:
+        return self.request(
+            "PUT", f"/clients/{name}", {"policy": policy, "contract": contract}
+        ).body
+
+    def remove_client(self, name: str) -> dict[str, Any]:
+        return self.request("DELETE", f"/clients/{name}").body
+
+    def publish_documents(self, name: str, manifest: Any) -> dict[str, Any]:
+        return self.request("PUT", f"/clients/{name}/documents", manifest).body
+
+    def documents(self, name: str) -> list[dict[str, Any]]:
+        return self.request("GET", f"/clients/{name}/documents").body
+
 
 def _json(raw: bytes) -> Any:
     if not raw:

@@ -21,7 +21,10 @@ EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
 
 
 def register(subparsers: Any) -> None:
+    from discovery.client_commands import register_clients
+
     _register_services(subparsers)
+    register_clients(subparsers, _registry_options())
     _register_compose(subparsers)
     _register_registry(subparsers)
 
@@ -33,14 +36,7 @@ def _register_services(subparsers: Any) -> None:
         description="Talk to the registry API. The admin token comes from --token, else "
         "REGISTRY_ADMIN_TOKEN, else adminToken in .dev/credentials.json (written by make dev).",
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--registry",
-        default=os.environ.get("REGISTRY_URL", DEFAULT_REGISTRY),
-        help=f"registry API URL (default: REGISTRY_URL or {DEFAULT_REGISTRY})",
-    )
-    common.add_argument("--token", help="registry admin token")
-    common.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    common = _registry_options()
     actions = services.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     actions.add_parser("list", parents=[common], help="registered services").set_defaults(
@@ -86,6 +82,19 @@ def _register_services(subparsers: Any) -> None:
     actions.add_parser(
         "versions", parents=[common], help="published supergraph versions, newest first"
     ).set_defaults(func=_with_client(_versions))
+
+
+def _registry_options() -> argparse.ArgumentParser:
+    """The options every registry API command takes."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--registry",
+        default=os.environ.get("REGISTRY_URL", DEFAULT_REGISTRY),
+        help=f"registry API URL (default: REGISTRY_URL or {DEFAULT_REGISTRY})",
+    )
+    common.add_argument("--token", help="registry admin token")
+    common.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    return common
 
 
 def _register_compose(subparsers: Any) -> None:
@@ -171,6 +180,7 @@ def _located(problem: dict[str, Any], sdl_file: Path | None) -> str:
     code, message = problem.get("code", "ERROR"), problem.get("message", "")
     locations = problem.get("locations") or []
     where = str(sdl_file) if sdl_file is not None else problem.get("service")
+    where = where or problem.get("document")
     if where and locations:
         where += f":{locations[0]['line']}:{locations[0]['column']}"
     return f"{where}: {code} {message}" if where else f"{code} {message}"

@@ -37,7 +37,7 @@ build-StudentsRegistrationFunction build-LessonsRegistrationFunction build-Analy
 
 # The registry's Lambda entry uses the services' handler factory (services/toolkit/handler.py);
 # composition's satisfiability check is the gateway's query graph (bff/planning, bff/supergraph:
-# graphql-core only).
+# graphql-core only); bff/supergraph/contracts.py checks clients' documents.
 build-RegistryFunction:
 	$(call lambda_sources,discovery services/__init__.py services/toolkit/__init__.py \
 		services/toolkit/handler.py services/toolkit/observability.py \

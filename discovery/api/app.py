@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Path, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from discovery.api.clients import clients_router
 from discovery.api.errors import Unauthenticated, error_response, install_error_handlers
 from discovery.api.models import (
     CheckRequest,
@@ -213,6 +214,7 @@ def create_app(
         to the client-facing schema, storing nothing (for CI before a deploy)."""
         return check_service(store, body.name, body.url, body.sdl).to_json()
 
+    app.include_router(clients_router(Store, ERRORS))
     return app
 
 

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from discovery.store import (
+    ClientNotFound,
+    ClientRejected,
     CompositionRejected,
     InvalidServiceName,
     RegistryError,
@@ -82,7 +84,9 @@ async def _registry_error(_: Request, exc: Exception) -> JSONResponse:
         return error_response(
             400, [{"code": "INVALID_SERVICE_NAME", "message": str(exc), "field": "name"}]
         )
-    if isinstance(exc, ServiceNotFound | VersionNotFound):
+    if isinstance(exc, ClientRejected):
+        return error_response(422, exc.problems)
+    if isinstance(exc, ServiceNotFound | VersionNotFound | ClientNotFound):
         return error_response(404, [{"code": "NOT_FOUND", "message": str(exc)}])
     logger.exception("registry operation failed")
     return error_response(503, [{"code": "REGISTRY_UNAVAILABLE", "message": str(exc)}])

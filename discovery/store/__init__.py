@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from discovery.store.errors import (
+        ClientNotFound,
+        ClientRejected,
         CompositionRejected,
         InvalidServiceName,
         PublishContention,
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 _EXPORTED_FROM = {
     **dict.fromkeys(
         (
+            "ClientNotFound",
+            "ClientRejected",
             "CompositionRejected",
             "InvalidServiceName",
             "PublishContention",
@@ -46,6 +50,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ClientNotFound",
+    "ClientRejected",
     "CompositionRejected",
     "InvalidServiceName",
     "PublishContention",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Only an annotation here: the BFF's registry read raises these errors without composing.
@@ -46,3 +46,18 @@ class PublishContention(RegistryError):
 
 class RegistryCorrupted(RegistryError):
     """A stored item is missing or inconsistent (e.g. a blob chunk was deleted by hand)."""
+
+
+class ClientNotFound(RegistryError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no client named {name!r} is registered")
+        self.name = name
+
+
+class ClientRejected(RegistryError):
+    """A client's contract or documents are not valid for the current graph; nothing was
+    stored. `problems` are error items (`code`, `message`, `document?`, `locations?`)."""
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        super().__init__(problems[0]["message"] if problems else "the client was refused")
+        self.problems = problems

@@ -30,6 +30,7 @@ from discovery.records import (
     is_valid_service_name,
 )
 from discovery.store.blobs import BlobStore
+from discovery.store.clients import ClientStore
 from discovery.store.errors import (
     CompositionRejected,
     InvalidServiceName,
@@ -101,6 +102,8 @@ class RegistryStore:
         self._max_attempts = max_attempts
         self._blobs = BlobStore(client, table_name)
         self._log = VersionLog(client, table_name)
+        # Clients and their trusted documents live in the same table (discovery/store/clients.py).
+        self.clients = ClientStore(client, table_name)
 
     # Reads
 

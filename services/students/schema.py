@@ -26,7 +26,8 @@ Info = strawberry.Info[SubgraphContext[StudentRepository], None]
 class Student:
     id: strawberry.ID
     name: str
-    email: str
+    # Internal: contracts that exclude `internal` (the mobile app's) leave it out.
+    email: str = strawberry.federation.field(tags=["internal"])
     joined_at: datetime
 
     @classmethod
