@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bff.gc_tuning import tune_garbage_collector
+
 if TYPE_CHECKING:
     from graphql import GraphQLError
+
+    from bff.config import GatewaySettings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4000
@@ -29,6 +34,13 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--jwt-issuer", metavar="URL", help="verify bearer tokens: their issuer")
     serve.add_argument("--jwt-audience", metavar="AUD", help="verify bearer tokens: audience")
     serve.add_argument("--jwt-jwks-url", metavar="URL", help="verify bearer tokens: JWKS URL")
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port (containers: one per core); default 1",
+    )
     serve.set_defaults(func=serve_command)
 
     plan = subparsers.add_parser(
@@ -46,50 +58,86 @@ def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bff.config import ConfigurationError, GatewaySettings
-    from bff.gateway import FileSupergraphProvider, Gateway, provider_from_settings
-    from bff.http.app import GraphQLApp
     from bff.supergraph import SupergraphError
 
+    overrides = {
+        key: value
+        for key, value in (
+            ("supergraph_file", args.supergraph),
+            ("registry_table", args.registry_table),
+            ("jwt_issuer", args.jwt_issuer),
+            ("jwt_audience", args.jwt_audience),
+            ("jwt_jwks_url", args.jwt_jwks_url),
+        )
+        if value
+    }
     try:
-        overrides = {
-            key: value
-            for key, value in (
-                ("supergraph_file", args.supergraph),
-                ("registry_table", args.registry_table),
-                ("jwt_issuer", args.jwt_issuer),
-                ("jwt_audience", args.jwt_audience),
-                ("jwt_jwks_url", args.jwt_jwks_url),
-            )
-            if value
-        }
         config = GatewaySettings.from_environ().replace(**overrides)
-        provider = provider_from_settings(config)
-        if isinstance(provider, FileSupergraphProvider):
-            # A broken file should stop the command with its reason, not fail every request.
-            provider.load()
+        # Built here even with --workers: a broken file or setting stops the command with its
+        # reason instead of failing every worker (or every request).
+        app = serving_app(config)
     except (ConfigurationError, SupergraphError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    app: Any = GraphQLApp(Gateway(provider, config), config)
-    if config.verifies_tokens:
-        app = _verifying_tokens(app, config)
-    elif not _is_loopback(args.host):
+    if not config.verifies_tokens and not _is_loopback(args.host):
         print(
             f"bff: WARNING: serving {args.host} without authentication: anyone who can reach "
             "it can run operations; set --jwt-issuer, --jwt-audience and --jwt-jwks-url (or "
             "JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URL) unless a gateway in front verifies tokens",
             file=sys.stderr,
         )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "lifespan": "on",
+        "log_level": "warning",
+        "timeout_keep_alive": int(config.serve_keepalive_seconds),
+        # libuv's loop and the C HTTP parser: less CPU per request than asyncio's pure-Python
+        # loop and h11 (bench/results/report.md, "Where the CPU goes").
+        "loop": "uvloop",
+        "http": "httptools",
+    }
     print(f"bff: serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        lifespan="on",
-        log_level="warning",
-        timeout_keep_alive=int(config.serve_keepalive_seconds),
-    )
+    if args.workers == 1:
+        tune_garbage_collector()
+        uvicorn.run(app, **options)
+        return 0
+    # Each worker is a fresh (spawned) interpreter that builds its own app from the
+    # environment: hand the command line's settings down through it.
+    for key, value in overrides.items():
+        os.environ[GatewaySettings.environ_name(key)] = value
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+def serving_app(config: GatewaySettings) -> Any:
+    """The ASGI app `bff serve` runs: the gateway's app, behind JWT verification when set."""
+    from bff.gateway import FileSupergraphProvider, Gateway, provider_from_settings
+    from bff.http.app import GraphQLApp
+
+    provider = provider_from_settings(config)
+    if isinstance(provider, FileSupergraphProvider):
+        provider.load()
+    app: Any = GraphQLApp(Gateway(provider, config), config)
+    if config.verifies_tokens:
+        app = _verifying_tokens(app, config)
+    return app
+
+
+def worker_app() -> Any:
+    """uvicorn's app factory in each `--workers` process (settings from the environment)."""
+    from bff.config import GatewaySettings
+
+    app = serving_app(GatewaySettings.from_environ())
+    tune_garbage_collector()
+    return app
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
 
 
 def _verifying_tokens(app: Any, config: Any) -> Any:

@@ -186,6 +186,11 @@ class GatewaySettings:
                 ) from None
         return cls(**values)
 
+    @classmethod
+    def environ_name(cls, setting: str) -> str:
+        """The environment variable of the field named `setting` (e.g. SUPERGRAPH_FILE)."""
+        return str(cls.__dataclass_fields__[setting].metadata["env"])
+
     @property
     def verifies_tokens(self) -> bool:
         return self.jwt_jwks_url is not None

@@ -89,7 +89,15 @@ def test_serve_refuses_to_start_without_a_good_supergraph(
     assert capsys.readouterr().err.startswith(message)
 
 
-def test_serve_answers_graphql_and_health_over_http() -> None:
+def test_serve_refuses_fewer_than_one_worker(capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--supergraph", str(SUPERGRAPH_FILE), "--workers", "0"])
+    assert stopped.value.code == 2
+    assert "--workers: expected a whole number of at least 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_graphql_and_health_over_http(workers: int) -> None:
     port = free_port()
     process = subprocess.Popen(
         [
@@ -101,28 +109,57 @@ def test_serve_answers_graphql_and_health_over_http() -> None:
             str(SUPERGRAPH_FILE),
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
+        # SUPERGRAPH_FILE is not in the environment: workers get --supergraph from the command.
         env=_serve_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port("127.0.0.1", port, timeout=60)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=30) as response:
-            health = json.loads(response.read())
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/graphql",
-            data=b'{"query": "{ __typename }"}',
-            headers={"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            answer = json.loads(response.read())
+        answers = []
+        # More requests than workers: every one is answered, whichever worker accepts it.
+        for _ in range(2 * workers):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=30) as response:
+                health = json.loads(response.read())
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=b'{"query": "{ __typename }"}',
+                headers={"content-type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answers.append(json.loads(response.read()))
+        serving = _worker_processes(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
+    # One process serves by itself; with --workers, the command supervises that many servers.
+    assert len(serving) == (0 if workers == 1 else workers)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in serving)
+    answer = answers[0]
+    assert answers == [answer] * len(answers)
     assert health == {
         "status": "ok",
         "supergraphVersion": None,
         "services": ["lessons", "students"],
     }
     assert answer == {"data": {"__typename": "Query"}}
+
+
+def _worker_processes(parent: int) -> list[int]:
+    """Children of `parent` that serve (uvicorn's spawned workers, not multiprocessing's
+    resource tracker)."""
+    workers = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent and b"spawn_main" in command:
+            workers.append(int(entry.name))
+    return workers

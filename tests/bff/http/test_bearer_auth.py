@@ -125,6 +125,7 @@ class _Args:
     supergraph = str(SUPERGRAPH_FILE)
     registry_table = None
     port = 4999
+    workers = 1
     jwt_issuer = jwt_audience = jwt_jwks_url = None
 
     def __init__(self, host: str, **jwt: str) -> None:
@@ -145,6 +146,8 @@ def _serve_without_serving(
     import uvicorn
 
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(app=app, **options))
+    # Not in the test process: freezing its objects would outlast the test.
+    monkeypatch.setattr("bff.commands.tune_garbage_collector", lambda: None)
     assert serve_command(args) == 0  # type: ignore[arg-type]
     return ran
 
