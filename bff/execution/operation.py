@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
-    BREAK,
     DirectiveNode,
     DocumentNode,
     FragmentDefinitionNode,
@@ -27,20 +26,26 @@ class PreparedOperation:
     """The parts of a validated document the shaper walks; built once and cached by the edge.
 
     `shape_cache` memoises, per schema and runtime type, which fields each selection set yields;
-    the shaper fills it, unless `variable_conditions` (some `@skip`/`@include` takes a variable,
-    so the fields depend on the request's variables).
+    the shaper fills it. `condition_variables` names the variables some `@skip`/`@include`
+    takes (sorted): the fields then depend on their values, so the memo is kept per schema and
+    combination of those values.
     """
 
     document: DocumentNode
     definition: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     root_selections: tuple[SelectionSetNode, ...]
-    variable_conditions: bool
+    condition_variables: tuple[str, ...]
     shape_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> str:
         return self.definition.operation.value
+
+    @property
+    def variable_conditions(self) -> bool:
+        """Does some `@skip`/`@include` take a variable?"""
+        return bool(self.condition_variables)
 
 
 def prepare_operation(document: DocumentNode, operation_name: str | None) -> PreparedOperation:
@@ -58,25 +63,24 @@ def prepare_operation(document: DocumentNode, operation_name: str | None) -> Pre
         definition=chosen,
         fragments=fragments,
         root_selections=(chosen.selection_set,),
-        variable_conditions=_has_variable_conditions(document),
+        condition_variables=_condition_variables(document),
     )
 
 
-def _has_variable_conditions(document: DocumentNode) -> bool:
-    found = False
+def _condition_variables(document: DocumentNode) -> tuple[str, ...]:
+    found: set[str] = set()
 
     class _ConditionFinder(Visitor):
         def enter_directive(self, node: DirectiveNode, *_args: Any) -> Any:
-            nonlocal found
-            if node.name.value in ("skip", "include") and any(
-                isinstance(argument.value, VariableNode) for argument in node.arguments
-            ):
-                found = True
-                return BREAK
-            return None
+            if node.name.value in ("skip", "include"):
+                found.update(
+                    argument.value.name.value
+                    for argument in node.arguments
+                    if isinstance(argument.value, VariableNode)
+                )
 
     visit(document, _ConditionFinder())
-    return found
+    return tuple(sorted(found))
 
 
 def _choose(

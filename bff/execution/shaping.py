@@ -5,24 +5,32 @@ Follows the CLIENT operation over the API schema, per the GraphQL spec's value c
 - response keys (aliases) are read from the merged data (the planner fetches client fields under
   the client's response keys) and written in the client's selection order;
 - `__typename` comes from the schema for object types and from the object's `__typename` for
-  interfaces and unions; fragments (inline or named, also on abstract types) apply when their type
-  condition matches that runtime type; `@skip`/`@include` are evaluated with the variables;
+  interfaces and unions, which must name an object type the API schema exposes there: anything
+  else (an interface's name from an `@interfaceObject` subgraph, an `@inaccessible` type, no
+  name) makes the object null with an error, as graphql-js does for a type it cannot resolve;
+- fragments (inline or named, also on abstract types) apply when their type condition matches
+  that runtime type; `@skip`/`@include` are evaluated with the variables;
 - fields the planner added (keys, `@requires` inputs, extra `__typename`) are dropped, since only
   client selections are copied;
+- leaf values are coerced as graphql-js serialises results for the API schema: a value already
+  of its type's Python type passes as is; otherwise Int (32-bit), Float, String, Boolean and ID
+  coerce what graphql-js coerces, and an enum value must be one the API enum has (never an
+  `@inaccessible` one). A value that cannot be represented becomes null with an error at its
+  path. Custom scalars pass through as the subgraph serialised them;
 - a null (or missing) non-null field makes its parent null, up to the nearest nullable field, or
   `data` itself; an error "Cannot return null for non-nullable field" is added unless an error
   already explains that null (an error at the field, inside it, or at an object whose fetch
-  failed);
-- leaf values (scalars and enums) are passed through exactly as the subgraph returned them: the
-  subgraph already serialised them for the same schema, and re-coercing costs time for nothing.
+  failed).
 
-No graphql-core execution happens here; which fields a selection set yields for a runtime type is
-memoised on the `PreparedOperation` (or per request when `@skip`/`@include` take variables).
+No graphql-core execution happens here. Which fields a selection set yields for a runtime type,
+with each field's output shape and leaf coercer, is compiled once and memoised on the
+`PreparedOperation`: per schema, and per combination of the `@skip`/`@include` variables'
+values when some condition takes a variable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from graphql import (
@@ -35,11 +43,26 @@ from graphql import (
     VariableNode,
 )
 
+from bff.execution.error_masking import DEFAULT_SUBGRAPH_ERROR_CODE
 from bff.execution.operation import PreparedOperation
-from bff.execution.schema_index import LEAF, LIST, OutputShape, SchemaIndex, index_for
+from bff.execution.schema_index import (
+    INT_MAX,
+    INT_MIN,
+    INVALID_LEAF,
+    LEAF,
+    LIST,
+    OPAQUE_LEAF,
+    OutputShape,
+    SchemaIndex,
+    index_for,
+)
 
-NULL_FIELD_CODE: Final = "INTERNAL_SERVER_ERROR"
+# The subgraphs answered something the API schema cannot give the client.
+INVALID_ANSWER_CODE: Final = DEFAULT_SUBGRAPH_ERROR_CODE
 _TYPENAME: Final = "__typename"
+# Field lists kept per operation for distinct `@skip`/`@include` variable values; beyond this
+# many, a request's fields are collected for it alone (a document cannot grow the cache 2^n).
+MAX_CONDITION_SETS: Final = 16
 
 
 class _Bubble:
@@ -49,6 +72,10 @@ class _Bubble:
 
 
 _BUBBLE: Final = _Bubble()
+_UNCOLLECTED: Final = object()
+
+# (id of a selection-set tuple, runtime type) -> its fields; None: see `_Shaper._fields`.
+FieldCache = dict[tuple[int, str], "list[ShapedField] | None"]
 
 
 # ShapedField.kind beyond the OutputShape kinds: fields answered without looking at the data.
@@ -59,13 +86,16 @@ _UNKNOWN_FIELD: Final = -2
 class ShapedField:
     """A client field as it applies to one runtime type: merged over all its field nodes.
 
-    `kind` and `nullable` repeat the outer shape level so the hot loop reads one attribute;
-    `children` memoises the sub-fields per runtime type (a field lives in one cache, so its
-    children are valid for the same schema and variables).
+    `kind`, `nullable`, `exact`, `bounded` and `coerce` repeat the outer shape level so the hot
+    loop reads one attribute; `children` memoises the sub-fields per runtime type (a field lives
+    in one cache, so its children are valid for the same schema and variables).
     """
 
     __slots__ = (
+        "bounded",
         "children",
+        "coerce",
+        "exact",
         "field_name",
         "kind",
         "nullable",
@@ -89,6 +119,9 @@ class ShapedField:
         self.shape = shape
         self.selections = selections
         self.children: dict[str, list[ShapedField]] = {}
+        self.exact = None if shape is None else shape.exact
+        self.bounded = self.exact is int  # a 32-bit Int: range-checked even when an int
+        self.coerce = None if shape is None else shape.coerce
         if shape is not None:
             self.kind = shape.kind
             self.nullable = shape.nullable
@@ -106,14 +139,17 @@ def shape_data(
     errors: list[dict[str, Any]],
     failed_paths: Iterable[tuple[str | int, ...]] = (),
     root_values: Mapping[str, Any] | None = None,
+    only_keys: Collection[str] | None = None,
 ) -> dict[str, Any] | None:
-    """The client's `data` from merged subgraph `data`; appends null-propagation errors to `errors`.
+    """The client's `data` from merged subgraph `data`; appends completion errors to `errors`.
 
     `failed_paths` are paths (objects or root fields) whose fetch failed and already carry an
-    error elsewhere; nulls at or below them add no further error.
+    error elsewhere; nulls at or below them add no further error. `only_keys` limits shaping to
+    those root response keys (the executor asks whether the mutation fields run so far null
+    `data`).
     """
     shaper = _Shaper(operation, variables, index_for(schema), errors, failed_paths)
-    return shaper.shape_root(data or {}, root_values or {})
+    return shaper.shape_root(data or {}, root_values or {}, only_keys)
 
 
 class _Shaper:
@@ -143,9 +179,7 @@ class _Shaper:
         self.path: list[str | int] = []
         # Memoised per (selection sets, runtime type). Keys use id() of tuples that the cache
         # itself keeps alive, so an id is never reused while its entry exists.
-        self._cache: dict[tuple[int, str], list[ShapedField]] = (
-            {} if operation.variable_conditions else operation.shape_cache.setdefault(index, {})
-        )
+        self._cache = _field_cache(operation, variables, index)
         self._covered: set[tuple[str | int, ...]] = set(failed_paths)
         self._error_ancestors: set[tuple[str | int, ...]] = set()
         for error in errors:
@@ -154,7 +188,10 @@ class _Shaper:
                 self._remember_error_path(tuple(path))
 
     def shape_root(
-        self, data: Mapping[str, Any], root_values: Mapping[str, Any]
+        self,
+        data: Mapping[str, Any],
+        root_values: Mapping[str, Any],
+        only_keys: Collection[str] | None,
     ) -> dict[str, Any] | None:
         schema = self.index.schema
         root_type = schema.mutation_type if self.operation.kind == "mutation" else schema.query_type
@@ -166,6 +203,8 @@ class _Shaper:
         path = self.path
         for field in fields:
             key = field.response_key
+            if only_keys is not None and key not in only_keys:
+                continue
             if key in root_values:
                 out[key] = root_values[key]
                 continue
@@ -191,14 +230,21 @@ class _Shaper:
             self._null_error(field)
             return _BUBBLE
         kind = shape.kind
-        if kind == LEAF:
+        if kind == OPAQUE_LEAF:
             return raw
+        if kind == LEAF:
+            if type(raw) is shape.exact and (type(raw) is not int or INT_MIN <= raw <= INT_MAX):
+                return raw
+            value = shape.coerce(raw)  # type: ignore[misc]
+            if value is INVALID_LEAF:
+                return self._invalid_leaf(shape, field)
+            return value
         if kind == LIST:
             if type(raw) is not list:
                 return self._invalid(shape, field)
             item = shape.item
             assert item is not None
-            if item.kind == LEAF and (item.nullable or None not in raw):
+            if (item.kind == LEAF or item.kind == OPAQUE_LEAF) and _as_returned(raw, item):
                 return raw
             path = self.path
             path.append(0)
@@ -217,11 +263,18 @@ class _Shaper:
         type_name = shape.type_name
         if shape.abstract:
             runtime = raw.get(_TYPENAME)
-            if type(runtime) is str and self.index.has_type(runtime):
-                type_name = runtime
-        fields = field.children.get(type_name)
-        if fields is None:
+            if type(runtime) is str:
+                if runtime in shape.possible:
+                    type_name = runtime
+                elif self.index.type_matches(type_name, runtime):
+                    type_name = runtime  # an interface: an @interfaceObject subgraph's answer
+                else:
+                    return self._unresolved_type(shape, field)
+        fields = field.children.get(type_name, _UNCOLLECTED)
+        if fields is _UNCOLLECTED:
             fields = field.children[type_name] = self._fields(field.selections, type_name)
+        if fields is None:
+            return self._unresolved_type(shape, field)
         value = self._object(fields, raw, type_name)
         if value is _BUBBLE:
             return None if shape.nullable else _BUBBLE
@@ -235,12 +288,23 @@ class _Shaper:
             kind = field.kind
             value = raw.get(key)
             if kind == LEAF:
-                # Inlined: most fields are leaves, and the path is only needed for an error.
-                if value is None and not field.nullable:
-                    path.append(key)
-                    self._null_error(field)
-                    path.pop()
-                    return _BUBBLE
+                # Inlined: most fields are leaves already of their type, and the path is only
+                # needed for an error.
+                if type(value) is field.exact:
+                    if field.bounded and not INT_MIN <= value <= INT_MAX:
+                        value = self._leaf_at(key, field, value)
+                        if value is _BUBBLE:
+                            return _BUBBLE
+                elif value is None:
+                    if not field.nullable:
+                        path.append(key)
+                        self._null_error(field)
+                        path.pop()
+                        return _BUBBLE
+                else:
+                    value = self._leaf_at(key, field, value)
+                    if value is _BUBBLE:
+                        return _BUBBLE
                 out[key] = value
                 continue
             if kind < 0:
@@ -254,18 +318,30 @@ class _Shaper:
             out[key] = value
         return out
 
+    def _leaf_at(self, key: str, field: ShapedField, value: Any) -> Any:
+        """The client's value for a leaf not already of its type (`_BUBBLE` if it has none)."""
+        value = field.coerce(value)  # type: ignore[misc]
+        if value is INVALID_LEAF:
+            self.path.append(key)
+            value = self._invalid_leaf(field.shape, field)  # type: ignore[arg-type]
+            self.path.pop()
+        return value
+
     def _fields(
         self, selections: tuple[SelectionSetNode, ...], type_name: str
-    ) -> list[ShapedField]:
+    ) -> list[ShapedField] | None:
+        """The fields `selections` yield on an object of `type_name`; None when `type_name` is
+        abstract (an `@interfaceObject` answer) and they depend on the concrete type: a
+        `__typename`, or a fragment some implementations match and others do not."""
         key = (id(selections), type_name)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
+        if key in self._cache:
+            return self._cache[key]
         grouped: dict[str, list[FieldNode]] = {}
         visited: set[str] = set()
+        narrowed = False
         for selection_set in selections:
-            self._collect(selection_set, type_name, grouped, visited)
-        fields = []
+            narrowed |= self._collect(selection_set, type_name, grouped, visited)
+        fields: list[ShapedField] = []
         for response_key, nodes in grouped.items():
             field_name = nodes[0].name.value
             shape = (
@@ -273,8 +349,10 @@ class _Shaper:
             )
             sub = tuple(node.selection_set for node in nodes if node.selection_set is not None)
             fields.append(ShapedField(response_key, field_name, type_name, shape, sub))
-        self._cache[key] = fields
-        return fields
+            narrowed |= field_name == _TYPENAME
+        collected = None if narrowed and self.index.is_abstract(type_name) else fields
+        self._cache[key] = collected
+        return collected
 
     def _collect(
         self,
@@ -282,7 +360,10 @@ class _Shaper:
         type_name: str,
         grouped: dict[str, list[FieldNode]],
         visited: set[str],
-    ) -> None:
+    ) -> bool:
+        """Adds the fields that apply to `type_name` to `grouped`; True when a fragment did not
+        apply (so it might to a more specific type)."""
+        narrowed = False
         for selection in selection_set.selections:
             if selection.directives and not self._included(selection.directives):
                 continue
@@ -292,7 +373,9 @@ class _Shaper:
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 if condition is None or self.index.type_matches(condition.name.value, type_name):
-                    self._collect(selection.selection_set, type_name, grouped, visited)
+                    narrowed |= self._collect(selection.selection_set, type_name, grouped, visited)
+                else:
+                    narrowed = True
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.operation.fragments.get(name)
@@ -300,7 +383,10 @@ class _Shaper:
                     continue
                 visited.add(name)
                 if self.index.type_matches(fragment.type_condition.name.value, type_name):
-                    self._collect(fragment.selection_set, type_name, grouped, visited)
+                    narrowed |= self._collect(fragment.selection_set, type_name, grouped, visited)
+                else:
+                    narrowed = True
+        return narrowed
 
     def _included(self, directives: Sequence[Any]) -> bool:
         for directive in directives:
@@ -334,10 +420,28 @@ class _Shaper:
             )
         return None if shape.nullable else _BUBBLE
 
+    def _invalid_leaf(self, shape: OutputShape, field: ShapedField) -> Any:
+        """A leaf the API type cannot represent becomes null with graphql-js's field error. The
+        message leaves the value out: it may be one the API schema hides."""
+        self._add_error(
+            f"{shape.type_name} cannot represent the value returned for field "
+            f"{field.parent_type}.{field.field_name}."
+        )
+        return None if shape.nullable else _BUBBLE
+
+    def _unresolved_type(self, shape: OutputShape, field: ShapedField) -> Any:
+        """An abstract value whose `__typename` names no object type the API schema exposes
+        there (or is missing) becomes null with an error that does not repeat the name."""
+        self._add_error(
+            f"Abstract type {shape.type_name} must resolve to an object type of the API schema "
+            f"for field {field.parent_type}.{field.field_name}."
+        )
+        return None if shape.nullable else _BUBBLE
+
     def _add_error(self, message: str) -> None:
         path = list(self.path)
         self.errors.append(
-            {"message": message, "path": path, "extensions": {"code": NULL_FIELD_CODE}}
+            {"message": message, "path": path, "extensions": {"code": INVALID_ANSWER_CODE}}
         )
         self._remember_error_path(tuple(path))
 
@@ -355,3 +459,36 @@ class _Shaper:
             return True
         covered = self._covered
         return any(key[:end] in covered for end in range(len(key), 0, -1))
+
+
+def _as_returned(raw: list[Any], item: OutputShape) -> bool:
+    """Is a list of leaves already the client's value (no element to coerce or null-check)?"""
+    if item.kind == OPAQUE_LEAF:
+        return item.nullable or None not in raw
+    if item.kind != LEAF or item.exact is None:
+        return False
+    exact = item.exact
+    nullable = item.nullable
+    for element in raw:
+        if type(element) is exact:
+            if exact is int and not INT_MIN <= element <= INT_MAX:
+                return False
+        elif element is not None or not nullable:
+            return False
+    return True
+
+
+def _field_cache(
+    operation: PreparedOperation, variables: Mapping[str, Any], index: SchemaIndex
+) -> FieldCache:
+    """The operation's memo of collected fields for this schema and these condition values."""
+    names = operation.condition_variables
+    key: Any = index
+    if names:
+        key = (index, tuple(variables.get(name) is True for name in names))
+    cache = operation.shape_cache.get(key)
+    if cache is None:
+        cache = {}
+        if len(operation.shape_cache) < MAX_CONDITION_SETS:
+            operation.shape_cache[key] = cache
+    return cache

@@ -20,6 +20,21 @@ def test_the_named_operation_is_chosen_and_fragments_indexed() -> None:
     assert operation.kind == "mutation"
     assert list(operation.fragments) == ["Name"]
     assert operation.variable_conditions is False
+    assert operation.condition_variables == ()
+
+
+def test_condition_variables_are_named_once_in_order() -> None:
+    operation = prepare_operation(
+        parse(
+            "query($b: Boolean!, $a: Boolean!) { userCount @include(if: $b) "
+            "...F @skip(if: $a) reviewCount @skip(if: true) } "
+            "fragment F on Query { shippingZones @include(if: $b) }"
+        ),
+        None,
+    )
+
+    assert operation.condition_variables == ("a", "b")
+    assert operation.variable_conditions is True
 
 
 def test_a_single_anonymous_operation_needs_no_name() -> None:

@@ -1,5 +1,6 @@
 """The shaper on plain data, table-driven: each case in shaping_cases/ is a query, the merged
-subgraph data (plus existing errors and failed fetch paths) and the expected response."""
+subgraph data (plus existing errors and failed fetch paths) and the expected response; over the
+test graph's API schema, or the one its `"schema"` names in that folder."""
 
 from __future__ import annotations
 
@@ -8,13 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, parse
+from graphql import GraphQLSchema, build_schema, parse
 
 from bff.execution import prepare_operation
-from bff.execution.shaping import shape_data
+from bff.execution.shaping import MAX_CONDITION_SETS, shape_data
 
 CASES_DIR = Path(__file__).parent / "shaping_cases"
 CASES = sorted(CASES_DIR.glob("*.json"))
+_case_schemas: dict[str, GraphQLSchema] = {}
+
+
+def case_schema(case: dict[str, Any], api_schema: GraphQLSchema) -> GraphQLSchema:
+    name = case.get("schema")
+    if name is None:
+        return api_schema
+    if name not in _case_schemas:
+        _case_schemas[name] = build_schema((CASES_DIR / name).read_text())
+    return _case_schemas[name]
 
 
 def shape_case(case: dict[str, Any], schema: GraphQLSchema) -> dict[str, Any]:
@@ -36,7 +47,7 @@ def shape_case(case: dict[str, Any], schema: GraphQLSchema) -> dict[str, Any]:
 def test_shaping_case(case_file: Path, api_schema: GraphQLSchema) -> None:
     case = json.loads(case_file.read_text())
 
-    assert shape_case(case, api_schema) == case["expected"]
+    assert shape_case(case, case_schema(case, api_schema)) == case["expected"]
 
 
 def test_shaping_twice_with_a_cached_operation_gives_the_same_answer(
@@ -67,3 +78,52 @@ def test_variable_conditions_are_evaluated_per_request(api_schema: GraphQLSchema
     assert shaped(True) == {"product": {"id": "p1", "name": "Keyboard"}}
     assert shaped(False) == {"product": {"id": "p1"}}
     assert shaped(True) == {"product": {"id": "p1", "name": "Keyboard"}}
+
+
+def test_fields_are_collected_once_per_combination_of_condition_values(
+    api_schema: GraphQLSchema,
+) -> None:
+    operation = prepare_operation(
+        parse(
+            "query($a: Boolean!, $b: Boolean!) "
+            '{ product(id: "p1") { id @skip(if: $a) name @include(if: $b) } }'
+        ),
+        None,
+    )
+    data = {"product": {"id": "p1", "name": "Keyboard"}}
+    for a, b, expected in [
+        (False, True, {"id": "p1", "name": "Keyboard"}),
+        (True, True, {"name": "Keyboard"}),
+        (False, True, {"id": "p1", "name": "Keyboard"}),
+        (True, False, {}),
+    ]:
+        variables = {"a": a, "b": b}
+        shaped = shape_data(
+            data, operation=operation, variables=variables, schema=api_schema, errors=[]
+        )
+        assert shaped == {"product": expected}
+
+    # (False, True) was seen twice and collected once.
+    assert len(operation.shape_cache) == 3
+
+
+def test_many_condition_combinations_do_not_grow_the_cache_without_bound(
+    api_schema: GraphQLSchema,
+) -> None:
+    names = [f"v{i}" for i in range(6)]
+    header = ", ".join(f"${name}: Boolean!" for name in names)
+    fields = " ".join(f"n{i}: name @include(if: ${name})" for i, name in enumerate(names))
+    operation = prepare_operation(
+        parse(f'query({header}) {{ product(id: "p1") {{ {fields} }} }}'), None
+    )
+    data = {"product": {f"n{i}": "Keyboard" for i in range(6)}}
+    for combination in range(2 ** len(names)):
+        variables = {name: bool(combination >> i & 1) for i, name in enumerate(names)}
+        shaped = shape_data(
+            data, operation=operation, variables=variables, schema=api_schema, errors=[]
+        )
+        assert shaped == {
+            "product": {f"n{i}": "Keyboard" for i, name in enumerate(names) if variables[name]}
+        }
+
+    assert len(operation.shape_cache) == MAX_CONDITION_SETS
