@@ -100,6 +100,29 @@ class GatewaySettings:
     subgraph_timeout_seconds: float = field(
         default=10.0, metadata=_env("SUBGRAPH_TIMEOUT_SECONDS", _float, gt=0)
     )
+    # Idle pooled connections are closed after this, before the subgraph's own idle timeout
+    # (uvicorn and Node: 5 s) closes them under a request; raise it for subgraphs behind API
+    # Gateway, which keeps idle connections for minutes.
+    subgraph_keepalive_seconds: float = field(
+        default=4.0, metadata=_env("SUBGRAPH_KEEPALIVE_SECONDS", _float, gt=0)
+    )
+    # A subgraph failing this many calls in a row is not called for the given seconds, then
+    # probed with one call (bff/execution/circuit_breaker.py).
+    subgraph_breaker_failures: int = field(
+        default=5, metadata=_env("SUBGRAPH_BREAKER_FAILURES", _int, gt=0)
+    )
+    subgraph_breaker_open_seconds: float = field(
+        default=10.0, metadata=_env("SUBGRAPH_BREAKER_OPEN_SECONDS", _float, gt=0)
+    )
+    # Retries stay within this share of the calls to a subgraph (bff/execution/retries.py).
+    subgraph_retry_budget_ratio: float = field(
+        default=0.2, metadata=_env("SUBGRAPH_RETRY_BUDGET_RATIO", _float, ge=0)
+    )
+    # Every request is answered within this (in Lambda: before the invocation's time is up),
+    # with what arrived by then and errors for the rest.
+    request_deadline_seconds: float = field(
+        default=25.0, metadata=_env("REQUEST_DEADLINE_SECONDS", _float, gt=0)
+    )
     subgraph_url_overrides: dict[str, str] = field(
         default_factory=dict, metadata=_env("SUBGRAPH_URL_OVERRIDES", _json_map)
     )

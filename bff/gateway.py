@@ -38,8 +38,9 @@ from graphql.execution.values import get_variable_values
 
 from bff.config import ConfigurationError, GatewaySettings, read_api_keys, resolve_api_keys
 from bff.execution import execute_plan
+from bff.execution.deadline import Deadline, deadline_scope
 from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
-from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
+from bff.execution.transport import SubgraphEndpoint, SubgraphTransport, transport_from_settings
 from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
 from bff.supergraph import Supergraph, SupergraphError, load_supergraph
@@ -362,7 +363,7 @@ class Gateway:
         transport: SubgraphTransport | None = None,
     ) -> None:
         self.config = config
-        self.transport = transport or SubgraphTransport()
+        self.transport = transport or transport_from_settings(config)
         self._provider = provider
         self._configured_keys = api_keys
         self._keys_by_ref: dict[str, str] = {}
@@ -415,8 +416,12 @@ class Gateway:
         *,
         forwarded_headers: Mapping[str, str] | None = None,
         query_only: bool = False,
+        deadline: Deadline | None = None,
     ) -> dict[str, Any]:
         """Run one GraphQL request and return the response body (`data` and/or `errors`).
+
+        Subgraph calls end by `deadline` (default: `REQUEST_DEADLINE_SECONDS` from now); those
+        that could not are answered as `SUBGRAPH_UNAVAILABLE` next to what did arrive.
 
         Raises `GraphQLRequestError` (nothing was executed), `OperationNotAllowedError` (a
         mutation when `query_only`) and `SupergraphUnavailableError`.
@@ -443,16 +448,19 @@ class Gateway:
             )
             root_values = introspected.data or {}
             errors.extend(error.formatted for error in introspected.errors or ())
-        result = await execute_plan(
-            operation.plan,
-            operation=operation.prepared,
-            variables=variables,
-            schema=served.schema,
-            endpoints=served.endpoints,
-            transport=self.transport,
-            forwarded_headers=forwarded_headers or {},
-            root_values=root_values,
-        )
+        if deadline is None:
+            deadline = Deadline.after(self.config.request_deadline_seconds)
+        with deadline_scope(deadline):
+            result = await execute_plan(
+                operation.plan,
+                operation=operation.prepared,
+                variables=variables,
+                schema=served.schema,
+                endpoints=served.endpoints,
+                transport=self.transport,
+                forwarded_headers=forwarded_headers or {},
+                root_values=root_values,
+            )
         errors.extend(result.errors)
         return _response(result.data, errors)
 

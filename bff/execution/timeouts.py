@@ -1,7 +1,8 @@
 """Per-subgraph request budgets: the whole call (connect, send, read body) must fit in it.
 
 A slow subgraph must not hold the client's request hostage: when its budget runs out the
-transport raises a `SubgraphFetchError` and the executor answers with partial data.
+transport raises a `SubgraphFetchError` and the executor answers with partial data. The budget
+is the endpoint's own, cut to what the request's deadline leaves (`deadline`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 if TYPE_CHECKING:
+    from bff.execution.deadline import Deadline
     from bff.execution.transport import SubgraphEndpoint
 
 # Connecting is quick or hopeless: a refused or black-holed host should fail well before a
@@ -19,11 +21,18 @@ if TYPE_CHECKING:
 MAX_CONNECT_SECONDS = 3.0
 
 
-def client_timeout(endpoint: SubgraphEndpoint) -> aiohttp.ClientTimeout:
-    """The aiohttp timeout for one request to `endpoint` (cached per budget)."""
-    return _timeout_for(endpoint.timeout)
+def budget_seconds(endpoint: SubgraphEndpoint, deadline: Deadline | None) -> float:
+    """Seconds this call may take: the endpoint's timeout, or less when the deadline is near."""
+    if deadline is None:
+        return endpoint.timeout
+    return min(endpoint.timeout, deadline.remaining())
 
 
-@lru_cache(maxsize=32)
+def client_timeout(seconds: float) -> aiohttp.ClientTimeout:
+    """The aiohttp timeout for one request that may take `seconds`."""
+    return _timeout_for(round(seconds, 3))
+
+
+@lru_cache(maxsize=256)
 def _timeout_for(seconds: float) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, MAX_CONNECT_SECONDS))

@@ -25,19 +25,38 @@ errors are returned like any answer's.
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import orjson
 
+from bff.execution.circuit_breaker import CircuitBreaker, CircuitBreakers
+from bff.execution.deadline import Deadline, current_deadline
 from bff.execution.header_propagation import outgoing_headers
-from bff.execution.timeouts import client_timeout
+from bff.execution.in_flight import InFlightFetches
+from bff.execution.retries import (
+    Exchange,
+    ExchangeFailed,
+    Failure,
+    RetryBudget,
+    RetryPolicy,
+    send_with_retries,
+)
+from bff.execution.timeouts import budget_seconds, client_timeout
+
+if TYPE_CHECKING:
+    from bff.config import GatewaySettings
 
 # Far above any sane GraphQL answer (the benchmark's deep answer is 87 KB), far below a Lambda's
 # memory: a subgraph streaming without end is cut off instead of taking the process down.
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+# Idle pooled connections are closed before the subgraph closes them: uvicorn and Node close
+# idle connections after 5 s, and a request sent as the server closes is lost on the wire.
+# Subgraphs that keep connections longer (API Gateway) can be given more (a setting).
+DEFAULT_KEEPALIVE_SECONDS = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,25 +82,38 @@ class SubgraphFetchError(Exception):
 
 
 class SubgraphTransport:
-    """Sends GraphQL requests to subgraphs over one keep-alive connection pool per process."""
+    """Sends GraphQL requests to subgraphs over one keep-alive connection pool per process.
+
+    Around each call, outermost first: identical queries in flight are shared (`in_flight`),
+    the subgraph's circuit breaker may refuse at once (`circuit_breaker`), failed attempts are
+    retried where safe (`retries`), and every attempt fits in the request's deadline
+    (`deadline`, `timeouts`).
+    """
 
     def __init__(
         self,
         *,
         limit: int = 256,
         limit_per_host: int = 64,
-        keepalive_timeout: float = 60.0,
+        keepalive_timeout: float = DEFAULT_KEEPALIVE_SECONDS,
         dns_cache_ttl: int = 300,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        breakers: CircuitBreakers | None = None,
+        retry_policy: RetryPolicy | None = None,
+        retry_budget: Callable[[], RetryBudget] = RetryBudget,
     ) -> None:
-        # Lambda reuses a warm process for minutes; keeping idle connections for 60 s (the API
-        # Gateway idle timeout is 350 s) saves a TCP + TLS handshake on most warm invocations.
         self._limit = limit
         self._limit_per_host = limit_per_host
         self._keepalive_timeout = keepalive_timeout
         self._dns_cache_ttl = dns_cache_ttl
         self._max_response_bytes = max_response_bytes
+        self.breakers = breakers or CircuitBreakers()
+        self.in_flight = InFlightFetches()
+        self._retry_policy = retry_policy or RetryPolicy()
+        self._new_budget = retry_budget
+        self._budgets: dict[str, RetryBudget] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._fresh_session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections_opened = 0
 
@@ -89,25 +121,19 @@ class SubgraphTransport:
         self, endpoint: SubgraphEndpoint, payload: dict[str, Any], headers: Mapping[str, str]
     ) -> dict[str, Any]:
         """POST `payload` to the subgraph and return its GraphQL response (has data or errors)."""
-        session = self._session_for_running_loop()
+        outgoing = outgoing_headers(endpoint, headers)
         body = orjson.dumps(payload)
-        try:
-            async with session.post(
-                endpoint.url,
-                data=body,
-                headers=outgoing_headers(endpoint, headers),
-                timeout=client_timeout(endpoint),
-            ) as response:
-                status = response.status
-                raw = await _read_limited(response, self._max_response_bytes)
-        except TimeoutError as error:
-            raise SubgraphFetchError(
-                endpoint.name, f"timed out after {endpoint.timeout:g}s"
-            ) from error
-        except aiohttp.ClientError as error:
-            raise SubgraphFetchError(
-                endpoint.name, f"request failed: {type(error).__name__}: {error}"
-            ) from error
+        if _is_mutation(payload):
+            exchange = await self._guarded(endpoint, body, outgoing, mutation=True)
+        else:
+            key = (endpoint.name, endpoint.url, body, tuple(sorted(outgoing.items())))
+            exchange = await self.in_flight.share(
+                key, lambda: self._guarded(endpoint, body, outgoing, mutation=False)
+            )
+        return self._answer(endpoint, exchange)
+
+    def _answer(self, endpoint: SubgraphEndpoint, exchange: Exchange) -> dict[str, Any]:
+        status, raw = exchange.status, exchange.body
         if not 200 <= status < 300:
             refusal = None if raw is None else _graphql_refusal(endpoint.name, status, raw)
             if refusal is None:
@@ -119,33 +145,112 @@ class SubgraphTransport:
             )
         return parse_graphql_response(endpoint.name, raw)
 
+    async def _guarded(
+        self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str], *, mutation: bool
+    ) -> Exchange:
+        """The call through the subgraph's breaker, with retries; reports to the breaker."""
+        breaker = self.breakers[endpoint.name]
+        if not breaker.allow():
+            raise SubgraphFetchError(endpoint.name, "circuit breaker open after repeated failures")
+        deadline = current_deadline()
+        budget = self._budgets.get(endpoint.name)
+        if budget is None:
+            budget = self._budgets[endpoint.name] = self._new_budget()
+
+        async def attempt(fresh: bool) -> Exchange:
+            return await self._attempt(endpoint, body, headers, deadline, fresh=fresh)
+
+        try:
+            exchange = await send_with_retries(
+                attempt,
+                mutation=mutation,
+                budget=budget,
+                policy=self._retry_policy,
+                deadline=deadline,
+            )
+        except ExchangeFailed as failed:
+            if failed.failure == "deadline":
+                breaker.record_neither()
+            else:
+                breaker.record_failure()
+            raise SubgraphFetchError(endpoint.name, failed.reason) from None
+        except BaseException:
+            breaker.record_neither()  # cancelled: the request went away, the subgraph did not
+            raise
+        if exchange.status >= 500:
+            breaker.record_failure()
+        else:
+            breaker.record_success()
+        return exchange
+
+    async def _attempt(
+        self,
+        endpoint: SubgraphEndpoint,
+        body: bytes,
+        headers: Mapping[str, str],
+        deadline: Deadline | None,
+        *,
+        fresh: bool,
+    ) -> Exchange:
+        """One HTTP exchange; `fresh` sends it on a new connection instead of a pooled one."""
+        seconds = budget_seconds(endpoint, deadline)
+        if seconds <= 0:
+            raise ExchangeFailed("deadline", "the request's deadline passed before the call")
+        pooled, new_connection = self._sessions_for_running_loop()
+        session = new_connection if fresh else pooled
+        answered = False
+        try:
+            async with session.post(
+                endpoint.url, data=body, headers=headers, timeout=client_timeout(seconds)
+            ) as response:
+                answered = True
+                status = response.status
+                raw = await _read_limited(response, self._max_response_bytes)
+        except TimeoutError:
+            if seconds < endpoint.timeout:
+                reason = f"timed out after {seconds:.3g}s, at the request's deadline"
+                raise ExchangeFailed("deadline", reason) from None
+            raise ExchangeFailed("other", f"timed out after {endpoint.timeout:g}s") from None
+        except aiohttp.ClientError as error:
+            reason = f"request failed: {type(error).__name__}: {error}"
+            raise ExchangeFailed(_failure_kind(error, answered), reason) from None
+        return Exchange(status, raw)
+
     async def close(self) -> None:
         """Close the pooled connections (ASGI shutdown); a later fetch opens a new session."""
-        session, self._session, self._loop = self._session, None, None
-        if session is not None and not session.closed:
-            await session.close()
+        sessions = (self._session, self._fresh_session)
+        self._session = self._fresh_session = self._loop = None
+        for session in sessions:
+            if session is not None and not session.closed:
+                await session.close()
 
-    def _session_for_running_loop(self) -> aiohttp.ClientSession:
+    def _sessions_for_running_loop(self) -> tuple[aiohttp.ClientSession, aiohttp.ClientSession]:
+        """The pooled session and the one that opens a new connection per request (retries)."""
         loop = asyncio.get_running_loop()
-        session = self._session
-        if session is not None and self._loop is loop and not session.closed:
-            return session
-        if session is not None and not session.closed:
-            # Bound to another loop: it cannot be awaited from here. Detaching marks it closed;
-            # its sockets are released when the old connector is collected.
-            session.detach()
-        self._session = self._open_session()
+        session, fresh = self._session, self._fresh_session
+        if session is not None and fresh is not None and self._loop is loop and not session.closed:
+            return session, fresh
+        for stale in (session, fresh):
+            if stale is not None and not stale.closed:
+                # Bound to another loop: it cannot be awaited from here. Detaching marks it
+                # closed; its sockets are released when the old connector is collected.
+                stale.detach()
+        self._session = self._open_session(force_close=False)
+        self._fresh_session = self._open_session(force_close=True)
         self._loop = loop
-        return self._session
+        return self._session, self._fresh_session
 
-    def _open_session(self) -> aiohttp.ClientSession:
+    def _open_session(self, *, force_close: bool) -> aiohttp.ClientSession:
+        pool: dict[str, Any] = (
+            {"force_close": True} if force_close else {"keepalive_timeout": self._keepalive_timeout}
+        )
         connector = _CountingConnector(
             self._count_connection,
             limit=self._limit,
             limit_per_host=self._limit_per_host,
-            keepalive_timeout=self._keepalive_timeout,
             ttl_dns_cache=self._dns_cache_ttl,
             use_dns_cache=True,
+            **pool,
         )
         return aiohttp.ClientSession(
             connector=connector,
@@ -156,6 +261,39 @@ class SubgraphTransport:
 
     def _count_connection(self) -> None:
         self.connections_opened += 1
+
+
+def transport_from_settings(config: GatewaySettings) -> SubgraphTransport:
+    """The process's transport, with the keep-alive, breaker and retry settings."""
+    breakers = CircuitBreakers(
+        lambda: CircuitBreaker(
+            failure_threshold=config.subgraph_breaker_failures,
+            open_seconds=config.subgraph_breaker_open_seconds,
+        )
+    )
+    ratio = config.subgraph_retry_budget_ratio
+    return SubgraphTransport(
+        keepalive_timeout=config.subgraph_keepalive_seconds,
+        breakers=breakers,
+        retry_budget=lambda: RetryBudget(ratio=ratio),
+    )
+
+
+def _is_mutation(payload: Mapping[str, Any]) -> bool:
+    # The planner prints a mutation's fetch as `mutation ...`; queries start with `{` or `query`.
+    return str(payload.get("query", "")).lstrip().startswith("mutation")
+
+
+def _failure_kind(error: aiohttp.ClientError, answered: bool) -> Failure:
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return "not_connected"
+    if answered:
+        return "other"
+    if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientConnectionResetError):
+        return "dropped"
+    if isinstance(error, aiohttp.ClientOSError) and error.errno in (errno.ECONNRESET, errno.EPIPE):
+        return "dropped"
+    return "other"
 
 
 class _CountingConnector(aiohttp.TCPConnector):
@@ -177,10 +315,12 @@ class _CountingConnector(aiohttp.TCPConnector):
 
 
 async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
-    """The body, or None when it exceeds `limit` (a runaway subgraph must not exhaust memory)."""
+    """The body, or None when it exceeds `limit` once decompressed (a runaway subgraph or a
+    gzip bomb, a few KB on the wire that inflate to gigabytes, must not exhaust memory)."""
     length = response.content_length
-    if length is not None:
+    if length is not None and "Content-Encoding" not in response.headers:
         return await response.read() if length <= limit else None
+    # Compressed, or of unknown length: Content-Length would count wire bytes, not memory.
     body = bytearray()
     async for chunk in response.content.iter_chunked(1 << 16):
         body += chunk

@@ -16,6 +16,7 @@ import orjson
 from aws_lambda_powertools import Logger
 
 from bff.config import GatewaySettings
+from bff.execution.deadline import request_deadline
 from bff.gateway import (
     INTERNAL_SERVER_ERROR,
     Gateway,
@@ -189,6 +190,8 @@ class GraphQLApp:
     ) -> tuple[int, Headers, dict[str, Any], str]:
         """Run the request; returns (status, extra headers, body, outcome) per graphql-over-http."""
         get = scope["method"] == "GET"
+        # Set on arrival: reading the body counts too. In Lambda, mangum gives the context.
+        deadline = request_deadline(self.config.request_deadline_seconds, scope.get("aws.context"))
         try:
             if get:
                 request = params_from_query_string(scope.get("query_string", b""))
@@ -196,7 +199,10 @@ class GraphQLApp:
                 _require_json_content_type(headers)
                 request = params_from_json_body(await self._read_body(receive, headers))
             result = await self.gateway.execute(
-                request, forwarded_headers=forwarded_claims_headers(scope), query_only=get
+                request,
+                forwarded_headers=forwarded_claims_headers(scope),
+                query_only=get,
+                deadline=deadline,
             )
             outcome = Outcome.PARTIAL if result.get("errors") else Outcome.EXECUTED
             return 200, [], result, outcome

@@ -9,6 +9,7 @@ import pytest
 from graphql import GraphQLSchema, build_schema
 
 from bff.execution import SubgraphTransport
+from tests.bff.execution.scripted_subgraph import ScriptedSubgraph
 from tests.bff.execution.subgraphs import accounts, catalog, ratings, reviews, shipping
 from tests.bff.execution.subgraphs.host import LoopbackSubgraphs, SubgraphServer
 from tests.bff.execution.support import PlanRunner
@@ -60,3 +61,13 @@ def gateway(
     subgraphs: LoopbackSubgraphs, transport: SubgraphTransport, api_schema: GraphQLSchema
 ) -> PlanRunner:
     return PlanRunner(subgraphs, transport, api_schema)
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[ScriptedSubgraph]:
+    """A raw loopback subgraph the test scripts request by request (answers by default)."""
+    server = await ScriptedSubgraph().start()
+    try:
+        yield server
+    finally:
+        await server.stop()

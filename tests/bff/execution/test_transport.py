@@ -10,6 +10,7 @@ import pytest
 from bff.devstack.moto_server import free_port
 from bff.execution import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
 from bff.execution.transport import parse_graphql_response
+from tests.bff.execution.scripted_subgraph import ScriptedSubgraph
 from tests.bff.execution.subgraphs.host import Behaviour, LoopbackSubgraphs
 
 QUERY = {"query": "{ userCount }"}
@@ -176,3 +177,15 @@ async def test_streamed_answers_within_the_limit_are_read_whole(
     answer = await transport.fetch(accounts(subgraphs), QUERY, {})
 
     assert answer == {"data": {"padding": "x" * 200_000}}
+
+
+async def test_a_gzip_bomb_is_cut_off_by_its_decompressed_size() -> None:
+    # ~64 KB on the wire with a Content-Length, 64 MB once inflated.
+    bomb = await ScriptedSubgraph(script=lambda _: "gzip_bomb").start()
+    small = SubgraphTransport(max_response_bytes=1 << 20)
+    try:
+        with pytest.raises(SubgraphFetchError, match=f"larger than {1 << 20} bytes"):
+            await small.fetch(SubgraphEndpoint("bomb", bomb.url, None, 30.0), QUERY, {})
+    finally:
+        await small.close()
+        await bomb.stop()
