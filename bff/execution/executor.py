@@ -1,6 +1,8 @@
 """Runs a QueryPlan: fetches from subgraphs, merges their answers into one tree, then shapes it.
 
 - `Parallel` children run concurrently (`asyncio.gather`), `Sequence` children in order.
+- A mutation plan runs its steps in order, and once the mutation fields answered so far null
+  `data` (a non-null field failed), the steps sending later mutation fields are not run.
 - A root `Fetch` sends its operation with the client variables it declares and deep-merges the
   answer's `data` at the root.
 - A `Flatten` collects the objects at its path (response keys, `@` = every list element, nulls
@@ -72,7 +74,10 @@ async def execute_plan(
     """
     run = _PlanRun(variables, index_for(schema), endpoints, transport, forwarded_headers)
     if plan.node is not None:
-        await run.execute(plan.node, run.errors)
+        if plan.operation_kind == "mutation":
+            await run.execute_mutation(plan.node, operation, schema)
+        else:
+            await run.execute(plan.node, run.errors)
     data = shape_data(
         run.data,
         operation=operation,
@@ -140,6 +145,35 @@ class _PlanRun:
                 errors.extend(into)
         else:  # pragma: no cover - the plan node union is closed
             raise TypeError(f"unknown plan node {node!r}")
+
+    async def execute_mutation(
+        self, node: PlanNode, operation: PreparedOperation, schema: GraphQLSchema
+    ) -> None:
+        """The plan's steps in order; before a step that sends mutation fields, stop if the
+        fields run so far null `data` (a failed non-null field): graphql-js executes mutation
+        fields serially and runs none after that, so nothing after it is sent."""
+        steps = node.nodes if isinstance(node, Sequence) else (node,)
+        done: list[str] = []
+        for step in steps:
+            keys = _mutation_root_keys(step)
+            if keys and done and self._nulls_data(done, operation, schema):
+                return
+            await self.execute(step, self.errors)
+            done.extend(keys)
+
+    def _nulls_data(
+        self, keys: list[str], operation: PreparedOperation, schema: GraphQLSchema
+    ) -> bool:
+        shaped = shape_data(
+            self.data,
+            operation=operation,
+            variables=self.variables,
+            schema=schema,
+            errors=[],
+            failed_paths=self.failed_paths,
+            only_keys=keys,
+        )
+        return shaped is None
 
     async def _root_fetch(self, fetch: Fetch, errors: list[dict[str, Any]]) -> None:
         response = await self._call(fetch.service, self._root_payload(fetch))
@@ -284,6 +318,17 @@ def _collect_root_keys(selections: Any, keys: list[str]) -> None:
                 keys.append(selection.alias.value if selection.alias else name)
         elif isinstance(selection, InlineFragmentNode):
             _collect_root_keys(selection.selection_set.selections, keys)
+
+
+def _mutation_root_keys(node: PlanNode) -> tuple[str, ...]:
+    """The root response keys the mutation fetches in `node` answer."""
+    match node:
+        case Fetch(operation_kind="mutation"):
+            return root_response_keys(node.operation)
+        case Sequence() | Parallel():
+            return tuple(key for child in node.nodes for key in _mutation_root_keys(child))
+        case _:
+            return ()
 
 
 def _is_path(path: Any) -> bool:

@@ -1,18 +1,29 @@
-"""Fixtures for executor tests: the loopback test subgraphs, their API schema, a transport."""
+"""Fixtures for executor tests: the loopback test subgraphs, their API schema, a transport, and
+the supergraph composed from them with its planner."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, build_schema
+from graphql import DocumentNode, GraphQLSchema, build_schema
 
-from bff.execution import SubgraphTransport
+from bff.execution import (
+    GatewayResult,
+    SubgraphEndpoint,
+    SubgraphTransport,
+    execute_plan,
+    prepare_operation,
+)
+from bff.planning import QueryPlanner
+from bff.supergraph import Supergraph, load_supergraph
+from discovery.composition import CompositionSuccess, SubgraphInput, compose
 from tests.bff.execution.scripted_subgraph import ScriptedSubgraph
 from tests.bff.execution.subgraphs import accounts, catalog, ratings, reviews, shipping
 from tests.bff.execution.subgraphs.host import LoopbackSubgraphs, SubgraphServer
-from tests.bff.execution.support import PlanRunner
+from tests.bff.execution.support import PlanRunner, Runner
 
 SUBGRAPHS_DIR = Path(__file__).parent / "subgraphs"
 
@@ -71,3 +82,47 @@ async def scripted() -> AsyncIterator[ScriptedSubgraph]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture(scope="session")
+def supergraph(subgraphs: LoopbackSubgraphs) -> Supergraph:
+    result = compose(
+        [
+            SubgraphInput(name, server.url, server.schema.as_str())
+            for name, server in subgraphs.servers.items()
+        ]
+    )
+    assert isinstance(result, CompositionSuccess), result
+    return load_supergraph(result.supergraph_sdl)
+
+
+@pytest.fixture(scope="session")
+def planner(supergraph: Supergraph) -> QueryPlanner:
+    return QueryPlanner(supergraph)
+
+
+@pytest.fixture
+def run_planned(
+    supergraph: Supergraph,
+    planner: QueryPlanner,
+    subgraphs: LoopbackSubgraphs,
+    transport: SubgraphTransport,
+) -> Runner:
+    """Plan and execute an operation the way the edge does."""
+    # As the edge builds them: URLs from the supergraph, keys from configuration.
+    endpoints = {
+        name: SubgraphEndpoint(name, info.url, subgraphs[name].api_key, 10.0)
+        for name, info in supergraph.subgraphs.items()
+    }
+
+    async def run(document: DocumentNode, variables: dict[str, Any]) -> GatewayResult:
+        return await execute_plan(
+            planner.plan(document, None),
+            operation=prepare_operation(document, None),
+            variables=variables,
+            schema=supergraph.api_schema,
+            endpoints=endpoints,
+            transport=transport,
+        )
+
+    return run

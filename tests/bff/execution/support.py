@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLSchema, parse
 
 from bff.execution import (
     GatewayResult,
@@ -17,6 +17,9 @@ from bff.execution import (
 )
 from bff.planning.nodes import PlanNode, QueryPlan
 from tests.bff.execution.subgraphs.host import LoopbackSubgraphs
+
+# Plans and executes an operation over the composed test graph (the `run_planned` fixture).
+Runner = Callable[[DocumentNode, dict[str, Any]], Awaitable[GatewayResult]]
 
 
 @dataclass

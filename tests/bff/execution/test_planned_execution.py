@@ -5,73 +5,17 @@ variables.json and the expected response (expected.json)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from graphql import DocumentNode, parse, validate
+from graphql import parse, validate
 
-from bff.execution import (
-    GatewayResult,
-    SubgraphEndpoint,
-    SubgraphTransport,
-    execute_plan,
-    prepare_operation,
-)
-from bff.planning import QueryPlanner
-from bff.supergraph import Supergraph, load_supergraph
-from discovery.composition import CompositionSuccess, SubgraphInput, compose
+from bff.supergraph import Supergraph
 from tests.bff.execution.subgraphs.host import LoopbackSubgraphs
+from tests.bff.execution.support import Runner
 
 CASES_DIR = Path(__file__).parent / "planned_cases"
 CASES = sorted(path for path in CASES_DIR.iterdir() if path.is_dir())
-
-Runner = Callable[[DocumentNode, dict[str, Any]], Awaitable[GatewayResult]]
-
-
-@pytest.fixture(scope="module")
-def supergraph(subgraphs: LoopbackSubgraphs) -> Supergraph:
-    result = compose(
-        [
-            SubgraphInput(name, server.url, server.schema.as_str())
-            for name, server in subgraphs.servers.items()
-        ]
-    )
-    assert isinstance(result, CompositionSuccess), result
-    return load_supergraph(result.supergraph_sdl)
-
-
-@pytest.fixture(scope="module")
-def planner(supergraph: Supergraph) -> QueryPlanner:
-    return QueryPlanner(supergraph)
-
-
-@pytest.fixture
-def run_planned(
-    supergraph: Supergraph,
-    planner: QueryPlanner,
-    subgraphs: LoopbackSubgraphs,
-    transport: SubgraphTransport,
-) -> Runner:
-    """Plan and execute an operation the way the edge does."""
-    # As the edge builds them: URLs from the supergraph, keys from configuration.
-    endpoints = {
-        name: SubgraphEndpoint(name, info.url, subgraphs[name].api_key, 10.0)
-        for name, info in supergraph.subgraphs.items()
-    }
-
-    async def run(document: DocumentNode, variables: dict[str, Any]) -> GatewayResult:
-        return await execute_plan(
-            planner.plan(document, None),
-            operation=prepare_operation(document, None),
-            variables=variables,
-            schema=supergraph.api_schema,
-            endpoints=endpoints,
-            transport=transport,
-        )
-
-    return run
 
 
 @pytest.mark.parametrize("case_dir", CASES, ids=[case.name for case in CASES])

@@ -1,10 +1,12 @@
-"""catalog: owns products (entity), articles, the Media interface entity and its implementations."""
+"""catalog: owns products (entity), articles, the Media interface entity and its implementations;
+refuses to rename a product to an empty name."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import strawberry
+from graphql import GraphQLError
 
 
 @strawberry.federation.type(keys=["id"])
@@ -91,6 +93,8 @@ class Query:
 class Mutation:
     @strawberry.mutation
     def rename_product(self, id: strawberry.ID, name: str) -> Product | None:
+        if not name:
+            raise GraphQLError("A product needs a name.", extensions={"code": "BAD_USER_INPUT"})
         product = PRODUCTS.get(id)
         if product is not None:
             product.name = name

@@ -1,4 +1,5 @@
-"""reviews: adds `reviews` to Product; fails on purpose for product p4 (an entity-level error)."""
+"""reviews: adds `reviews` to Product; fails on purpose for product p4 (an entity-level error) and
+for a review without a body (a failed non-null mutation field)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ class Query:
 class Mutation:
     @strawberry.mutation
     def add_review(self, product_id: strawberry.ID, body: str) -> Review:
+        if not body:
+            raise GraphQLError("A review needs a body.", extensions={"code": "BAD_USER_INPUT"})
         REVIEWS.setdefault(product_id, []).append((body, "u1"))
         return Review(body=body, author=User(id=strawberry.ID("u1")))
 
