@@ -23,7 +23,9 @@ from bench.workload import BENCH_DIR
 RESULTS_DIR = BENCH_DIR / "results"
 WORK_DIR = BENCH_DIR / ".work"
 NODE_PACKAGES = (
+    "@grafbase/cli-x86_64-unknown-linux-musl",
     "@graphql-hive/gateway",
+    "@graphql-hive/router-runtime",
     "@apollo/gateway",
     "@apollo/server",
     "@apollo/subgraph",

@@ -1,9 +1,11 @@
 """The load test: every contender under the same load, interleaved and repeated, answers checked.
 
-Per scenario and round the contenders run one after the other (our BFF, Hive Gateway, Apollo
-Gateway, the floor), so drift on a shared machine shows up as spread across rounds instead of
-as a difference between contenders. Around each run the CPU time of the contender and of the
-subgraphs is read from /proc, and the contender's peak memory (VmHWM).
+Per scenario and round the contenders run one after the other (our BFF in one process and with
+--workers, Hive Gateway with its JS and its Rust planner, Grafbase, Apollo Gateway, the floor),
+so drift on a shared machine shows up as spread across rounds instead of as a difference between
+contenders. Around each run the CPU time of the contender and of the subgraphs is read from
+/proc, the contender's peak memory (VmHWM), and the subgraphs' request counters (so each
+gateway's subgraph requests per query are counted, de-duplication included).
 """
 
 from __future__ import annotations
@@ -24,18 +26,31 @@ from bench.processes import ProcessPool
 from bench.servers import (
     Gateway,
     RunningSubgraph,
+    ServedGraph,
     compose_supergraph,
     post_graphql_bytes,
     start_apollo,
     start_bff,
+    start_bff_workers,
+    start_grafbase,
+    start_grafbase_dedup,
     start_hive,
+    start_hive_router,
+    start_hive_router_dedup,
     start_subgraphs,
+    subgraph_requests,
 )
 from bench.workload import SCENARIOS, Scenario, cdu_subgraphs, federation_subgraphs
 
 FLOOR = "floor"
-GATEWAY_STARTERS: tuple[Callable[[ProcessPool, Path], Gateway], ...] = (
+GatewayStarter = Callable[[ProcessPool, ServedGraph], Gateway]
+GATEWAY_STARTERS: tuple[GatewayStarter, ...] = (
     start_bff,
+    start_bff_workers,
+    start_grafbase,
+    start_grafbase_dedup,
+    start_hive_router,
+    start_hive_router_dedup,
     start_hive,
     start_apollo,
 )
@@ -68,6 +83,7 @@ def run_load_test(
     work_dir: Path,
     scenarios: Sequence[Scenario] = SCENARIOS,
     log: Callable[[str], None] = print,
+    starters: Sequence[GatewayStarter] = GATEWAY_STARTERS,
 ) -> dict[str, Any]:
     """Start everything, check every contender's answers, run the rounds; the raw results."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -77,15 +93,17 @@ def run_load_test(
         supergraph_sdl = compose_supergraph(subgraphs)
         supergraph_path = work_dir / "supergraph.graphql"
         supergraph_path.write_text(supergraph_sdl, encoding="utf-8")
+        graph = ServedGraph(subgraphs, supergraph_path, work_dir)
         gateways = []
-        for start in GATEWAY_STARTERS:
-            gateway = start(pool, supergraph_path)
+        for start in starters:
+            gateway = start(pool, graph)
             log(f"{gateway.label} serves the supergraph at {gateway.url}")
             gateways.append(gateway)
         results: dict[str, Any] = {
             "supergraph": {
                 "composedBy": "discovery.composition.compose (ours)",
-                "loadedBy": [gateway.name for gateway in gateways],
+                "loadedBy": [g.name for g in gateways if not g.composes_itself],
+                "composedByItself": [g.name for g in gateways if g.composes_itself],
                 "subgraphs": [item.source.name for item in subgraphs],
             },
             "contenders": {gateway.name: gateway.label for gateway in gateways}
@@ -93,7 +111,7 @@ def run_load_test(
             "scenarios": {},
         }
         for scenario in scenarios:
-            entry, recording = _prepare_scenario(scenario, supergraph_sdl, gateways)
+            entry, recording = _prepare_scenario(scenario, supergraph_sdl, gateways, subgraphs)
             results["scenarios"][scenario.name] = entry
             log(f"{scenario.name}: micro-benchmarks ({plan.micro_iterations} iterations)")
             entry["micro"] = run_micro(
@@ -107,7 +125,7 @@ def run_load_test(
             for scenario in scenarios:
                 entry = results["scenarios"][scenario.name]
                 for gateway in [*gateways, None]:
-                    run = _measure(scenario, entry, gateway, subgraphs, plan, work_dir)
+                    run = measure(scenario, entry, gateway, subgraphs, plan, work_dir)
                     run["round"] = round_number
                     entry["runs"].append(run)
                     log(_line(f"round {round_number}", scenario, run))
@@ -117,26 +135,36 @@ def run_load_test(
                 entry = results["scenarios"][scenario.name]
                 entry["unloaded"] = []
                 for gateway in [*gateways, None]:
-                    run = _measure(scenario, entry, gateway, subgraphs, single, work_dir)
+                    run = measure(scenario, entry, gateway, subgraphs, single, work_dir)
                     entry["unloaded"].append(run)
                     log(_line("1 connection", scenario, run))
         return results
 
 
 def _prepare_scenario(
-    scenario: Scenario, supergraph_sdl: str, gateways: Sequence[Gateway]
+    scenario: Scenario,
+    supergraph_sdl: str,
+    gateways: Sequence[Gateway],
+    subgraphs: Sequence[RunningSubgraph],
 ) -> tuple[dict[str, Any], FloorRecording]:
-    """The expected answer (our executor's), each gateway's agreement with it, the floor tree."""
+    """The expected answer (our executor's), each gateway's agreement with it and the subgraph
+    requests its plan sends for one query alone (nothing to de-duplicate), the floor tree."""
     recording = asyncio.run(record_floor(supergraph_sdl, scenario.query))
     expected_hash = canonical_hash(recording.answer)
     answers = {}
     for gateway in gateways:
+        before = subgraph_requests(subgraphs)
         raw = post_graphql_bytes(gateway.url, scenario.query)
+        sent = subgraph_requests(subgraphs) - before
         try:
             agrees = canonical_hash(json.loads(raw)) == expected_hash
         except ValueError:
             agrees = False
-        answers[gateway.name] = {"bytes": len(raw), "matchesExpected": agrees}
+        answers[gateway.name] = {
+            "bytes": len(raw),
+            "matchesExpected": agrees,
+            "subgraphRequests": sent,
+        }
     entry = {
         "title": scenario.title,
         "query": scenario.query,
@@ -151,7 +179,7 @@ def _prepare_scenario(
     return entry, recording
 
 
-def _measure(
+def measure(
     scenario: Scenario,
     entry: dict[str, Any],
     gateway: Gateway | None,
@@ -165,12 +193,14 @@ def _measure(
     else:
         config = gateway_load(gateway.url, scenario.query, entry["expectedHash"], settings)
     subgraphs_before = sum(item.process.sample().cpu_seconds for item in subgraphs)
+    requests_before = subgraph_requests(subgraphs)
     before = gateway.process.sample() if gateway else None
     started = time.monotonic()
     result = run_load(config, work_dir / "load-config.json")
     wall = time.monotonic() - started
     after = gateway.process.sample() if gateway else None
     subgraphs_after = sum(item.process.sample().cpu_seconds for item in subgraphs)
+    result["subgraphRequests"] = subgraph_requests(subgraphs) - requests_before
     result["contender"] = gateway.name if gateway else FLOOR
     result["wallSeconds"] = wall
     # CPU covers warm-up and measured time alike: divide by the wall time of both.
@@ -183,7 +213,7 @@ def _measure(
 
 def _line(prefix: str, scenario: Scenario, run: dict[str, Any]) -> str:
     return (
-        f"{prefix} {scenario.name:<15} {run['contender']:<7} {run['rps']:8.1f} rps  "
+        f"{prefix} {scenario.name:<15} {run['contender']:<17} {run['rps']:8.1f} rps  "
         f"p50 {_ms(run['latencyMs']['p50'])}  p99 {_ms(run['latencyMs']['p99'])}  "
         f"mismatches {run['mismatches']}"
     )

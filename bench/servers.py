@@ -19,7 +19,12 @@ from discovery.composition import CompositionFailure, SubgraphInput, compose
 
 NODE_MODULES = BENCH_DIR / "node_modules"
 HIVE_GATEWAY_BIN = NODE_MODULES / "@graphql-hive" / "gateway" / "dist" / "bin.js"
+# Hive Gateway's config turning its in-flight subgraph request de-duplication off (on by default).
+HIVE_NO_DEDUP_CONFIG = NODE_DIR / "hive-gateway-no-dedup.config.mjs"
+GRAFBASE_BIN = NODE_MODULES / "@grafbase" / "cli-x86_64-unknown-linux-musl" / "grafbase"
 READY_TIMEOUT_SECONDS = 60.0
+# `bff serve --workers`: one process per core of the benchmark machine.
+BFF_WORKERS = 2
 # Node in production mode: no dev landing pages, no dev-only checks, as a deployment would run.
 NODE_ENV = {"NODE_ENV": "production"}
 
@@ -29,6 +34,20 @@ class RunningSubgraph:
     source: SubgraphSource
     url: str
     process: ManagedProcess
+    sdl_path: Path
+
+    @property
+    def stats_url(self) -> str:
+        return self.url.removesuffix("/graphql") + "/stats"
+
+
+@dataclass(frozen=True, slots=True)
+class ServedGraph:
+    """What a gateway is started on: the subgraphs and the supergraph composed over them."""
+
+    subgraphs: Sequence[RunningSubgraph]
+    supergraph_path: Path
+    work_dir: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +58,8 @@ class Gateway:
     label: str
     url: str
     process: ManagedProcess
+    # Grafbase composes the subgraphs itself instead of loading our supergraph.
+    composes_itself: bool = False
 
 
 def start_subgraphs(
@@ -57,12 +78,23 @@ def start_subgraphs(
             str(source.data_path),
             "0",
         ]
-        started.append((source, pool.start(f"subgraph-{source.name}", command, env=NODE_ENV)))
+        process = pool.start(f"subgraph-{source.name}", command, env=NODE_ENV)
+        started.append((source, process, sdl_path))
     running = []
-    for source, process in started:
+    for source, process, sdl_path in started:
         port = process.first_json_line()["port"]
-        running.append(RunningSubgraph(source, f"http://127.0.0.1:{port}/graphql", process))
+        url = f"http://127.0.0.1:{port}/graphql"
+        running.append(RunningSubgraph(source, url, process, sdl_path))
     return running
+
+
+def subgraph_requests(subgraphs: Sequence[RunningSubgraph]) -> int:
+    """GraphQL requests the subgraphs have received so far, all together."""
+    total = 0
+    for item in subgraphs:
+        with urllib.request.urlopen(item.stats_url, timeout=10) as response:
+            total += int(json.loads(response.read())["requests"])
+    return total
 
 
 def compose_supergraph(subgraphs: Sequence[RunningSubgraph]) -> str:
@@ -76,7 +108,19 @@ def compose_supergraph(subgraphs: Sequence[RunningSubgraph]) -> str:
     return result.supergraph_sdl
 
 
-def start_bff(pool: ProcessPool, supergraph_path: Path) -> Gateway:
+def start_bff(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = "our BFF (bff serve: uvicorn, uvloop, httptools; 1 process)"
+    return _start_bff(pool, graph, "bff", label)
+
+
+def start_bff_workers(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = f"our BFF, bff serve --workers {BFF_WORKERS} (one process per core)"
+    return _start_bff(pool, graph, "bff-workers", label, "--workers", str(BFF_WORKERS))
+
+
+def _start_bff(
+    pool: ProcessPool, graph: ServedGraph, name: str, label: str, *options: str
+) -> Gateway:
     port = free_port()
     command = [
         sys.executable,
@@ -84,22 +128,42 @@ def start_bff(pool: ProcessPool, supergraph_path: Path) -> Gateway:
         "bff.cli",
         "serve",
         "--supergraph",
-        str(supergraph_path),
+        str(graph.supergraph_path),
         "--port",
         str(port),
+        *options,
     ]
     env = {"POWERTOOLS_LOG_LEVEL": "WARNING", "GRAPHIQL_ENABLED": "false"}
-    process = pool.start("bff", command, env=env)
-    return _ready(Gateway("bff", "our BFF (uvicorn, 1 process)", _graphql_url(port), process))
+    process = pool.start(name, command, env=env)
+    return _ready(Gateway(name, label, _graphql_url(port), process))
 
 
-def start_hive(pool: ProcessPool, supergraph_path: Path) -> Gateway:
+def start_hive(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = "Hive Gateway, JS planner (1 process; subgraph de-dup on, its default)"
+    return _start_hive(pool, graph, "hive", label)
+
+
+def start_hive_router(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = "Hive Gateway + Rust query planner (router-runtime), subgraph de-dup off"
+    options = ("--hive-router-runtime", "--config-path", str(HIVE_NO_DEDUP_CONFIG))
+    return _start_hive(pool, graph, "hive-router", label, *options)
+
+
+def start_hive_router_dedup(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = "Hive Gateway + Rust query planner, in-flight subgraph de-dup on (default)"
+    return _start_hive(pool, graph, "hive-router-dedup", label, "--hive-router-runtime")
+
+
+def _start_hive(
+    pool: ProcessPool, graph: ServedGraph, name: str, label: str, *options: str
+) -> Gateway:
     port = free_port()
     command = [
         "node",
         str(HIVE_GATEWAY_BIN),
         "supergraph",
-        str(supergraph_path),
+        str(graph.supergraph_path),
+        *options,
         "--host",
         "127.0.0.1",
         "--port",
@@ -108,13 +172,66 @@ def start_hive(pool: ProcessPool, supergraph_path: Path) -> Gateway:
         "1",
         "--disable-websockets",
     ]
-    process = pool.start("hive-gateway", command, env=NODE_ENV, cwd=BENCH_DIR)
-    return _ready(Gateway("hive", "Hive Gateway (1 process)", _graphql_url(port), process))
+    process = pool.start(name, command, env=NODE_ENV, cwd=BENCH_DIR)
+    return _ready(Gateway(name, label, _graphql_url(port), process))
 
 
-def start_apollo(pool: ProcessPool, supergraph_path: Path) -> Gateway:
+def start_grafbase(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = "Grafbase (grafbase dev), inflight_deduplication off"
+    return _start_grafbase(pool, graph, "grafbase", label, dedup=False)
+
+
+def start_grafbase_dedup(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = "Grafbase (grafbase dev), inflight_deduplication on"
+    return _start_grafbase(pool, graph, "grafbase-dedup", label, dedup=True)
+
+
+def _start_grafbase(
+    pool: ProcessPool, graph: ServedGraph, name: str, label: str, *, dedup: bool
+) -> Gateway:
+    """`grafbase dev` composes the subgraphs itself from each one's URL and SDL file (not by
+    introspection, which it would repeat every 2 s) and serves them."""
+    if not GRAFBASE_BIN.exists():
+        raise ProcessStartError(
+            f"{GRAFBASE_BIN} is missing: Grafbase's CLI is installed (npm, optional) on x86_64 "
+            "Linux only"
+        )
     port = free_port()
-    command = ["node", str(NODE_DIR / "apollo-gateway.mjs"), str(supergraph_path), str(port)]
+    config_path = graph.work_dir / f"{name}.toml"
+    config_path.write_text(grafbase_config(graph.subgraphs, dedup=dedup), encoding="utf-8")
+    home = graph.work_dir / f"{name}-home"  # its state stays in the run's folder, not in ~
+    home.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(GRAFBASE_BIN),
+        "--home",
+        str(home),
+        "dev",
+        "--config",
+        str(config_path),
+        "--listen-address",
+        f"127.0.0.1:{port}",
+    ]
+    process = pool.start(name, command, cwd=graph.work_dir)
+    return _ready(Gateway(name, label, _graphql_url(port), process, composes_itself=True))
+
+
+def grafbase_config(subgraphs: Sequence[RunningSubgraph], *, dedup: bool) -> str:
+    """grafbase.toml: each subgraph's URL and schema file, and the de-dup switch."""
+    lines = []
+    for item in subgraphs:
+        lines += [
+            f"[subgraphs.{item.source.name}]",
+            f"url = {json.dumps(item.url)}",
+            f"schema_path = {json.dumps(str(item.sdl_path))}",
+            "",
+        ]
+    lines += ["[traffic_shaping]", f"inflight_deduplication = {json.dumps(dedup)}", ""]
+    return "\n".join(lines)
+
+
+def start_apollo(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    port = free_port()
+    command = ["node", str(NODE_DIR / "apollo-gateway.mjs"), str(graph.supergraph_path), str(port)]
     process = pool.start("apollo-gateway", command, env=NODE_ENV, cwd=BENCH_DIR)
     gateway = Gateway(
         "apollo", "Apollo Gateway + Apollo Server", f"http://127.0.0.1:{port}/", process

@@ -23,6 +23,9 @@ const schema = buildSubgraphSchema({
   resolvers: resolversFor(name, data),
 });
 const answers = new Map();
+// GraphQL requests received, read by the benchmark (GET /stats) to count each gateway's subgraph
+// requests per query.
+let requestsServed = 0;
 
 async function execute(body) {
   let request;
@@ -41,6 +44,11 @@ async function execute(body) {
 }
 
 const server = http.createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/stats") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ requests: requestsServed }));
+    return;
+  }
   if (req.method !== "POST") {
     res.writeHead(req.url === "/health" ? 200 : 404, { "content-type": "text/plain" });
     res.end(req.url === "/health" ? "ok" : "not found");
@@ -53,6 +61,7 @@ const server = http.createServer((req, res) => {
     if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   });
   req.on("end", async () => {
+    requestsServed += 1;
     const body = Buffer.concat(chunks).toString("utf8");
     let answer = answers.get(body);
     if (answer === undefined) {

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from bench.processes import ProcessPool
-from bench.servers import Gateway, RunningSubgraph, compose_supergraph, start_bff, start_subgraphs
+from bench.servers import (
+    Gateway,
+    RunningSubgraph,
+    ServedGraph,
+    compose_supergraph,
+    start_bff,
+    start_subgraphs,
+)
 from bench.workload import BENCH_DIR, federation_subgraphs
 
 
@@ -23,6 +30,8 @@ class BenchStack:
     supergraph_sdl: str
     bff: Gateway
     work_dir: Path
+    pool: ProcessPool  # more gateways can be started in it; all stop with the session
+    graph: ServedGraph
 
 
 def require_bench_node_packages() -> None:
@@ -39,4 +48,6 @@ def bench_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BenchStack
         supergraph_sdl = compose_supergraph(subgraphs)
         supergraph_path = work_dir / "supergraph.graphql"
         supergraph_path.write_text(supergraph_sdl)
-        yield BenchStack(subgraphs, supergraph_sdl, start_bff(pool, supergraph_path), work_dir)
+        graph = ServedGraph(subgraphs, supergraph_path, work_dir)
+        bff = start_bff(pool, graph)
+        yield BenchStack(subgraphs, supergraph_sdl, bff, work_dir, pool, graph)
