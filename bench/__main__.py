@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here so `--help` stays instant.
     from bench.coldstart import measure_cold_start, measure_import_times
     from bench.loadtest import LoadPlan, run_load_test
+    from bench.planning import measure_shared_tree_planning
     from bench.report import render_markdown, write_chart
 
     args = build_parser().parse_args(argv)
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     raw["coldStart"] = measure_cold_start(WORK_DIR, args.cold_starts, log=_log)
     _log("import time of each Lambda entry point")
     raw["importTimes"] = measure_import_times(1 if args.quick else 3)
+    _log("planning time: ten subgraphs sharing one type (the shared-tree fixture)")
+    raw["planning"] = measure_shared_tree_planning(args.micro_repeats * 4)
     raw["machine"] = machine_info(load_at_start)
     raw["elapsedSeconds"] = time.monotonic() - started
     raw["finishedAt"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")

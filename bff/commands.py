@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bff.gc_tuning import tune_garbage_collector
 
 if TYPE_CHECKING:
-    from graphql import GraphQLError
-
     from bff.config import GatewaySettings
 
 DEFAULT_HOST = "127.0.0.1"
@@ -162,11 +161,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    from graphql import GraphQLError, parse, validate
-
-    from bff.execution.operation import OperationNotFoundError, prepare_operation
-    from bff.planning import PlanningError, QueryPlanner
-    from bff.planning.nodes import print_plan
+    from bff.config import GatewaySettings
+    from bff.gateway import GraphQLRequestError, ServedSupergraph
+    from bff.planning.nodes import QueryPlan, print_plan
     from bff.supergraph import SupergraphError, load_supergraph_file
 
     try:
@@ -179,23 +176,15 @@ def plan_command(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: cannot read the operation: {error}", file=sys.stderr)
         return 1
+    # The request path's own cache entry: parsed, validated (limits included) and planned alike.
+    served = ServedSupergraph(supergraph, GatewaySettings.from_environ(), api_keys={})
     try:
-        document = parse(text)
-    except GraphQLError as error:
-        print(f"error: {error.message} at {_where(error)}", file=sys.stderr)
+        operation = served.operation(text, args.operation_name)
+    except GraphQLRequestError as refused:
+        for error in refused.errors:
+            print(f"error: {error['message']} at {_where(error)}", file=sys.stderr)
         return 1
-    errors = validate(supergraph.api_schema, document)
-    if errors:
-        for error in errors:
-            print(f"error: {error.message} at {_where(error)}", file=sys.stderr)
-        return 1
-    try:
-        prepare_operation(document, args.operation_name)  # says which operation is missing
-        plan = QueryPlanner(supergraph).plan(document, args.operation_name)
-    except (OperationNotFoundError, PlanningError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    sys.stdout.write(print_plan(plan))
+    sys.stdout.write(print_plan(operation.plan or QueryPlan(node=None, operation_kind="query")))
     return 0
 
 
@@ -206,6 +195,7 @@ def _operation_text(query_or_file: str) -> str:
     return query_or_file
 
 
-def _where(error: GraphQLError) -> str:
-    locations = error.locations or []
-    return ", ".join(f"line {loc.line} column {loc.column}" for loc in locations) or "(document)"
+def _where(error: Mapping[str, Any]) -> str:
+    locations = error.get("locations") or []
+    found = ", ".join(f"line {loc['line']} column {loc['column']}" for loc in locations)
+    return found or "(document)"

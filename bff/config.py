@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from bff.planning.planner import DEFAULT_PLANNING_STEPS
+
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 # The spellings of a boolean environment variable (case-insensitive), as pydantic reads them.
@@ -167,6 +169,11 @@ class GatewaySettings:
     )
     introspection_enabled: bool = field(
         default=True, metadata=_env("INTROSPECTION_ENABLED", _boolean)
+    )
+    # Planning steps (cost estimates and walk steps, ~0.1 ms each) one operation may take; more
+    # is refused with QUERY_PLANNING_FAILED. Plans run in a worker thread meanwhile.
+    planning_max_steps: int = field(
+        default=DEFAULT_PLANNING_STEPS, metadata=_env("PLANNING_MAX_STEPS", _int, gt=0)
     )
 
     def __post_init__(self) -> None:

@@ -283,7 +283,7 @@ class ServedSupergraph:
         self.supergraph = supergraph
         self.version = supergraph.version
         self.schema = supergraph.api_schema
-        self.planner = QueryPlanner(supergraph)
+        self.planner = QueryPlanner(supergraph, max_steps=config.planning_max_steps)
         self.endpoints = {
             name: SubgraphEndpoint(
                 name=name,
@@ -305,17 +305,44 @@ class ServedSupergraph:
 
     def operation(self, query: str, operation_name: str | None) -> CachedOperation:
         """The cached operation for this document and name; raises `GraphQLRequestError`."""
-        key = (hashlib.sha256(query.encode()).digest(), operation_name)
-        entry = self.operations.get(key)
-        if entry is None:
-            try:
-                entry = self._build_operation(query, operation_name)
-            except GraphQLRequestError as error:
-                entry = RejectedOperation(tuple(error.errors))
-            self.operations.put(key, entry)
+        found = self.cached_operation(query, operation_name)
+        if found is None:
+            found = self.store_operation(
+                query, operation_name, self.build_entry(query, operation_name)
+            )
+        return found
+
+    async def prepared_operation(self, query: str, operation_name: str | None) -> CachedOperation:
+        """`operation`, building a cache miss in a worker thread: planning an expensive
+        operation (up to the planning budget) never holds up the requests of other clients."""
+        found = self.cached_operation(query, operation_name)
+        if found is None:
+            entry = await asyncio.to_thread(self.build_entry, query, operation_name)
+            found = self.store_operation(query, operation_name, entry)
+        return found
+
+    def cached_operation(self, query: str, operation_name: str | None) -> CachedOperation | None:
+        """The operation if it is cached; raises `GraphQLRequestError` for a cached refusal."""
+        entry = self.operations.get(_cache_key(query, operation_name))
         if isinstance(entry, RejectedOperation):
             raise entry.error()
         return entry
+
+    def store_operation(
+        self, query: str, operation_name: str | None, entry: CacheEntry
+    ) -> CachedOperation:
+        """Caches a built entry and returns its operation (raises for a refusal)."""
+        self.operations.put(_cache_key(query, operation_name), entry)
+        if isinstance(entry, RejectedOperation):
+            raise entry.error()
+        return entry
+
+    def build_entry(self, query: str, operation_name: str | None) -> CacheEntry:
+        """Parses, validates, prepares and plans a document (touches no cache: any thread)."""
+        try:
+            return self._build_operation(query, operation_name)
+        except GraphQLRequestError as error:
+            return RejectedOperation(tuple(error.errors))
 
     def _build_operation(self, query: str, operation_name: str | None) -> CachedOperation:
         try:
@@ -349,6 +376,10 @@ class ServedSupergraph:
         if root_names & INTROSPECTION_FIELDS:
             introspection = _introspection_document(prepared)
         return CachedOperation(prepared, plan, introspection)
+
+
+def _cache_key(query: str, operation_name: str | None) -> tuple[bytes, str | None]:
+    return hashlib.sha256(query.encode()).digest(), operation_name
 
 
 class Gateway:
@@ -427,7 +458,7 @@ class Gateway:
         mutation when `query_only`) and `SupergraphUnavailableError`.
         """
         served = await self.current()
-        operation = served.operation(request.query, request.operation_name)
+        operation = await served.prepared_operation(request.query, request.operation_name)
         if query_only and operation.kind != "query":
             raise OperationNotAllowedError(operation.kind)
         variables = _coerce_variables(served, operation, request.variables)

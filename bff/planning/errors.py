@@ -9,3 +9,7 @@ class PlanningError(Exception):
     Operations are validated against the API schema before planning, so this signals a
     supergraph the planner cannot serve (e.g. an entity with no usable key), not a client error.
     """
+
+
+class PlanningBudgetExceeded(PlanningError):
+    """The operation needs more planning steps than the gateway's budget allows."""

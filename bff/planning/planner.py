@@ -10,7 +10,7 @@ a `mirror` draft recording their response keys for the representation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from graphql import (
@@ -30,21 +30,22 @@ from graphql import (
 
 from bff.supergraph import FieldInfo, Supergraph, TypeInfo
 
+from .cost import CostEstimate, PlanningBudget
 from .drafts import SelectionDraft
 from .errors import PlanningError
 from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
 from .query_graph import QueryGraph
+from .selections import alias_of, client_children, client_fields, find_provided
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 PLANNER_ALIAS_PREFIX = "__key_"
-# Bounds the cost estimate's look-ahead.
-ESTIMATE_DEPTH = 4
+# Planning steps one operation may take by default (cost estimates and walk steps); the
+# gateway's PLANNING_MAX_STEPS setting overrides it.
+DEFAULT_PLANNING_STEPS = 20_000
 # Guards against cyclic chains of keys and requires fetched to build one representation.
 MAX_JUMP_DEPTH = 32
-# The cost of a field no subgraph can reach from here: any other choice is better.
-UNREACHABLE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,9 @@ class Position:
       recorded (for the representation) and which groups fetch them (dependencies).
     - `depth`: how many representations deep the walk is (key or requires inputs needing
       their own entity fetches), a guard against cycles.
+    - `trail`: the client fields walked in this group from the nearest object where the chain
+      of plain object fields began, with the position each was added at: an entity fetch to
+      another subgraph may start at one of those ancestors and walk the fields down there.
     """
 
     group: FetchGroup | None
@@ -71,6 +75,16 @@ class Position:
     mirror: SelectionDraft | None = None
     sink: list[FetchGroup] | None = None
     depth: int = 0
+    trail: tuple[_Step, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A client field of an object type, added at `parent` in the same group."""
+
+    parent: Position
+    node: FieldNode
+    info: FieldInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +97,9 @@ class _Candidate:
 class QueryPlanner:
     """Plans operations over one supergraph; build once, call `plan` per (cached) operation."""
 
-    def __init__(self, supergraph: Supergraph) -> None:
+    def __init__(self, supergraph: Supergraph, *, max_steps: int = DEFAULT_PLANNING_STEPS) -> None:
         self.supergraph = supergraph
+        self.max_steps = max_steps
         self.types = supergraph.types
         self.graph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
         self.graph = QueryGraph(supergraph)
@@ -105,7 +120,8 @@ class QueryPlanner:
             for definition in document.definitions
             if isinstance(definition, FragmentDefinitionNode)
         }
-        return _PlanBuilder(self, operation, fragments).build()
+        budget = PlanningBudget(self.max_steps)
+        return _PlanBuilder(self, operation, fragments, budget).build()
 
     # Model queries, shared by every plan of this supergraph.
 
@@ -173,82 +189,6 @@ class QueryPlanner:
     def is_local(self, graph: str, type_name: str, info: FieldInfo) -> bool:
         return graph in info.graphs and info.requires_in(graph) is None
 
-    def estimate(
-        self,
-        graph: str,
-        type_name: str,
-        selections: Sequence[SelectionNode],
-        fragments: dict[str, FragmentDefinitionNode],
-        provided: SelectionSetNode | None = None,
-        depth: int = 0,
-    ) -> int:
-        """About how many extra fetches resolving `selections` from `graph` needs."""
-        if depth >= ESTIMATE_DEPTH:
-            return 0
-        type_info = self.types.get(type_name)
-        if type_info is None:
-            return 0
-        if type_info.is_abstract and graph not in type_info.interface_object_graphs:
-            return sum(
-                self.estimate(graph, possible, selections, fragments, provided, depth)
-                for possible in type_info.possible_types.get(graph, ())
-            )
-        cost = 0
-        remote: set[str] = set()
-        for node in _fields_of(selections, fragments, type_name, self):
-            if node.name.value == "__typename":
-                continue
-            info = type_info.fields.get(node.name.value)
-            if info is None:
-                continue
-            sub = node.selection_set.selections if node.selection_set else ()
-            is_provided, provided_sub = _find_provided(provided, info.name, type_name, self)
-            if is_provided or self.is_local(graph, type_name, info):
-                if sub:
-                    nested = provided_sub if is_provided else info.provides_in(graph)
-                    stay = self.estimate(graph, info.type_name, sub, fragments, nested, depth + 1)
-                    if stay and not is_provided and len(info.graphs) > 1:
-                        # A shareable field may be cheaper from another subgraph.
-                        moves = [
-                            1
-                            + self.estimate(
-                                c.graph,
-                                info.type_name,
-                                sub,
-                                fragments,
-                                info.provides_in(c.graph),
-                                depth + 1,
-                            )
-                            for c in self.candidates(type_name, info)
-                            if c.graph != graph
-                        ]
-                        stay = min([stay, *moves])
-                    cost += stay
-                continue
-            options = [
-                (
-                    self.estimate(
-                        c.graph,
-                        info.type_name,
-                        sub,
-                        fragments,
-                        info.provides_in(c.graph),
-                        depth + 1,
-                    )
-                    + (1 if info.requires_in(c.graph) is not None else 0),
-                    self.graph_order[c.graph],
-                    c.graph,
-                )
-                for c in self.candidates(type_name, info)
-            ]
-            if options:
-                best = min(options)
-                cost += best[0]
-                remote.add(best[2])
-            else:
-                cost += UNREACHABLE
-        return cost + len(remote)
-
 
 class _PlanBuilder:
     """The state of one `plan` call: the groups created so far."""
@@ -258,8 +198,11 @@ class _PlanBuilder:
         planner: QueryPlanner,
         operation: OperationDefinitionNode,
         fragments: dict[str, FragmentDefinitionNode],
+        budget: PlanningBudget,
     ) -> None:
         self.planner = planner
+        self.budget = budget
+        self.costs = CostEstimate(planner, fragments, budget)
         self.types = planner.types
         self.operation = operation
         self.fragments = fragments
@@ -285,6 +228,7 @@ class _PlanBuilder:
     # The walk.
 
     def walk(self, pos: Position, selections: Sequence[SelectionNode]) -> None:
+        self.budget.spend()
         type_info = self.types[pos.type_name]
         if pos.group is not None and type_info.is_abstract:
             if pos.group.service in type_info.interface_object_graphs:
@@ -349,7 +293,7 @@ class _PlanBuilder:
         per_type: list[SelectionNode] = []
         for node in selections:
             if isinstance(node, FieldNode) and node.name.value == "__typename":
-                pos.draft.add_field("__typename", _alias(node), directives=node.directives)
+                pos.draft.add_field("__typename", alias_of(node), directives=node.directives)
             elif (
                 isinstance(node, FieldNode)
                 and node.selection_set is None
@@ -357,7 +301,9 @@ class _PlanBuilder:
                 and self.planner.leaf_local_for_all(type_info.name, service, node.name.value)
             ):
                 # Every implementation answers this leaf here: select it once, on the interface.
-                pos.draft.add_field(node.name.value, _alias(node), node.arguments, node.directives)
+                pos.draft.add_field(
+                    node.name.value, alias_of(node), node.arguments, node.directives
+                )
             else:
                 per_type.append(node)
         for possible in type_info.possible_types.get(service, ()):
@@ -371,7 +317,11 @@ class _PlanBuilder:
                 continue
             mirror = pos.mirror.add_fragment(possible) if pos.mirror is not None else None
             inner = replace(
-                pos, type_name=possible, draft=pos.draft.add_fragment(possible), mirror=mirror
+                pos,
+                type_name=possible,
+                draft=pos.draft.add_fragment(possible),
+                mirror=mirror,
+                trail=(),
             )
             self.walk(inner, applicable)
 
@@ -408,7 +358,7 @@ class _PlanBuilder:
         name = node.name.value
         if name == "__typename":
             if pos.draft is not None:
-                alias = self.planner_alias(pos, name) if pos.mirror is not None else _alias(node)
+                alias = self.planner_alias(pos, name) if pos.mirror is not None else alias_of(node)
                 pos.draft.add_field(name, alias, directives=node.directives)
             return
         if pos.group is None and name in INTROSPECTION_ROOT_FIELDS:
@@ -419,7 +369,9 @@ class _PlanBuilder:
         if pos.group is None:
             self.root_field(pos, info, node)
             return
-        is_provided, provided_sub = _find_provided(pos.provided, name, pos.type_name, self.planner)
+        is_provided, provided_sub = find_provided(
+            pos.provided, name, pos.type_name, self.planner.applies
+        )
         if is_provided or self.planner.is_local(pos.group.service, pos.type_name, info):
             if node.selection_set is not None and not is_provided and len(info.graphs) > 1:
                 better = self.better_subgraph(pos, info, node)
@@ -443,7 +395,7 @@ class _PlanBuilder:
         """Adds a field the position's subgraph resolves, then walks its selection there."""
         assert pos.group is not None and pos.draft is not None
         planner_added = pos.mirror is not None
-        alias = self.planner_alias(pos, info.name) if planner_added else _alias(node)
+        alias = self.planner_alias(pos, info.name) if planner_added else alias_of(node)
         composite = node.selection_set is not None
         entry = pos.draft.add_field(
             info.name,
@@ -469,13 +421,20 @@ class _PlanBuilder:
             type_name=info.type_name,
             path=(*pos.path, response_key, *("@",) * info.list_depth),
             draft=entry.sub,
-            client=_client_children(pos.client, response_key, self.fragments),
+            client=client_children(pos.client, response_key, self.fragments),
             provided=provided_sub if is_provided else info.provides_in(pos.group.service),
             mirror=mirror_entry.sub if mirror_entry is not None else None,
             sink=pos.sink,
             depth=pos.depth,
+            trail=self.extended_trail(pos, info, node),
         )
         self.walk(child, node.selection_set.selections)
+
+    def extended_trail(self, pos: Position, info: FieldInfo, node: FieldNode) -> tuple[_Step, ...]:
+        """`pos.trail` plus this field, when it is a client field of an object type."""
+        if pos.mirror is not None or self.types[info.type_name].kind != "object":
+            return ()
+        return (*pos.trail, _Step(pos, node, info))
 
     def root_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
         """A root field goes to the subgraph needing the fewest extra fetches for it (a
@@ -490,9 +449,7 @@ class _PlanBuilder:
             else min(
                 info.graphs,
                 key=lambda g: (
-                    self.planner.estimate(
-                        g, info.type_name, sub, self.fragments, info.provides_in(g)
-                    ),
+                    self.costs.estimate(g, info.type_name, sub, info.provides_in(g)),
                     g not in used,
                     self.planner.graph_order[g],
                 ),
@@ -570,13 +527,10 @@ class _PlanBuilder:
         needs fewer fetches below it (e.g. a shared value type missing fields here), if any."""
         assert pos.group is not None and node.selection_set is not None
         service = pos.group.service
-        stay = self.planner.estimate(
-            service,
-            info.type_name,
-            node.selection_set.selections,
-            self.fragments,
-            info.provides_in(service),
+        needed = self.costs.needs(
+            service, info.type_name, node.selection_set.selections, info.provides_in(service)
         )
+        stay = self.costs.weight(needed - self.joined(pos, needed))
         if stay == 0:
             return None
         others = [c for c in self.planner.candidates(pos.type_name, info) if c.graph != service]
@@ -584,6 +538,17 @@ class _PlanBuilder:
             return None
         best = min(others, key=lambda c: self.cost(pos, info, node, c))
         return best if self.cost(pos, info, node, best)[0] < stay else None
+
+    def joined(self, pos: Position, graphs: frozenset[str]) -> frozenset[str]:
+        """The subgraphs among `graphs` this object is already fetched from (at its own path
+        or at the ancestor an entity fetch from here would start at)."""
+        assert pos.group is not None
+        found = set()
+        for graph in graphs:
+            anchor = self.hoist_anchor(pos, _Candidate(graph, pos.type_name, None))
+            if (graph, (anchor or pos).path, (pos.group.id,), None) in self.entity_groups:
+                found.add(graph)
+        return frozenset(found)
 
     def cost(
         self, pos: Position, info: FieldInfo, node: FieldNode, candidate: _Candidate
@@ -597,23 +562,25 @@ class _PlanBuilder:
             for key in entity_info.resolvable_keys(candidate.graph)
         )
         target_field = entity_info.fields[info.name]
-        estimate = self.planner.estimate(
+        needed = self.costs.needs(
             candidate.graph,
             target_field.type_name,
             node.selection_set.selections if node.selection_set else (),
-            self.fragments,
             target_field.provides_in(candidate.graph),
         )
+        estimate = self.costs.weight(needed - self.joined(pos, needed))
         requires = target_field.requires_in(candidate.graph)
         extra = 0 if direct else 1
         if requires is not None and not self.planner.key_available(
             service, pos.type_name, requires
         ):
             extra += 1
-        # Joining a fetch this object already makes to that subgraph costs nothing extra.
+        # Joining a fetch this object (or an ancestor it can be reached from) already makes to
+        # that subgraph costs nothing extra.
+        anchor = self.hoist_anchor(pos, candidate) if requires is None else None
         existing = (
             candidate.graph,
-            pos.path,
+            (anchor or pos).path,
             (pos.group.id,),
             candidate.representation_typename,
         ) in self.entity_groups
@@ -628,8 +595,62 @@ class _PlanBuilder:
         requires = target_info.requires_in(candidate.graph)
         # Inputs fetched only for this field are needed only when the field is.
         conditions = tuple(d for d in node.directives or () if d.name.value in ("skip", "include"))
-        target = self.jump(pos, candidate, requires, conditions)
+        anchor = self.hoist_anchor(pos, candidate) if requires is None else None
+        if anchor is None:
+            target = self.jump(pos, candidate, requires, conditions)
+        else:
+            target = self.descend(self.jump(anchor, candidate, None), pos, anchor)
         self.add_field(target, target_info, node)
+
+    def hoist_anchor(self, pos: Position, candidate: _Candidate) -> Position | None:
+        """The highest ancestor on `pos.trail` from which `candidate.graph` can be entered and
+        then resolve every field down to this object itself: one entity fetch there serves
+        every object below it (e.g. all the nodes of a tree every subgraph shares)."""
+        if candidate.representation_typename is not None or pos.mirror is not None:
+            return None
+        assert pos.group is not None
+        graph, service = candidate.graph, pos.group.service
+        start = len(pos.trail)
+        while start > 0 and self.planner.is_local(
+            graph, pos.trail[start - 1].parent.type_name, pos.trail[start - 1].info
+        ):
+            start -= 1
+        for step in pos.trail[start:]:
+            anchor = step.parent
+            keys = self.types[anchor.type_name].resolvable_keys(graph)
+            if any(
+                self.planner.key_available(service, anchor.type_name, k.selection) for k in keys
+            ):
+                return anchor
+        return None
+
+    def descend(self, target: Position, pos: Position, anchor: Position) -> Position:
+        """From `anchor`'s position in another group, the client fields down to `pos`'s object."""
+        draft = target.draft
+        assert draft is not None
+        steps = pos.trail[next(i for i, step in enumerate(pos.trail) if step.parent is anchor) :]
+        for step in steps:
+            if step.parent is not anchor:
+                for directives in step.parent.conditions:
+                    draft = draft.add_fragment(None, directives)
+            node = step.node
+            entry = draft.add_field(
+                step.info.name,
+                alias_of(node),
+                node.arguments,
+                node.directives,
+                sub_type=step.info.type_name,
+            )
+            assert entry.sub is not None
+            draft = entry.sub
+        for directives in pos.conditions:
+            draft = draft.add_fragment(None, directives)
+        if pos.draft is not None:
+            # The object stays selected here, where nothing else may be left of it.
+            pos.draft.add_field("__typename")
+        return replace(
+            target, type_name=pos.type_name, path=pos.path, draft=draft, client=pos.client
+        )
 
     def jump(
         self,
@@ -719,83 +740,8 @@ class _PlanBuilder:
     def planner_alias(self, pos: Position, name: str) -> str | None:
         """`None` (plain name) unless the client uses `name` as a response key for another
         field or with arguments; then a `__key_` alias so the merged data stays unambiguous."""
-        for client_field in _client_fields(pos.client, self.fragments):
+        for client_field in client_fields(pos.client, self.fragments):
             response_key = (client_field.alias or client_field.name).value
             if response_key == name and (client_field.name.value != name or client_field.arguments):
                 return PLANNER_ALIAS_PREFIX + name
         return None
-
-
-def _alias(node: FieldNode) -> str | None:
-    return node.alias.value if node.alias else None
-
-
-def _client_fields(
-    selections: Sequence[SelectionNode], fragments: dict[str, FragmentDefinitionNode]
-) -> Iterator[FieldNode]:
-    """Client fields on one object, through fragments (whatever their type condition)."""
-    for node in selections:
-        if isinstance(node, FieldNode):
-            yield node
-        elif isinstance(node, InlineFragmentNode):
-            yield from _client_fields(node.selection_set.selections, fragments)
-        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
-            yield from _client_fields(
-                fragments[node.name.value].selection_set.selections, fragments
-            )
-
-
-def _client_children(
-    selections: Sequence[SelectionNode],
-    response_key: str,
-    fragments: dict[str, FragmentDefinitionNode],
-) -> tuple[SelectionNode, ...]:
-    """The client's sub-selections of every field with this response key."""
-    children: list[SelectionNode] = []
-    for node in _client_fields(selections, fragments):
-        key = node.alias.value if node.alias else node.name.value
-        if key == response_key and node.selection_set is not None:
-            children.extend(node.selection_set.selections)
-    return tuple(children)
-
-
-def _fields_of(
-    selections: Sequence[SelectionNode],
-    fragments: dict[str, FragmentDefinitionNode],
-    type_name: str,
-    planner: QueryPlanner,
-) -> Iterator[FieldNode]:
-    """Fields that apply to an object of `type_name` (fragments flattened)."""
-    for node in selections:
-        if isinstance(node, FieldNode):
-            yield node
-            continue
-        if isinstance(node, InlineFragmentNode):
-            condition = node.type_condition.name.value if node.type_condition else None
-            inner: Sequence[SelectionNode] = node.selection_set.selections
-        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
-            definition = fragments[node.name.value]
-            condition = definition.type_condition.name.value
-            inner = definition.selection_set.selections
-        else:
-            continue
-        if condition is None or planner.applies(condition, type_name):
-            yield from _fields_of(inner, fragments, type_name, planner)
-
-
-def _find_provided(
-    provided: SelectionSetNode | None, name: str, type_name: str, planner: QueryPlanner
-) -> tuple[bool, SelectionSetNode | None]:
-    """Whether `@provides` covers field `name` here, and what it provides below it."""
-    if provided is None:
-        return False, None
-    for node in provided.selections:
-        if isinstance(node, FieldNode) and node.name.value == name:
-            return True, node.selection_set
-        if isinstance(node, InlineFragmentNode):
-            condition = node.type_condition.name.value if node.type_condition else type_name
-            if planner.applies(condition, type_name):
-                found = _find_provided(node.selection_set, name, type_name, planner)
-                if found[0]:
-                    return found
-    return False, None

@@ -68,6 +68,19 @@ def test_plan_errors_exit_1_with_the_reason(
     assert capsys.readouterr().err.startswith(message)
 
 
+def test_plan_goes_through_the_request_path_with_its_settings(capsys, monkeypatch) -> None:
+    # The gateway's planning budget and document limits apply to `bff plan` as to requests.
+    monkeypatch.setenv("PLANNING_MAX_STEPS", "1")
+    assert (
+        main(["plan", "--supergraph", str(SUPERGRAPH_FILE), '{ student(id: "1") { name } }']) == 1
+    )
+    assert capsys.readouterr().err.startswith("error: the operation is too expensive to plan")
+
+    monkeypatch.setenv("MAX_QUERY_REPEATED_FIELDS", "1")
+    assert main(["plan", "--supergraph", str(SUPERGRAPH_FILE), "{ __typename __typename }"]) == 1
+    assert "__typename" in capsys.readouterr().err
+
+
 def _serve_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("SUPERGRAPH_FILE", "REGISTRY_TABLE")}
 

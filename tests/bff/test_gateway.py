@@ -4,12 +4,14 @@ polling and fallbacks, variable coercion, and the configuration it builds endpoi
 from __future__ import annotations
 
 import asyncio
+import threading
 import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
+from graphql import DocumentNode
 
 from bff.config import GatewaySettings
 from bff.gateway import (
@@ -22,6 +24,7 @@ from bff.gateway import (
     RejectedOperation,
     SupergraphUnavailableError,
 )
+from bff.planning import QueryPlan
 from bff.supergraph import Supergraph, load_supergraph
 from tests.support.loopback_subgraphs import SUPERGRAPH_FILE, LoopbackSubgraphs
 
@@ -354,3 +357,50 @@ async def test_document_limits_answer_before_the_spec_validation(
     [only] = error.value.errors
     assert only["message"].startswith(message)
     assert only["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED")
+
+
+# --- planning: budget and worker thread -----------------------------------------------------
+
+
+async def test_an_operation_over_the_planning_budget_fails_with_query_planning_failed(
+    subgraphs: LoopbackSubgraphs,
+) -> None:
+    config = GatewaySettings(subgraph_url_overrides=subgraphs.urls, planning_max_steps=1)
+    gateway = Gateway(FileSupergraphProvider(SUPERGRAPH_FILE, version=1), config, api_keys={})
+    sent_before = len(subgraphs.requests)
+    try:
+        with pytest.raises(GraphQLRequestError) as error:
+            await gateway.execute(GraphQLRequest(NAME_QUERY))
+        # Refused once, from the cache afterwards, and nothing was fetched.
+        with pytest.raises(GraphQLRequestError):
+            await gateway.execute(GraphQLRequest(NAME_QUERY))
+    finally:
+        await gateway.close()
+    [only] = error.value.errors
+    assert only["extensions"]["code"] == "QUERY_PLANNING_FAILED"
+    assert only["message"].startswith("the operation is too expensive to plan")
+    assert len(subgraphs.requests) == sent_before
+
+
+async def test_other_requests_are_answered_while_an_operation_is_being_planned(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = await gateway.current()
+    planning, release = threading.Event(), threading.Event()
+    plan = served.planner.plan
+
+    def held_plan(document: DocumentNode, operation_name: str | None) -> QueryPlan:
+        planning.set()
+        release.wait(timeout=60)  # a safety net only: the test releases it
+        return plan(document, operation_name)
+
+    monkeypatch.setattr(served.planner, "plan", held_plan)
+    expensive = asyncio.create_task(gateway.execute(GraphQLRequest(NAME_QUERY)))
+    await asyncio.to_thread(planning.wait, 60)
+
+    trivial = await gateway.execute(GraphQLRequest("{ __typename }"))
+
+    assert trivial == {"data": {"__typename": "Query"}}
+    assert not expensive.done()
+    release.set()
+    assert (await expensive)["data"] == {"student": {"name": "Ada"}}

@@ -31,6 +31,7 @@ FEATURES = (
     "inaccessible",
     "nested-query-type",
     "legacy-join-v0.2",
+    "shared-tree",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
