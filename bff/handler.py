@@ -9,6 +9,9 @@ keep-alive connections to the subgraphs alive across warm invocations
 
 Each GraphQL request's outcome (`bff.http.app.Outcome`) becomes a CloudWatch metric (Powertools
 EMF: one log line per invocation, no API call), with the cold start.
+
+Under SnapStart (bff.yaml), copies restored from the snapshot reseed `random` and drop the
+subgraph connections pooled before the snapshot (`bff.snapstart`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from bff.config import settings
 from bff.http.app import create_app
 from bff.http.lambda_adapter import build_handler
+from bff.snapstart import register_restore_hooks
 
 logger = Logger(service="bff")
 metrics = Metrics(namespace="BFF", service="bff")
@@ -36,6 +40,7 @@ asyncio.set_event_loop(loop)
 config = settings()
 app = create_app(config)
 app.observe = count_outcome
+register_restore_hooks(lambda: loop.run_until_complete(app.gateway.transport.close()))
 handler = metrics.log_metrics(capture_cold_start_metric=True)(
     logger.inject_lambda_context(build_handler(app, base_path=config.api_base_path))
 )

@@ -2,10 +2,15 @@
 
 The app is built once per process (cold start) and reused by warm invocations. Lifespan is
 off: the app holds no per-process state that needs startup/shutdown events.
+
+Under SnapStart (the services' templates), every copy restored from the snapshot reseeds
+`random`, which would otherwise draw the same numbers in all of them. boto3's pooled
+connections need nothing: urllib3 drops a connection found closed and opens a new one.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +28,7 @@ def create_handler(app: ASGIApp, service_name: str | None = None) -> LambdaHandl
 
     `service_name` names the Powertools logger (default: POWERTOOLS_SERVICE_NAME).
     """
+    _reseed_after_restore()
     adapter = Mangum(app, lifespan="off")
     logger = service_logger(service_name)
 
@@ -31,3 +37,12 @@ def create_handler(app: ASGIApp, service_name: str | None = None) -> LambdaHandl
         return adapter(event, context)  # type: ignore[arg-type]
 
     return handler
+
+
+def _reseed_after_restore() -> None:
+    # `snapshot_restore_py` exists only in Lambda's Python 3.12+ runtimes.
+    try:
+        from snapshot_restore_py import register_after_restore
+    except ImportError:
+        return
+    register_after_restore(random.seed)

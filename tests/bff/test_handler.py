@@ -21,7 +21,10 @@ QUERY = '{ student(id: "1") { name } }'
 
 
 def _run_warm(
-    subgraphs: LoopbackSubgraphs, count: int, supergraph_env: dict[str, str] | None = None
+    subgraphs: LoopbackSubgraphs,
+    count: int,
+    supergraph_env: dict[str, str] | None = None,
+    restore_before: int | None = None,
 ) -> dict:
     env = {
         **os.environ,
@@ -44,6 +47,7 @@ def _run_warm(
                 )
             ),
             str(count),
+            *([] if restore_before is None else [str(restore_before)]),
         ],
         env=env,
         capture_output=True,
@@ -67,6 +71,19 @@ def test_ten_warm_invocations_share_one_tcp_connection(subgraphs: LoopbackSubgra
     # The subgraph saw one client port (one connection), and the gateway opened one.
     assert len({request.client_port for request in recorded}) == 1
     assert outcome["connections_opened"] == 1
+
+
+def test_a_snapstart_restore_reseeds_random_and_opens_new_subgraph_connections(
+    subgraphs: LoopbackSubgraphs,
+) -> None:
+    before = len(subgraphs.requests)
+    outcome = _run_warm(subgraphs, 4, restore_before=2)
+    assert outcome["statuses"] == [200] * 4
+    assert outcome["reseeded"] is True
+    # Two invocations on the connection pooled before the "snapshot", two on a new one.
+    assert outcome["connections_opened"] == 2
+    ports = [request.client_port for request in subgraphs.requests[before:]]
+    assert ports[0] == ports[1] != ports[2] == ports[3]
 
 
 def test_the_cold_path_imports_no_cli_devstack_or_boto3(subgraphs: LoopbackSubgraphs) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import os
 import re
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,13 +16,13 @@ from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 
 from services.toolkit import tables
+from tests.infra.conftest import PLACEHOLDER_SECRET
+from tests.infra.lambda_packages import PackageCache, probe_handler, site_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 TEMPLATES = sorted(INFRA.rglob("*.yaml"))
 STAGE = "test"
-PROJECT_PACKAGES = ("bff", "discovery", "services")
-PLACEHOLDER_SECRET = "placeholder-secret"
 
 # Variables the code reads that a deployed function does not need, and why.
 NOT_NEEDED_IN_AWS = {
@@ -198,94 +195,45 @@ def placeholder_environment(
     return values
 
 
-IMPORT_PROBE = """
-import importlib, json, sys
-module_name, _, attribute = sys.argv[1].rpartition(".")
-handler = getattr(importlib.import_module(module_name), attribute)
-assert callable(handler), "not callable"
-files = sorted(
-    m.__file__ for name, m in list(sys.modules.items())
-    if name.split(".")[0] in {packages!r} and getattr(m, "__file__", None)
-)
-print(json.dumps(files))
-"""
-
-
-@pytest.fixture(scope="module")
-def aws_endpoint(moto_server: Any) -> str:
-    """The moto server, holding the secret every placeholder secret id names.
-
-    Handlers may read their secrets during Lambda's init phase (the BFF reads its subgraph
-    keys at import), so the probe gives them a Secrets Manager to read from.
-    """
-    import boto3
-
-    secrets = boto3.client("secretsmanager", endpoint_url=moto_server.endpoint)
-    with contextlib.suppress(secrets.exceptions.ResourceExistsException):
-        secrets.create_secret(Name=PLACEHOLDER_SECRET, SecretString="placeholder-key-value")
-    return str(moto_server.endpoint)
-
-
-@cache
-def imported_files(
-    handler: str, environment: tuple[tuple[str, str], ...], aws_endpoint: str, package_dir: Path
-) -> list[str]:
-    """Import the handler in a fresh interpreter with only its template's environment.
-
-    The project's modules come only from the Lambda package in `package_dir`; third-party ones
-    from the virtualenv, without its editable install of this repository (`-S` skips the .pth).
-    """
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    site_packages = Path(sys.prefix) / "lib" / version / "site-packages"
-    env = {
-        "PYTHONPATH": f"{package_dir}{os.pathsep}{site_packages}",
-        "PATH": os.environ.get("PATH", ""),
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "none",
-        "AWS_SECRET_ACCESS_KEY": "none",
-        # Nothing reaches AWS: every client goes to the moto server.
-        "AWS_ENDPOINT_URL": aws_endpoint,
-        **dict(environment),
-    }
-    probe = IMPORT_PROBE.replace("{packages!r}", repr(set(PROJECT_PACKAGES)))
-    completed = subprocess.run(
-        [sys.executable, "-S", "-c", probe, handler],
-        cwd=package_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def packages_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("lambda-packages")
-
-
-def package_imports(
-    path: Path, logical_id: str, properties: dict[str, Any], aws_endpoint: str, packages: Path
-) -> list[str]:
-    """Build the function's package as `sam build` does (infra/lambda.mk, without the pip step:
-    the sources are the point) and import its handler from that package alone."""
-    package = packages / logical_id
-    if not package.exists():
-        subprocess.run(
-            [
-                *("make", "-s", "-f", "infra/lambda.mk", f"build-{logical_id}"),
-                *(f"ARTIFACTS_DIR={package}", "LAMBDA_PIP=true"),
-            ],
-            cwd=ROOT,
-            check=True,
-            timeout=120,
-        )
+def probe_environment(
+    path: Path, properties: dict[str, Any], aws_endpoint: str
+) -> tuple[tuple[str, str], ...]:
+    """The function's template environment, with placeholders, and every AWS client on moto."""
     variables = placeholder_environment(
         properties["Environment"]["Variables"], load(path).get("Parameters", {})
     )
-    return imported_files(
-        properties["Handler"], tuple(sorted(variables.items())), aws_endpoint, package
+    return tuple(
+        sorted(
+            {
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "none",
+                "AWS_SECRET_ACCESS_KEY": "none",
+                # Nothing reaches AWS: every client goes to the moto server.
+                "AWS_ENDPOINT_URL": aws_endpoint,
+                **variables,
+            }.items()
+        )
+    )
+
+
+def package_imports(
+    path: Path,
+    logical_id: str,
+    properties: dict[str, Any],
+    aws_endpoint: str,
+    packages: PackageCache,
+) -> list[str]:
+    """Build the function's package as `sam build` does (infra/lambda.mk) and import its
+    handler from that package alone: the project's module files it imported."""
+    package = packages.package(logical_id)
+    files = probe_handler(
+        properties["Handler"], probe_environment(path, properties, aws_endpoint), package
+    )["files"]
+    return sorted(
+        file
+        for file in files
+        if Path(file).is_relative_to(package) or Path(file).is_relative_to(ROOT)
+        if not Path(file).is_relative_to(site_packages())
     )
 
 
@@ -295,13 +243,14 @@ def test_handler_imports_from_its_package_and_is_callable_with_its_template_envi
     logical_id: str,
     properties: dict[str, Any],
     aws_endpoint: str,
-    packages_dir: Path,
+    packages: PackageCache,
 ) -> None:
-    files = package_imports(path, logical_id, properties, aws_endpoint, packages_dir)
+    files = package_imports(path, logical_id, properties, aws_endpoint, packages)
     # Every project module it needs is in its package, and nothing else of the repository is.
-    assert files and all(Path(file).is_relative_to(packages_dir / logical_id) for file in files)
-    assert not (packages_dir / logical_id / "tests").exists()
-    assert not (packages_dir / logical_id / "bff" / "devstack").exists()
+    package = packages.package(logical_id)
+    assert files and all(Path(file).is_relative_to(package) for file in files)
+    assert not (package / "tests").exists()
+    assert not (package / "bff" / "devstack").exists()
 
 
 ENV_NAME = r"[A-Z][A-Z0-9_]{2,}"
@@ -366,11 +315,11 @@ def test_every_environment_variable_the_code_reads_is_set_by_the_template(
     logical_id: str,
     properties: dict[str, Any],
     aws_endpoint: str,
-    packages_dir: Path,
+    packages: PackageCache,
 ) -> None:
     reads: set[str] = set()
     required: set[str] = set()
-    for file in package_imports(path, logical_id, properties, aws_endpoint, packages_dir):
+    for file in package_imports(path, logical_id, properties, aws_endpoint, packages):
         source = Path(file).read_text()
         reads |= environment_reads(source)
         required |= environment_reads(source) - optional_settings(source)
