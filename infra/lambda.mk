@@ -21,11 +21,11 @@ LAMBDA_PIP = $(LAMBDA_BUILD_PYTHON) -m pip install --quiet --disable-pip-version
 	--no-compile --only-binary=:all: --platform manylinux2014_aarch64 --implementation cp \
 	--python-version $(LAMBDA_PYTHON_VERSION) -c constraints.txt --target "$(ARTIFACTS_DIR)" -r
 
-# $(1): folders or files whose Python sources go into the package, keeping their paths.
+# $(1): the handlers' modules; their package gets every project file they can import
+# (infra/lambda_sources.py: the import closure, function-level imports included).
 define lambda_sources
 	mkdir -p "$(ARTIFACTS_DIR)"
-	find $(1) -type f -name '*.py' -not -path '*/__pycache__/*' \
-		-exec cp --parents {} "$(ARTIFACTS_DIR)" \;
+	$(LAMBDA_BUILD_PYTHON) infra/lambda_sources.py --into "$(ARTIFACTS_DIR)" $(1)
 endef
 
 # Console scripts are useless on Lambda; bytecode is written for the runtime's version or not at
@@ -39,56 +39,37 @@ define lambda_finish
 		@echo "no Python $(LAMBDA_PYTHON_VERSION) here: $(ARTIFACTS_DIR) has no bytecode" >&2)
 endef
 
-# Each list is what the handlers' modules import, at init or on a request (function-level
-# imports too); tests/infra/test_lambda_packages.py checks each package against its handlers'
-# imports. Local-only modules (uvicorn serving, the local event bus, the CLI) stay out.
-TOOLKIT = services/__init__.py $(addprefix services/toolkit/,__init__.py api_keys.py app.py \
-	aws_clients.py batching.py claims.py context.py errors.py handler.py observability.py \
-	schema.py tables.py)
-
 build-StudentsFunction:
-	$(call lambda_sources,$(TOOLKIT) services/toolkit/pagination.py services/students)
+	$(call lambda_sources,services.students.handler)
 	$(LAMBDA_PIP) infra/lambda/requirements-service.txt
 	$(lambda_finish)
 
 build-LessonsFunction build-LessonsPublisherFunction:
-	$(call lambda_sources,$(TOOLKIT) services/toolkit/items.py services/lessons \
-		$(addprefix services/events/,__init__.py lesson_completed.py publishing.py))
+	$(call lambda_sources,services.lessons.handler services.lessons.publisher)
 	$(LAMBDA_PIP) infra/lambda/requirements-service.txt -r infra/lambda/requirements-events.txt
 	$(lambda_finish)
 
 build-AnalyticsFunction build-AnalyticsConsumerFunction build-AnalyticsLeaderboardFunction:
-	$(call lambda_sources,$(TOOLKIT) services/toolkit/items.py services/toolkit/pagination.py \
-		services/analytics services/events/__init__.py services/events/lesson_completed.py)
+	$(call lambda_sources,services.analytics.handler services.analytics.consumer \
+		services.analytics.scheduled)
 	$(LAMBDA_PIP) infra/lambda/requirements-service.txt -r infra/lambda/requirements-events.txt
 	$(lambda_finish)
 
 # The registration custom resource needs only the standard library and boto3.
 build-StudentsRegistrationFunction build-LessonsRegistrationFunction build-AnalyticsRegistrationFunction:
-	$(call lambda_sources,$(addprefix discovery/,__init__.py registration_resource.py \
-		registration.py client.py))
+	$(call lambda_sources,discovery.registration_resource)
 	$(lambda_finish)
 
-# The registry's Lambda entry uses the services' handler factory (services/toolkit/handler.py);
-# composition's satisfiability check is the gateway's query graph (bff/planning, bff/supergraph:
-# graphql-core only); bff/supergraph/contracts.py checks clients' documents.
+# The registry's API and composition (whose satisfiability check is the gateway's query graph).
 build-RegistryFunction:
-	$(call lambda_sources,discovery/api discovery/composition discovery/store \
-		$(addprefix discovery/,__init__.py api_schema.py breaking_changes.py checks.py \
-			handler.py records.py) \
-		$(addprefix services/,__init__.py toolkit/__init__.py toolkit/handler.py \
-			toolkit/observability.py) \
-		bff/__init__.py bff/supergraph bff/planning)
+	$(call lambda_sources,discovery.handler)
 	$(LAMBDA_PIP) infra/lambda/requirements-registry.txt
 	$(lambda_finish)
 
-# The BFF reads the published supergraph with discovery's store (discovery.source, read side
-# only); the local stack (bff/devstack) and the CLI stay out of its package. GraphiQL's assets
-# are copied from the npm packages in tools/node (installed here if missing) into the package.
+# The BFF reads the published supergraph with discovery's store (read side only). GraphiQL's
+# assets are copied from the npm packages in tools/node (installed here if missing).
 build-BffFunction:
-	$(call lambda_sources,bff -not -path 'bff/devstack/*' -not -name 'cli.py' -not -name 'commands.py')
-	$(call lambda_sources,$(addprefix discovery/,__init__.py source.py) \
-		$(addprefix discovery/store/,__init__.py blobs.py errors.py layout.py versions.py))
+	$(call lambda_sources,bff.handler)
 	test -f tools/node/node_modules/.installed-stamp || \
 		(cd tools/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp)
 	$(LAMBDA_BUILD_PYTHON) -m bff.http.assets build --target "$(ARTIFACTS_DIR)/bff/http/static"

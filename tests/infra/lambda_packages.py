@@ -3,7 +3,6 @@ handler from its package alone, for the template and package tests."""
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -131,61 +130,4 @@ def project_files(files: list[str], package_dir: Path) -> set[str]:
             found.add(str(path.relative_to(package_dir)))
         elif path.is_relative_to(ROOT) and path.relative_to(ROOT).parts[0] in PROJECT_PACKAGES:
             found.add(str(path))  # imported from the repository: not in the package
-    return found
-
-
-def _is_type_checking_block(node: ast.AST) -> bool:
-    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-
-
-def _imported_names(tree: ast.AST, package: str) -> set[str]:
-    """Module names an AST imports anywhere (function-level too), except for type checking."""
-    names: set[str] = set()
-    pending = [tree]
-    while pending:
-        node = pending.pop()
-        if _is_type_checking_block(node):
-            continue
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{parent}.{base}" if base else parent
-            names.add(base)
-            names |= {f"{base}.{alias.name}" for alias in node.names}
-        pending.extend(ast.iter_child_nodes(node))
-    return names
-
-
-def _module_file(name: str) -> Path | None:
-    path = ROOT.joinpath(*name.split("."))
-    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def static_import_closure(handler: str) -> set[str]:
-    """The project's files a handler's module can import, at init or later (repository paths).
-
-    Lazy, function-level imports count: the package must hold what a request may import.
-    """
-    module = handler.rpartition(".")[0]
-    found: set[str] = set()
-    pending = [module]
-    while pending:
-        name = pending.pop()
-        parts = name.split(".")
-        if parts[0] not in PROJECT_PACKAGES:
-            continue
-        for depth in range(1, len(parts) + 1):  # a module imports its packages' __init__ too
-            file = _module_file(".".join(parts[:depth]))
-            if file is None or str(file.relative_to(ROOT)) in found:
-                continue
-            found.add(str(file.relative_to(ROOT)))
-            is_package = file.name == "__init__.py"
-            package = ".".join(parts[:depth]) if is_package else ".".join(parts[: depth - 1])
-            pending.extend(_imported_names(ast.parse(file.read_text()), package))
     return found

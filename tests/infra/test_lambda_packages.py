@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bff.http.assets import ASSET_SOURCES
+from infra.lambda_sources import import_closure
 from tests.infra.lambda_packages import (
     PROJECT_PACKAGES,
     ROOT,
@@ -24,7 +25,6 @@ from tests.infra.lambda_packages import (
     recipe_groups,
     runtime_python_version,
     site_packages,
-    static_import_closure,
 )
 from tests.infra.test_templates import FUNCTIONS, probe_environment
 from tests.support.api_gateway import http_api_v2_event, read_result
@@ -124,8 +124,8 @@ def test_package_holds_exactly_the_project_modules_its_handlers_import(
     # What init imports came from the package, not from the repository...
     assert project_files(files, package) <= packaged
     # ...and the package is what the handlers' modules can import, at init or on a request.
-    handlers = {PROPERTIES[logical_id][1]["Handler"] for logical_id in group}
-    assert packaged == set().union(*map(static_import_closure, handlers))
+    modules = {PROPERTIES[logical_id][1]["Handler"].rpartition(".")[0] for logical_id in group}
+    assert packaged == import_closure(modules)
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=GROUP_IDS)
