@@ -23,12 +23,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from graphql import FieldNode, GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, parse
+from graphql import GraphQLSchema
 
 from bff.execution.conditions import excludes_every_selection
 from bff.execution.entity_batch import EntityBatch, objects_at, representation_index
@@ -176,9 +175,11 @@ class _PlanRun:
         return shaped is None
 
     async def _root_fetch(self, fetch: Fetch, errors: list[dict[str, Any]]) -> None:
+        if fetch.variable_usages and excludes_every_selection(fetch, self.variables):
+            return  # every field it selects is skipped: the subgraph is not asked
         response = await self._call(fetch.service, self._root_payload(fetch))
         if response is None:
-            for key in root_response_keys(fetch.operation):
+            for key in fetch.response_keys:
                 errors.append(unavailable_error(fetch.service, (key,)))
                 self.failed_paths.add((key,))
             return
@@ -186,7 +187,7 @@ class _PlanRun:
         if data:
             merge_into(data, self.data, self.index)
         elif data is None:
-            self.failed_paths.update((key,) for key in root_response_keys(fetch.operation))
+            self.failed_paths.update((key,) for key in fetch.response_keys)
         for raw in response.get("errors") or ():
             path = raw.get("path") if isinstance(raw, dict) else None
             errors.append(subgraph_error(raw, fetch.service, path if _is_path(path) else None))
@@ -217,7 +218,7 @@ class _PlanRun:
     async def _entity_fetch(
         self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
     ) -> None:
-        if fetch.variable_usages and excludes_every_selection(fetch.operation, self.variables):
+        if fetch.variable_usages and excludes_every_selection(fetch, self.variables):
             return
         batch = EntityBatch.collect(
             objects_at(self.data, path), fetch.requires, fetch.representation_typename, self.index
@@ -298,33 +299,11 @@ class _PlanRun:
         return {name: variables[name] for name in fetch.variable_usages if name in variables}
 
 
-@lru_cache(maxsize=1024)
-def root_response_keys(operation: str) -> tuple[str, ...]:
-    """The response keys a root fetch's document selects at its root (for failure errors)."""
-    document = parse(operation, no_location=True)
-    keys: list[str] = []
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            _collect_root_keys(definition.selection_set.selections, keys)
-            break
-    return tuple(dict.fromkeys(keys))
-
-
-def _collect_root_keys(selections: Any, keys: list[str]) -> None:
-    for selection in selections:
-        if isinstance(selection, FieldNode):
-            name = selection.name.value
-            if name != "__typename":
-                keys.append(selection.alias.value if selection.alias else name)
-        elif isinstance(selection, InlineFragmentNode):
-            _collect_root_keys(selection.selection_set.selections, keys)
-
-
 def _mutation_root_keys(node: PlanNode) -> tuple[str, ...]:
     """The root response keys the mutation fetches in `node` answer."""
     match node:
         case Fetch(operation_kind="mutation"):
-            return root_response_keys(node.operation)
+            return node.response_keys
         case Sequence() | Parallel():
             return tuple(key for child in node.nodes for key in _mutation_root_keys(child))
         case _:

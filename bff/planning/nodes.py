@@ -19,8 +19,11 @@ runs them). A plan is a tree:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
+
+from .conditions import Guard, read_fetch
 
 OperationKind = Literal["query", "mutation"]
 
@@ -62,6 +65,12 @@ class Fetch:
       `__typename` and those fields.
     - `representation_typename`: set for `@interfaceObject` fetches: representations are sent
       with this `__typename` (the interface's name) instead of the object's own.
+    - `response_keys`: the response keys `operation` selects at its root (a root fetch's
+      fields, reported as failed when the subgraph gives no answer).
+    - `guards`: per top-level selection (under `_entities` for an entity fetch), the
+      `(variable, value)` pairs `@skip`/`@include` need for it to be present; None when one
+      selection is always present. A fetch all of whose selections a request excludes is not
+      sent.
     """
 
     service: str
@@ -71,6 +80,14 @@ class Fetch:
     requires: tuple[RequiredSelection, ...] = ()
     representation_typename: str | None = None
     kind: Literal["Fetch"] = "Fetch"
+    # Read from `operation` once, when the plan is made (never per request).
+    response_keys: tuple[str, ...] = dataclasses.field(init=False)
+    guards: tuple[Guard, ...] | None = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        response_keys, guards = read_fetch(self.operation)
+        object.__setattr__(self, "response_keys", response_keys)
+        object.__setattr__(self, "guards", guards)
 
     @property
     def is_entity_fetch(self) -> bool:

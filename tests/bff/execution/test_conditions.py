@@ -1,4 +1,5 @@
-"""An entity fetch is skipped only when the request's variables exclude all it selects
+"""A fetch is skipped only when the request's variables exclude all it selects: the plan reads
+each fetch's conditions once (`bff/planning/conditions.py`), the executor only evaluates them
 (`bff/execution/conditions.py`); end to end in tests/bff/features (interface-object/brief)."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from typing import Any
 import pytest
 
 from bff.execution.conditions import excludes_every_selection
+from bff.planning.conditions import read_fetch
+from bff.planning.nodes import Fetch
 
 ENTITY_FETCH = (
     "query($representations: [_Any!]!, $a: Boolean!, $b: Boolean!) "
@@ -51,4 +54,33 @@ CASES: list[tuple[str, str, dict[str, Any], bool]] = [
     ids=[case[0] for case in CASES],
 )
 def test_excludes_every_selection(body: str, variables: dict[str, Any], excluded: bool) -> None:
-    assert excludes_every_selection(ENTITY_FETCH % body, variables) is excluded
+    assert excludes_every_selection(_fetch(ENTITY_FETCH % body), variables) is excluded
+
+
+ROOT_FETCH = "query($a: Boolean!, $b: Boolean!) { %s }"
+
+
+@pytest.mark.parametrize(
+    ("body", "variables", "excluded"),
+    [
+        ("me @include(if: $a) { id }", {"a": False}, True),
+        ("me @include(if: $a) { id } other @skip(if: $b)", {"a": False, "b": False}, False),
+        ("... @skip(if: $a) { me { id } }", {"a": True}, True),
+        ("me { id @include(if: $a) }", {"a": False}, False),
+    ],
+    ids=["field excluded", "one still in", "fragment excluded", "only a nested field"],
+)
+def test_root_fetches_are_skipped_alike(
+    body: str, variables: dict[str, Any], excluded: bool
+) -> None:
+    assert excludes_every_selection(_fetch(ROOT_FETCH % body), variables) is excluded
+
+
+def test_a_fetch_knows_its_root_response_keys() -> None:
+    keys, _ = read_fetch("{ a: me { id } __typename ... on Query { other } }")
+
+    assert keys == ("a", "other")
+
+
+def _fetch(operation: str) -> Fetch:
+    return Fetch(service="s", operation=operation)
