@@ -143,6 +143,10 @@ class GatewaySettings:
         default=None, metadata=_env("GRAPHIQL_ASSETS_DIR", _text)
     )
 
+    # A bearer token that unlocks /health's details (supergraph version, each subgraph's
+    # breaker); without it /health says only whether the gateway is ready.
+    health_token: str | None = field(default=None, metadata=_env("HEALTH_TOKEN", _text))
+
     # `bff serve` only (in AWS, API Gateway's JWT authorizer does this): verify bearer tokens
     # against the issuer's JWKS. All three or none.
     jwt_issuer: str | None = field(default=None, metadata=_env("JWT_ISSUER", _text))

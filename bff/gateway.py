@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -128,67 +126,35 @@ class FileSupergraphProvider:
 
 
 class RegistrySupergraphProvider:
-    """The registry's published supergraph, checked for a newer version every `poll_seconds`.
+    """The registry's published supergraph, as discovery's `SupergraphSource` keeps it.
 
-    `source` is discovery's `SupergraphSource` (anything whose `get()` returns an object with
-    `version`, `sdl` and optionally `api_key_refs`, returns None or raises while nothing is
-    published; `get` may be sync or async). When the registry is unreachable or publishes SDL
-    that does not load, the last good supergraph keeps being served. `api_key_refs` are the
-    services' API key references (Secrets Manager ids) from the last loaded snapshot.
+    The source is the one refresh mechanism: it checks the table every `REGISTRY_POLL_SECONDS`
+    in the background, loads each new version's SDL there (`prepare_supergraph`) and keeps the
+    last good one when the registry is unreachable or publishes SDL that does not load. A
+    request therefore never waits on the registry, except for the very first load, which runs
+    on a worker thread (boto3 blocks) so requests in flight under uvicorn go on meanwhile.
+    `api_key_refs` are the services' API key references (Secrets Manager ids) from the snapshot
+    being served.
     """
 
-    def __init__(
-        self,
-        source: Any,
-        *,
-        poll_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._source = source
-        self._poll_seconds = poll_seconds
-        self._clock = clock
-        self._current: Supergraph | None = None
-        self._checked_at: float | None = None
+    def __init__(self, source: Any) -> None:
+        self.source = source
         self.api_key_refs: Mapping[str, str | None] = {}
 
     async def latest(self) -> Supergraph:
-        now = self._clock()
-        due = self._checked_at is None or now - self._checked_at >= self._poll_seconds
-        if due or self._current is None:
-            self._checked_at = now
-            await self._refresh()
-        if self._current is None:
-            raise SupergraphUnavailableError("no supergraph has been published to the registry yet")
-        return self._current
-
-    async def _refresh(self) -> None:
+        source = self.source
         try:
-            snapshot = await self._fetch()
-        except Exception as error:
-            logger.warning(
-                "registry unreachable; serving the last good supergraph", error=repr(error)
-            )
-            return
-        if snapshot is None:
-            return
-        if self._current is not None and self._current.version == snapshot.version:
-            return
-        try:
-            self._current = load_supergraph(snapshot.sdl, version=snapshot.version)
-        except SupergraphError as error:
-            logger.error(
-                "published supergraph does not load", version=snapshot.version, error=str(error)
-            )
-            return
-        self.api_key_refs = dict(getattr(snapshot, "api_key_refs", None) or {})
-        logger.info("supergraph loaded from the registry", version=snapshot.version)
+            snapshot = source.get() if source.loaded else await asyncio.to_thread(source.get)
+        except Exception as error:  # the source's SupergraphUnavailable, with its reason
+            raise SupergraphUnavailableError(str(error)) from None
+        self.api_key_refs = snapshot.api_key_refs
+        return snapshot.prepared
 
-    async def _fetch(self) -> Any:
-        get = self._source.get
-        if inspect.iscoroutinefunction(get):
-            return await get()
-        # boto3 blocks: keep the event loop free for requests in flight under uvicorn.
-        return await asyncio.to_thread(get)
+
+def prepare_supergraph(snapshot: Any) -> Supergraph:
+    """The source's `prepare`: a published snapshot loaded for serving (raises when it does not
+    load, and the source keeps the last good one)."""
+    return load_supergraph(snapshot.sdl, version=snapshot.version)
 
 
 def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
@@ -199,9 +165,12 @@ def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
         # Imported here: discovery pulls in boto3, which a file-based gateway never needs.
         from discovery.source import SupergraphSource
 
-        # The provider decides when to poll, so the source reads the table whenever asked.
-        source = SupergraphSource(table_name=config.registry_table, poll_interval=0)
-        return RegistrySupergraphProvider(source, poll_seconds=config.registry_poll_seconds)
+        source = SupergraphSource(
+            table_name=config.registry_table,
+            poll_interval=config.registry_poll_seconds,
+            prepare=prepare_supergraph,
+        )
+        return RegistrySupergraphProvider(source)
     raise ConfigurationError("set SUPERGRAPH_FILE or REGISTRY_TABLE to say where the supergraph is")
 
 

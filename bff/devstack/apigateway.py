@@ -108,7 +108,7 @@ def build_http_api_event(
     cookie_header = lowered.pop("cookie", "")
     cookies = [part.strip() for part in cookie_header.split(";") if part.strip()]
     content_type = lowered.get("content-type", "")
-    is_text = not body or any(marker in content_type for marker in TEXT_CONTENT_MARKERS)
+    is_text = _is_text(body, content_type)
     route_key = "$default"
     request_context: dict[str, Any] = {
         "accountId": "000000000000",
@@ -275,6 +275,20 @@ def _unauthorized(reason: str) -> web.Response:
 
 def _json_response(status: int, payload: Mapping[str, Any]) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(payload), content_type="application/json")
+
+
+def _is_text(body: bytes, content_type: str) -> bool:
+    """Whether API Gateway passes the body as text: a text type and valid UTF-8. Anything else
+    (binary, or bytes that do not decode, whatever the declared type) arrives base64-encoded."""
+    if not body:
+        return True
+    if not any(marker in content_type for marker in TEXT_CONTENT_MARKERS):
+        return False
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _query_parameters(raw_query: str) -> dict[str, str]:

@@ -290,6 +290,8 @@ def start_stack(
                 "SUBGRAPH_API_KEYS": json.dumps(credentials.api_keys),
                 "REGISTRY_POLL_SECONDS": REGISTRY_POLL_SECONDS,
                 "POWERTOOLS_SERVICE_NAME": "bff",
+                # The admin's credential also shows /health's details locally.
+                "HEALTH_TOKEN": credentials.admin_token,
             },
             port=ports.bff,
         )

@@ -7,6 +7,7 @@ in Lambda (`bff/handler.py`).
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,10 @@ Send = Callable[[Message], Awaitable[None]]
 GRAPHQL_PATH = "/graphql"
 # GraphiQL's own address: public in AWS, where every route to /graphql has the JWT authorizer.
 GRAPHIQL_PATH = "/graphiql"
+# Readiness (a supergraph is loaded); `/health/ready` says the same. Liveness: the process answers.
 HEALTH_PATH = "/health"
+READY_PATH = "/health/ready"
+LIVE_PATH = "/health/live"
 ASSETS_PREFIX = "/graphiql/"
 
 _CONTENT_TYPES = {
@@ -137,8 +141,10 @@ class GraphQLApp:
             send = _headers_only(send)
         if path == GRAPHQL_PATH:
             await self._graphql(scope, receive, send, headers, cors)
-        elif path == HEALTH_PATH and method in ("GET", "HEAD"):
-            await self._health(send, cors)
+        elif path in (HEALTH_PATH, READY_PATH) and method in ("GET", "HEAD"):
+            await self._readiness(send, cors, headers)
+        elif path == LIVE_PATH and method in ("GET", "HEAD"):
+            await _send_json(send, 200, {"status": "ok"}, cors)
         elif path == GRAPHIQL_PATH and method in ("GET", "HEAD") and self.config.graphiql_enabled:
             await _send_graphiql(send, cors)
         elif path.startswith(ASSETS_PREFIX) and method in ("GET", "HEAD"):
@@ -246,20 +252,28 @@ class GraphQLApp:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _health(self, send: Send, cors: Headers) -> None:
+    async def _readiness(self, send: Send, cors: Headers, headers: dict[str, str]) -> None:
+        """200 once a supergraph is loaded, else 503. The version and each subgraph's breaker
+        state only for a caller with the health token: internals are no one else's business."""
+        detailed = _has_token(headers, self.config.health_token)
         try:
             served = await self.gateway.current()
         except Exception as error:
             if not isinstance(error, SupergraphUnavailableError):
                 logger.exception("health check failed")
-            body = {"status": "unavailable", "supergraphVersion": None, "services": []}
+            body: dict[str, Any] = {"status": "unavailable"}
+            if detailed:
+                body.update(supergraphVersion=None, services=[])
             await _send_json(send, 503, body, cors)
             return
-        body = {
-            "status": "ok",
-            "supergraphVersion": served.version,
-            "services": sorted(served.endpoints),
-        }
+        body = {"status": "ok"}
+        if detailed:
+            breakers = self.gateway.transport.breakers.states()
+            body["supergraphVersion"] = served.version
+            body["services"] = [
+                {"name": name, "breaker": str(breakers.get(name, "closed"))}
+                for name in sorted(served.endpoints)
+            ]
         await _send_json(send, 200, body, cors)
 
     async def _asset(self, send: Send, name: str, headers: dict[str, str]) -> None:
@@ -280,6 +294,15 @@ class GraphQLApp:
             await _send(send, 200, asset.gzip_body, asset.content_type.encode(), encoded)
             return
         await _send(send, 200, asset.body, asset.content_type.encode(), common)
+
+
+def _has_token(headers: dict[str, str], token: str | None) -> bool:
+    if not token:
+        return False
+    scheme, _, given = headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
 
 
 def _is_page_request(scope: Scope, accept: str | None) -> bool:

@@ -153,11 +153,7 @@ def test_serve_answers_graphql_and_health_over_http(workers: int) -> None:
     assert not any(Path(f"/proc/{pid}").exists() for pid in serving)
     answer = answers[0]
     assert answers == [answer] * len(answers)
-    assert health == {
-        "status": "ok",
-        "supergraphVersion": None,
-        "services": ["lessons", "students"],
-    }
+    assert health == {"status": "ok"}
     assert answer == {"data": {"__typename": "Query"}}
 
 

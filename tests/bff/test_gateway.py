@@ -20,9 +20,7 @@ from bff.gateway import (
     GraphQLRequest,
     GraphQLRequestError,
     OperationCache,
-    RegistrySupergraphProvider,
     RejectedOperation,
-    SupergraphUnavailableError,
 )
 from bff.planning import QueryPlan
 from bff.supergraph import Supergraph, load_supergraph
@@ -239,84 +237,7 @@ async def test_a_new_version_starts_with_an_empty_cache(gateway: Gateway) -> Non
     assert len(new.operations) == 0
 
 
-# --- the registry provider ----------------------------------------------------------------
-
-
-@dataclass
-class Snapshot:
-    version: int
-    sdl: str
-
-
-class FakeSource:
-    """Stands in for discovery's SupergraphSource: `get()` returns what `next` holds."""
-
-    def __init__(self, next_value: Snapshot | Exception | None) -> None:
-        self.next = next_value
-        self.calls = 0
-
-    def get(self) -> Snapshot | None:
-        self.calls += 1
-        if isinstance(self.next, Exception):
-            raise self.next
-        return self.next
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def test_the_registry_is_polled_at_most_every_poll_interval() -> None:
-    source, clock = FakeSource(Snapshot(1, SDL)), Clock()
-    provider = RegistrySupergraphProvider(source, poll_seconds=5, clock=clock)
-    first = await provider.latest()
-    assert first.version == 1
-    source.next = Snapshot(2, SDL)
-    clock.now += 4
-    assert await provider.latest() is first
-    assert source.calls == 1
-    clock.now += 1
-    assert (await provider.latest()).version == 2
-    assert source.calls == 2
-
-
-async def test_the_same_version_is_not_reloaded() -> None:
-    source, clock = FakeSource(Snapshot(1, SDL)), Clock()
-    provider = RegistrySupergraphProvider(source, poll_seconds=0, clock=clock)
-    first = await provider.latest()
-    assert await provider.latest() is first
-
-
-@pytest.mark.parametrize(
-    "failure", [ConnectionError("registry down"), Snapshot(2, "type Query { broken }")]
-)
-async def test_the_last_good_supergraph_is_kept(failure) -> None:
-    source, clock = FakeSource(Snapshot(1, SDL)), Clock()
-    provider = RegistrySupergraphProvider(source, poll_seconds=0, clock=clock)
-    await provider.latest()
-    source.next = failure
-    assert (await provider.latest()).version == 1
-
-
-@pytest.mark.parametrize("nothing", [None, ConnectionError("registry down")])
-async def test_without_any_supergraph_requests_fail_as_unavailable(nothing) -> None:
-    provider = RegistrySupergraphProvider(FakeSource(nothing), poll_seconds=60)
-    gateway = Gateway(provider, GatewaySettings(), api_keys={})
-    with pytest.raises(SupergraphUnavailableError):
-        await gateway.execute(GraphQLRequest("{ __typename }"))
-
-
-async def test_an_async_source_is_awaited() -> None:
-    class AsyncSource:
-        async def get(self) -> Snapshot:
-            return Snapshot(4, SDL)
-
-    provider = RegistrySupergraphProvider(AsyncSource(), poll_seconds=5)
-    assert (await provider.latest()).version == 4
+# The registry provider is tested against the registry: tests/bff/test_gateway_registry.py.
 
 
 # --- endpoints ----------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The gateway on the registry: what discovery publishes (moto's DynamoDB over HTTP) is served,
-newer versions replace it, and API keys come from the secrets the service records point to."""
+newer versions replace it (refreshed in the background: a slow registry never delays a request),
+and API keys come from the secrets the service records point to."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from collections.abc import AsyncIterator
 
@@ -13,9 +16,12 @@ from bff.config import ConfigurationError, GatewaySettings, api_key_from_secret
 from bff.gateway import (
     Gateway,
     GraphQLRequest,
+    RegistrySupergraphProvider,
     SupergraphUnavailableError,
+    prepare_supergraph,
     provider_from_settings,
 )
+from discovery.source import SupergraphSource
 from discovery.store import RegistryStore
 from services.toolkit.tables import REGISTRY
 from tests.support.loopback_subgraphs import FIXTURES, LoopbackSubgraphs
@@ -77,6 +83,8 @@ async def test_a_newer_version_replaces_the_served_one(
     _register(registry, subgraphs, key_refs)
     first = await gateway.current()
     registry.remove("lessons")
+    assert await gateway.current() is first  # the check runs in the background
+    _source(gateway).wait_for_refresh()
     served = await gateway.current()
     assert served is not first
     assert sorted(served.endpoints) == ["students"]
@@ -111,3 +119,46 @@ async def test_an_empty_registry_is_unavailable_until_something_is_published(
         await gateway.execute(GraphQLRequest(STUDENT_NAMES))
     _register(registry, subgraphs, key_refs)
     assert (await gateway.execute(GraphQLRequest(STUDENT_NAMES)))["data"]["students"]
+
+
+def _source(gateway: Gateway) -> SupergraphSource:
+    provider = gateway._provider
+    assert isinstance(provider, RegistrySupergraphProvider)
+    return provider.source
+
+
+async def test_a_slow_registry_never_delays_a_request(
+    registry: RegistryStore, key_refs, subgraphs: LoopbackSubgraphs
+) -> None:
+    client = boto3.client("dynamodb")
+    source = SupergraphSource(
+        registry.table_name, client=client, poll_interval=0, prepare=prepare_supergraph
+    )
+    gateway = Gateway(RegistrySupergraphProvider(source), GatewaySettings())
+    _register(registry, subgraphs, key_refs)
+    await gateway.execute(GraphQLRequest(STUDENT_NAMES))
+    entered, release = threading.Event(), threading.Event()
+
+    def hang(**_: object) -> None:
+        entered.set()
+        release.wait(30)
+
+    # Every table read now hangs until released: the registry is as slow as it gets.
+    client.meta.events.register("before-send.dynamodb.*", hang)
+    try:
+        registry.remove("lessons")
+        first = await gateway.execute(GraphQLRequest(STUDENT_NAMES))  # starts the refresh
+        assert await asyncio.to_thread(entered.wait, 30)
+        # The refresh is stuck on the table right now; requests are answered meanwhile.
+        during = await gateway.execute(GraphQLRequest(STUDENT_NAMES))
+        assert gateway.served is not None and gateway.served.version == 2
+    finally:
+        release.set()
+        client.meta.events.unregister("before-send.dynamodb.*", hang)
+    answer = {"data": {"students": [{"name": "Ada"}, {"name": "Grace"}]}}
+    try:
+        assert first == during == answer
+        await asyncio.to_thread(source.wait_for_refresh, 30)
+        assert (await gateway.current()).version == 3
+    finally:
+        await gateway.close()

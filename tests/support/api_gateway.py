@@ -50,9 +50,13 @@ def _template(name: str) -> dict[str, Any]:
 def _encode_body(body: bytes | None, base64_body: bool) -> tuple[str | None, bool]:
     if body is None:
         return None, False
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        base64_body = True  # as API Gateway sends bytes that are not UTF-8
     if base64_body:
         return base64.b64encode(body).decode(), True
-    return body.decode(), False
+    return text, False
 
 
 def rest_api_v1_event(

@@ -229,3 +229,22 @@ async def test_a_failing_handler_gives_500_without_details(base_url, handler) ->
     status, _, body = await request("GET", f"{base_url}/health")
     assert status == 500
     assert orjson.loads(body) == {"message": "Internal Server Error"}
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+async def test_a_text_body_that_is_not_utf8_is_base64_encoded(
+    base_url, handler, content_type: str
+) -> None:
+    # API Gateway passes bytes that do not decode base64-encoded, whatever the declared type;
+    # decoding them here made the emulator answer 500 before the handler ran.
+    payload = b'{"query": "{ \xff\xfe }"}'
+    status, _, _ = await request(
+        "POST",
+        f"{base_url}/graphql",
+        headers={"Authorization": SIGNING_KEY.mint("s"), "Content-Type": content_type},
+        data=payload,
+    )
+    (event,) = handler.events
+    assert status == 200
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == payload

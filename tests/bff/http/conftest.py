@@ -13,10 +13,15 @@ from tests.support.edge_clients import ASGIClient, EdgeClient, LambdaClient
 CLIENT_KINDS = ["asgi", "lambda-v1", "lambda-v2"]
 
 
+def edge_client(kind: str, app: GraphQLApp, loop: asyncio.AbstractEventLoop) -> EdgeClient:
+    """A client of `kind` (one of CLIENT_KINDS) for `app`."""
+    if kind == "asgi":
+        return ASGIClient(app, loop)
+    return LambdaClient(app, kind.removeprefix("lambda-"))
+
+
 @pytest.fixture(params=CLIENT_KINDS)
 def client(
     request: pytest.FixtureRequest, edge_app: GraphQLApp, edge_loop: asyncio.AbstractEventLoop
 ) -> EdgeClient:
-    if request.param == "asgi":
-        return ASGIClient(edge_app, edge_loop)
-    return LambdaClient(edge_app, request.param.removeprefix("lambda-"))
+    return edge_client(request.param, edge_app, edge_loop)

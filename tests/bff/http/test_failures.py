@@ -62,7 +62,9 @@ def test_graphql_without_a_supergraph_is_503(client) -> None:
 def test_health_without_a_supergraph_is_503(client) -> None:
     response = client.request("GET", "/health")
     assert response.status == 503
-    assert response.json() == {"status": "unavailable", "supergraphVersion": None, "services": []}
+    assert response.json() == {"status": "unavailable"}
+    # Liveness is not readiness: the process answers.
+    assert client.request("GET", "/health/live").status == 200
 
 
 @pytest.mark.usefixtures("broken")
@@ -98,3 +100,15 @@ def test_websocket_connections_are_refused(edge_app, edge_loop) -> None:
     scope = {"type": "websocket", "path": "/graphql", "headers": []}
     edge_loop.run_until_complete(edge_app(scope, receive, send))
     assert sent == [{"type": "websocket.close", "code": 1003}]
+
+
+def test_a_body_that_is_not_utf8_is_a_400_with_a_clear_error(client) -> None:
+    response = client.request(
+        "POST",
+        "/graphql",
+        headers={"content-type": "application/json"},
+        body=b'{"query": "{ \xff\xfe }"}',
+    )
+    assert response.status == 400
+    [error] = response.json()["errors"]
+    assert "JSON" in error["message"]

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from tests.support.edge_clients import EdgeResponse, post_json
-from tests.support.edge_fixtures import ALLOWED_ORIGIN, MAX_BODY_BYTES, SUPERGRAPH_VERSION
+from tests.support.edge_fixtures import ALLOWED_ORIGIN, MAX_BODY_BYTES
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -190,15 +190,18 @@ def test_request_errors_never_execute(client, accept, status, case, subgraphs) -
 # --- other routes ------------------------------------------------------------------------------
 
 
-def test_health_reports_the_supergraph_version_and_services(client) -> None:
-    response = client.request("GET", "/health")
-    assert response.status == 200
-    assert response.content_type == "application/json; charset=utf-8"
-    assert response.json() == {
-        "status": "ok",
-        "supergraphVersion": SUPERGRAPH_VERSION,
-        "services": ["lessons", "students"],
-    }
+@pytest.mark.parametrize("path", ["/health", "/health/ready"])
+def test_readiness_says_only_ok_without_the_health_token(client, path: str) -> None:
+    for authorization in ({}, {"authorization": "Bearer wrong-token"}):
+        response = client.request("GET", path, headers=authorization)
+        assert response.status == 200
+        assert response.content_type == "application/json; charset=utf-8"
+        assert response.json() == {"status": "ok"}
+
+
+def test_liveness_answers_while_the_process_runs(client) -> None:
+    response = client.request("GET", "/health/live")
+    assert (response.status, response.json()) == (200, {"status": "ok"})
 
 
 def test_head_answers_headers_without_a_body(client) -> None:
