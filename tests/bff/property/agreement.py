@@ -1,0 +1,72 @@
+"""One operation on one feature fixture, checked end to end: it plans, every subgraph document
+validates against the schema that subgraph serves, and the gateway's answer over HTTP has the
+`data` and error paths of `FixtureMonolith`'s answer over the same data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from graphql import parse, validate
+
+from bff.planning import QueryPlanner
+from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+from bff.supergraph import Supergraph, load_supergraph_file
+from tests.bff.features.computed_fields import COMPUTED_FIELDS
+from tests.bff.features.feature_stack import PLANNING_FIXTURES, load_feature_subgraphs
+from tests.bff.features.fixture_subgraph import FixtureSubgraph
+from tests.bff.features.test_features import FeatureStacks
+from tests.bff.property.fixture_monolith import FixtureMonolith
+from tests.bff.property.operation_generator import GeneratedOperation
+
+
+def assert_agrees_with_monolith(
+    feature: str, operation: GeneratedOperation, stacks: FeatureStacks
+) -> None:
+    plan = QueryPlanner(supergraph_of(feature)).plan(parse(operation.text), None)
+    subgraphs = subgraphs_of(feature)
+    for fetch in fetches(plan.node):
+        errors = validate(subgraphs[fetch.service].schema, parse(fetch.operation))
+        assert not errors, f"{fetch.service} rejects:\n{fetch.operation}\n{errors}"
+
+    status, answer = stacks[feature].post(operation.text, operation.variables)
+    expected = monolith_of(feature).execute(operation.text, operation.variables)
+
+    assert status == 200
+    assert answer.get("data") == expected["data"], operation
+    assert error_paths(answer) == error_paths(expected), (operation, answer.get("errors"))
+
+
+@cache
+def supergraph_of(feature: str) -> Supergraph:
+    return load_supergraph_file(PLANNING_FIXTURES / feature / "supergraph.graphql")
+
+
+@cache
+def subgraphs_of(feature: str) -> dict[str, FixtureSubgraph]:
+    return {subgraph.name: subgraph for subgraph in load_feature_subgraphs(feature)}
+
+
+@cache
+def monolith_of(feature: str) -> FixtureMonolith:
+    return FixtureMonolith(
+        supergraph_of(feature).api_schema,
+        list(subgraphs_of(feature).values()),
+        COMPUTED_FIELDS.get(feature, {}),
+    )
+
+
+def fetches(node: PlanNode | None) -> Iterator[Fetch]:
+    match node:
+        case Fetch():
+            yield node
+        case Flatten():
+            yield node.node
+        case Sequence() | Parallel():
+            for child in node.nodes:
+                yield from fetches(child)
+
+
+def error_paths(response: Mapping[str, Any]) -> list[Any]:
+    return sorted((error.get("path") or [] for error in response.get("errors", [])), key=repr)
