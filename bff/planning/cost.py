@@ -136,6 +136,9 @@ class CostEstimate:
                 self._through(c.graph, info, sub, depth)
                 for c in planner.candidates(type_name, info)
             ]
+            if not moves and info.graphs and not type_info.keys:
+                # A value type's field: fetched by re-entering an ancestor in another subgraph.
+                moves = [self._through(info.graphs[0], info, sub, depth)]
             needed |= (
                 min(moves, key=self._weight) if moves else {f"{_NOWHERE}{type_name}.{info.name}"}
             )

@@ -511,10 +511,8 @@ class _PlanBuilder:
         assert pos.group is not None
         candidates = self.planner.candidates(pos.type_name, info)
         if not candidates:
-            raise PlanningError(
-                f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
-                f"{pos.group.service!r} (no usable entity key)"
-            )
+            self.reenter(pos, info, node)
+            return
         if len(candidates) == 1:
             self.move_field(pos, info, node, candidates[0])
             return
@@ -602,10 +600,39 @@ class _PlanBuilder:
             target = self.descend(self.jump(anchor, candidate, None), pos, anchor)
         self.add_field(target, target_info, node)
 
-    def hoist_anchor(self, pos: Position, candidate: _Candidate) -> Position | None:
+    def reenter(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
+        """A field of an object no other subgraph can take over by key (a value type) that
+        only other subgraphs resolve: fetched from one of them by re-entering the nearest
+        ancestor it can enter (an entity by its key, or the root query when the fields down
+        from there are shared) and walking the client's fields down to this object there."""
+        assert pos.group is not None
+        for graph in info.graphs:
+            anchor = self.hoist_anchor(pos, _Candidate(graph, pos.type_name, None), from_root=True)
+            if anchor is None:
+                continue
+            if anchor.type_name == self.types_root_name() and not anchor.path:
+                group = self.root_group(graph)
+                draft = group.selection
+                for directives in anchor.conditions:
+                    draft = draft.add_fragment(None, directives)
+                target = replace(anchor, group=group, draft=draft, trail=())
+            else:
+                target = self.jump(anchor, _Candidate(graph, anchor.type_name, None), None)
+            self.add_field(self.descend(target, pos, anchor), info, node)
+            return
+        raise PlanningError(
+            f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
+            f"{pos.group.service!r} (no usable entity key, and no ancestor the subgraphs "
+            f"resolving it can enter)"
+        )
+
+    def hoist_anchor(
+        self, pos: Position, candidate: _Candidate, *, from_root: bool = False
+    ) -> Position | None:
         """The highest ancestor on `pos.trail` from which `candidate.graph` can be entered and
         then resolve every field down to this object itself: one entity fetch there serves
-        every object below it (e.g. all the nodes of a tree every subgraph shares)."""
+        every object below it (e.g. all the nodes of a tree every subgraph shares). With
+        `from_root`, a query's root counts as an ancestor every subgraph can be entered at."""
         if candidate.representation_typename is not None or pos.mirror is not None:
             return None
         assert pos.group is not None
@@ -617,6 +644,9 @@ class _PlanBuilder:
             start -= 1
         for step in pos.trail[start:]:
             anchor = step.parent
+            at_root = not anchor.path and anchor.type_name == self.types_root_name()
+            if from_root and at_root and self.kind == "query":
+                return anchor
             keys = self.types[anchor.type_name].resolvable_keys(graph)
             if any(
                 self.planner.key_available(service, anchor.type_name, k.selection) for k in keys
@@ -645,7 +675,7 @@ class _PlanBuilder:
             draft = entry.sub
         for directives in pos.conditions:
             draft = draft.add_fragment(None, directives)
-        if pos.draft is not None:
+        if pos.draft is not None and not pos.draft:
             # The object stays selected here, where nothing else may be left of it.
             pos.draft.add_field("__typename")
         return replace(

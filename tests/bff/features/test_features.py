@@ -32,6 +32,7 @@ FEATURES = (
     "nested-query-type",
     "legacy-join-v0.2",
     "shared-tree",
+    "value-types",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
