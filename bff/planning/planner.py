@@ -36,7 +36,7 @@ from .errors import PlanningError
 from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
-from .query_graph import QueryGraph
+from .query_graph import QueryGraph, Vertex
 from .selections import alias_of, client_children, client_fields, find_provided
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
@@ -513,6 +513,21 @@ class _PlanBuilder:
         if not candidates:
             self.reenter(pos, info, node)
             return
+        here = Vertex(pos.group.service, pos.type_name)
+        reachable = self.planner.graph.reachable(pos.type_name, (here,))
+        entered = [c for c in candidates if Vertex(c.graph, c.entity_type) in reachable]
+        if not entered:
+            keys = "; ".join(
+                f"{c.graph!r} by @key(fields: {key.fields!r})"
+                for c in candidates
+                for key in self.types[c.entity_type].resolvable_keys(c.graph)
+            )
+            raise PlanningError(
+                f"no plan reaches {pos.type_name}.{info.name} at {'.'.join(pos.path)}: from "
+                f"subgraph {pos.group.service!r} no subgraph resolving it can be entered "
+                f"(the key fields cannot be resolved from there: {keys})"
+            )
+        candidates = entered
         if len(candidates) == 1:
             self.move_field(pos, info, node, candidates[0])
             return

@@ -33,6 +33,7 @@ FEATURES = (
     "legacy-join-v0.2",
     "shared-tree",
     "value-types",
+    "unsatisfiable",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 

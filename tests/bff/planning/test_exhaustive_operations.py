@@ -13,6 +13,7 @@ from bff.planning import QueryPlanner
 from bff.supergraph import load_supergraph_file
 
 from .exhaustive_operations import root_field_operations
+from .golden import UNPLANNABLE
 from .subgraph_schemas import load_subgraph_schemas
 from .test_subgraph_operations import _fetches
 
@@ -21,7 +22,7 @@ PLANNING_FIXTURES = Path(__file__).parent / "fixtures"
 PLANNABLE = [
     path
     for path in sorted(PLANNING_FIXTURES.glob("*/supergraph.graphql"))
-    if path.parent.name != "unplannable"
+    if path.parent.name not in UNPLANNABLE
 ]
 APOLLO_COMPOSED = sorted(
     (ROOT / "tests" / "discovery" / "composition" / "fixtures").glob("*/apollo-supergraph.graphql")

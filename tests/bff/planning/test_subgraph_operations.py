@@ -12,10 +12,10 @@ from graphql import GraphQLSchema, parse, validate
 from bff.planning import QueryPlanner
 from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
 
-from .golden import GoldenCase, golden_cases
+from .golden import GoldenCase, plannable_cases
 from .subgraph_schemas import load_subgraph_schemas
 
-CASES = [case for case in golden_cases() if (case.folder / "subgraphs").is_dir()]
+CASES = [case for case in plannable_cases() if (case.folder / "subgraphs").is_dir()]
 _schemas: dict[str, dict[str, GraphQLSchema]] = {}
 
 
