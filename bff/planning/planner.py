@@ -416,9 +416,16 @@ class _PlanBuilder:
             # Nested representation objects are matched on `__typename` like the entity itself.
             entry.sub.add_field("__typename")
         response_key = alias or info.name
+        # The field's type in this subgraph (`@join__field(type:)`) bounds what it can return
+        # there: fragments on other types are not sent to it.
+        child_type = info.type_in(pos.group.service)
+        if child_type not in self.types:
+            child_type = info.type_name
+        if child_type != info.type_name and self.types[info.type_name].is_abstract:
+            entry.sub.add_field("__typename")  # the client's position is still abstract
         child = Position(
             group=pos.group,
-            type_name=info.type_name,
+            type_name=child_type,
             path=(*pos.path, response_key, *("@",) * info.list_depth),
             draft=entry.sub,
             client=client_children(pos.client, response_key, self.fragments),

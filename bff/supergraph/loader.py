@@ -270,6 +270,7 @@ class _JoinReader:
                 external=bool(arguments.get("external", False)),
                 override=arguments.get("override"),
                 used_overridden=bool(arguments.get("usedOverridden", False)),
+                local_type=_local_type(arguments.get("type"), output.name),
             )
         if declared:
             graphs = tuple(graph for graph, join in joins.items() if join.resolves)
@@ -298,6 +299,14 @@ class _JoinReader:
                     if info.name in interfaces:
                         possible.setdefault(graph, []).append(candidate.name)
             info.possible_types = {g: tuple(sorted(found)) for g, found in possible.items()}
+
+
+def _local_type(declared: str | None, supergraph_type: str) -> str | None:
+    """The named type in a `@join__field(type: "[Dog!]")`, when it is not the supergraph's."""
+    if not declared:
+        return None
+    named = declared.replace("[", "").replace("]", "").replace("!", "").strip()
+    return named if named != supergraph_type else None
 
 
 def _directives_of_field(field: Any, name: str) -> list[dict[str, Any]]:

@@ -44,6 +44,9 @@ class FieldJoin:
     external: bool = False
     override: str | None = None
     used_overridden: bool = False
+    # The named type the field has in this subgraph when it differs from the supergraph's
+    # (`@join__field(type:)`, e.g. "Dog" where the supergraph says "Animal").
+    local_type: str | None = None
 
     @property
     def resolves(self) -> bool:
@@ -78,6 +81,11 @@ class FieldInfo:
     def provides_in(self, graph: str) -> SelectionSetNode | None:
         join = self.joins.get(graph)
         return join.provides if join else None
+
+    def type_in(self, graph: str) -> str:
+        """The field's named type as `graph` declares it."""
+        join = self.joins.get(graph)
+        return join.local_type if join is not None and join.local_type else self.type_name
 
     def available_in(self, graph: str) -> bool:
         """Whether the subgraph can return the field at all (used for keys and required fields)."""

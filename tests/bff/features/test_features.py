@@ -34,6 +34,7 @@ FEATURES = (
     "shared-tree",
     "value-types",
     "unsatisfiable",
+    "local-types",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
