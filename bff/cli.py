@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
+import platform
 import sys
 from collections.abc import Sequence
+
+# The distribution that installs the `bff` command (pyproject.toml's `name`).
+DISTRIBUTION = "bff"
 
 # Each module here exposes `register(subparsers)`; it adds its subcommands and sets
 # `func` on them (a callable taking the parsed namespace and returning an exit code).
@@ -20,6 +25,9 @@ COMMAND_MODULES = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bff", description=__doc__)
+    parser.add_argument(
+        "--version", action="version", version=version_text(), help="print the version and exit"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         try:
@@ -30,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(subparsers)
     return parser
+
+
+def version_text() -> str:
+    try:
+        installed = importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        installed = "(not installed: run from a source tree)"
+    return f"bff {installed} (Python {platform.python_version()})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,8 +28,12 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument("--supergraph", metavar="FILE", help="supergraph SDL file to serve")
     serve.add_argument("--registry-table", metavar="NAME", help="registry DynamoDB table")
-    serve.add_argument("--host", default=DEFAULT_HOST)
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
     serve.add_argument("--jwt-issuer", metavar="URL", help="verify bearer tokens: their issuer")
     serve.add_argument("--jwt-audience", metavar="AUD", help="verify bearer tokens: audience")
     serve.add_argument("--jwt-jwks-url", metavar="URL", help="verify bearer tokens: JWKS URL")
@@ -47,9 +51,13 @@ def register(subparsers: Any) -> None:
         help="print the query plan of an operation",
         description="Print the plan the gateway would run for an operation.",
     )
-    plan.add_argument("--supergraph", metavar="FILE", required=True)
+    plan.add_argument(
+        "--supergraph", metavar="FILE", required=True, help="supergraph SDL file to plan against"
+    )
     plan.add_argument("query", metavar="QUERY_OR_FILE", help="operation text or a file holding it")
-    plan.add_argument("--operation-name", default=None)
+    plan.add_argument(
+        "--operation-name", default=None, help="which operation, when the document has several"
+    )
     plan.set_defaults(func=plan_command)
 
 
@@ -72,6 +80,7 @@ def serve_command(args: argparse.Namespace) -> int:
     }
     try:
         config = GatewaySettings.from_environ().replace(**overrides)
+        _check_aws_region(config)
         # Built here even with --workers: a broken file or setting stops the command with its
         # reason instead of failing every worker (or every request).
         app = serving_app(config)
@@ -107,6 +116,22 @@ def serve_command(args: argparse.Namespace) -> int:
         os.environ[GatewaySettings.environ_name(key)] = value
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+def _check_aws_region(config: GatewaySettings) -> None:
+    """The registry is a DynamoDB table: without a region botocore fails with a traceback."""
+    from bff.config import ConfigurationError
+
+    if config.supergraph_file or not config.registry_table:
+        return
+    from botocore.session import Session
+
+    if not Session().get_config_variable("region"):
+        raise ConfigurationError(
+            "the registry table (--registry-table or REGISTRY_TABLE) is read from DynamoDB, "
+            "which needs an AWS region: set AWS_DEFAULT_REGION (e.g. eu-west-1) or use a "
+            "profile that has one (AWS_PROFILE)"
+        )
 
 
 def serving_app(config: GatewaySettings) -> Any:

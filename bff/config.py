@@ -139,6 +139,14 @@ class GatewaySettings:
         default=DEFAULT_MAX_BODY_BYTES, metadata=_env("MAX_BODY_BYTES", _int, gt=0)
     )
     graphiql_enabled: bool = field(default=True, metadata=_env("GRAPHIQL_ENABLED", _boolean))
+    # Headers GraphiQL's Headers tab starts with (the local stack's token; JSON object), and
+    # whether GraphiQL keeps edited headers (a token too) in the browser across reloads.
+    graphiql_default_headers: dict[str, str] = field(
+        default_factory=dict, metadata=_env("GRAPHIQL_DEFAULT_HEADERS", _json_map)
+    )
+    graphiql_persist_headers: bool = field(
+        default=False, metadata=_env("GRAPHIQL_PERSIST_HEADERS", _boolean)
+    )
     graphiql_assets_dir: str | None = field(
         default=None, metadata=_env("GRAPHIQL_ASSETS_DIR", _text)
     )

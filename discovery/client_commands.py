@@ -26,14 +26,20 @@ def register_clients(subparsers: Any, common: argparse.ArgumentParser) -> None:
         func=_with_client(_list)
     )
     show = actions.add_parser("show", parents=[common], help="one client")
-    show.add_argument("name")
+    show.add_argument("name", help="the client's name")
     show.set_defaults(func=_with_client(_show))
 
     add = actions.add_parser(
         "register", parents=[common], help="register or change a client (checked on the graph)"
     )
-    add.add_argument("name")
-    add.add_argument("--policy", choices=("open", "apq", "safelist"), required=True)
+    add.add_argument("name", help="the client's name (graphql-client-name)")
+    add.add_argument(
+        "--policy",
+        choices=("open", "apq", "safelist"),
+        required=True,
+        help="open: any operation; apq: any operation and automatic persisted queries; "
+        "safelist: only its published documents",
+    )
     add.add_argument("--include-tag", action="append", default=[], metavar="TAG", help="repeatable")
     add.add_argument("--exclude-tag", action="append", default=[], metavar="TAG", help="repeatable")
     add.set_defaults(func=_with_client(_register))
@@ -41,7 +47,7 @@ def register_clients(subparsers: Any, common: argparse.ArgumentParser) -> None:
     remove = actions.add_parser(
         "remove", parents=[common], help="remove a client and its documents"
     )
-    remove.add_argument("name")
+    remove.add_argument("name", help="the client's name")
     remove.set_defaults(func=_with_client(_remove))
 
     documents = actions.add_parser("documents", help="a client's trusted documents")
@@ -53,11 +59,13 @@ def register_clients(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Replace the client's documents with the manifest's; each is validated "
         "against the client's schema and one invalid document refuses them all.",
     )
-    publish.add_argument("name")
-    publish.add_argument("manifest", type=Path, metavar="MANIFEST")
+    publish.add_argument("name", help="the client's name")
+    publish.add_argument(
+        "manifest", type=Path, metavar="MANIFEST", help="an Apollo persisted-query manifest (JSON)"
+    )
     publish.set_defaults(func=_with_client(_publish))
     listing = document_actions.add_parser("list", parents=[common], help="published documents")
-    listing.add_argument("name")
+    listing.add_argument("name", help="the client's name")
     listing.set_defaults(func=_with_client(_documents))
 
 

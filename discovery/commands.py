@@ -43,13 +43,13 @@ def _register_services(subparsers: Any) -> None:
         func=_with_client(_list)
     )
     show = actions.add_parser("show", parents=[common], help="one service, with its SDL")
-    show.add_argument("name")
+    show.add_argument("name", help="the service's name")
     show.set_defaults(func=_with_client(_show))
 
     add = actions.add_parser(
         "register", parents=[common], help="register or update a service (composes the graph)"
     )
-    add.add_argument("name")
+    add.add_argument("name", help="the service's name")
     add.add_argument("--url", required=True, help="the service's GraphQL endpoint")
     add.add_argument("--sdl", required=True, type=Path, metavar="FILE", help="its SDL file")
     add.add_argument("--api-key-ref", help="where its API key lives (e.g. a secret id)")
@@ -58,7 +58,7 @@ def _register_services(subparsers: Any) -> None:
     remove = actions.add_parser(
         "remove", parents=[common], help="remove a service (refused if the rest does not compose)"
     )
-    remove.add_argument("name")
+    remove.add_argument("name", help="the service's name")
     remove.set_defaults(func=_with_client(_remove))
 
     check = actions.add_parser(
@@ -66,8 +66,10 @@ def _register_services(subparsers: Any) -> None:
         parents=[common],
         help="would this SDL compose, and what would it break? (stores nothing)",
     )
-    check.add_argument("name")
-    check.add_argument("--sdl", required=True, type=Path, metavar="FILE")
+    check.add_argument("name", help="the service's name")
+    check.add_argument(
+        "--sdl", required=True, type=Path, metavar="FILE", help="the schema to check (SDL file)"
+    )
     check.add_argument("--url", help="default: the registered service's URL")
     check.set_defaults(func=_with_client(_check))
 
@@ -76,7 +78,7 @@ def _register_services(subparsers: Any) -> None:
         parents=[common],
         help="publish an earlier version's content again (as a new version number)",
     )
-    rollback.add_argument("version", type=int)
+    rollback.add_argument("version", type=int, help="the supergraph version to publish again")
     rollback.set_defaults(func=_with_client(_rollback))
 
     actions.add_parser(
@@ -104,7 +106,9 @@ def _register_compose(subparsers: Any) -> None:
         description="Compose SDL files (subgraph name = file stem) and print the supergraph "
         "SDL, or the errors as FILE:LINE:COLUMN: CODE message (exit 1).",
     )
-    compose.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    compose.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="subgraph SDL files (NAME.graphql)"
+    )
     compose.add_argument(
         "--url",
         action="append",
@@ -127,8 +131,10 @@ def _register_registry(subparsers: Any) -> None:
         "REGISTRY_TABLE, REGISTRY_ADMIN_TOKEN or REGISTRY_ADMIN_TOKEN_SECRET_ID; DynamoDB "
         "from the usual AWS settings (e.g. AWS_ENDPOINT_URL_DYNAMODB).",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=4010)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=4010, help="port (default 4010)")
     serve.add_argument("--table", help="registry table (default: REGISTRY_TABLE)")
     serve.add_argument("--create-table", action="store_true", help="create it if missing")
     serve.set_defaults(func=_serve)

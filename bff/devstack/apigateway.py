@@ -9,6 +9,8 @@ Public routes: `/health`, the GraphiQL page at `/graphiql` and its assets under 
 as in the deployed stack, and the JWKS. Locally a browser's GET on `/graphql` (asking for HTML,
 without a `query`) also gets the page without a token; in AWS that route needs one, since an
 HTTP API route cannot look at `Accept`. Everything that can run an operation needs a token.
+A CORS preflight never does: API Gateway answers preflights before any authorizer runs (here the
+BFF answers it, from the same allowed origins, `CORS_ALLOW_ORIGINS`).
 """
 
 from __future__ import annotations
@@ -77,12 +79,17 @@ class LambdaContext:
 
 def requires_token(method: str, path: str, headers: Mapping[str, str], query: str) -> bool:
     """Whether API Gateway's JWT authorizer guards this request (see the module docstring)."""
-    if path != GRAPHQL_PATH:
+    if path != GRAPHQL_PATH or is_preflight(method, headers):
         return False
     is_graphiql_page = (
         method == "GET" and "text/html" in headers.get("accept", "") and "query=" not in query
     )
     return not is_graphiql_page
+
+
+def is_preflight(method: str, headers: Mapping[str, str]) -> bool:
+    """A browser's CORS preflight (lower-cased header names), which carries no credentials."""
+    return method == "OPTIONS" and {"origin", "access-control-request-method"} <= headers.keys()
 
 
 def build_http_api_event(

@@ -8,6 +8,17 @@ from pathlib import Path
 from typing import Any
 
 DEV_DIR = Path(".dev")
+# What the local stack runs beyond the gateway (module, distribution): a wheel installed without
+# the `dev` extra lacks them, and the stack would fail in a child process, far from the cause.
+DEV_DEPENDENCIES = (
+    ("moto", "moto[server]"),
+    ("flask", "moto[server]"),
+    ("strawberry", "strawberry-graphql"),
+    ("fastapi", "fastapi"),
+    ("uvicorn", "uvicorn"),
+    ("jwt", "pyjwt[crypto]"),
+    ("boto3", "boto3"),
+)
 
 
 def register(subparsers: Any) -> None:
@@ -19,6 +30,13 @@ def register(subparsers: Any) -> None:
         "--free-ports",
         action="store_true",
         help="listen on free ports instead of the fixed ones (see <dir>/stack.json)",
+    )
+    dev.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin allowed to call the BFF, e.g. http://localhost:3000 (repeatable; "
+        "default: CORS_ALLOW_ORIGINS if set, else localhost ports 3000, 5173, 4200 and 8080)",
     )
     dev.set_defaults(func=run_dev)
 
@@ -39,7 +57,26 @@ def run_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def missing_dev_dependencies() -> list[str]:
+    import importlib.util
+
+    return sorted(
+        {dist for module, dist in DEV_DEPENDENCIES if not importlib.util.find_spec(module)}
+    )
+
+
 def run_dev(args: argparse.Namespace) -> int:
+    missing = missing_dev_dependencies()
+    if missing:
+        print(
+            "bff dev: the local stack needs packages that are not installed: "
+            f"{', '.join(missing)}; install the development extra: pip install 'bff[dev]' "
+            "(or run `make dev` in a clone)",
+            file=sys.stderr,
+        )
+        return 1
     from bff.devstack.stack import StackPorts, run_foreground
 
-    return run_foreground(args.dir, StackPorts.free() if args.free_ports else None)
+    ports = StackPorts.free() if args.free_ports else None
+    origins = tuple(args.cors_origin) if args.cors_origin else None
+    return run_foreground(args.dir, ports, cors_origins=origins)

@@ -75,6 +75,12 @@ class MotoServer:
                 self.process.kill()
         self.process = None
 
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
     def __enter__(self) -> MotoServer:
         return self.start()
 

@@ -35,6 +35,12 @@ STOP_TIMEOUT_SECONDS = 5.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # The BFF looks for a newer supergraph this often (seconds); short, so a re-registration shows.
 REGISTRY_POLL_SECONDS = "1"
+# Web apps on the usual development servers (React/Next, Vite, Angular, Vue) may call the local
+# BFF from the browser; CORS_ALLOW_ORIGINS in the environment or `bff dev --cors-origin` replace
+# them.
+LOCAL_CORS_ORIGINS = tuple(
+    f"http://{host}:{port}" for port in (3000, 5173, 4200, 8080) for host in ("localhost", HOST)
+)
 # A query across all three services: names (students), XP (analytics), lessons done (lessons).
 EXAMPLE_QUERY = "{ students(first: 3) { items { name xp completions { lesson { title } } } } }"
 
@@ -122,6 +128,10 @@ class ChildProcess:
             self._signal(signal.SIGKILL)
             self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+        self.process.wait()
+
     def _signal(self, signum: int) -> None:
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
@@ -136,6 +146,7 @@ class RunningStack:
     credentials: DevCredentials
     tables: dict[str, str]
     moto: MotoServer
+    cors_origins: tuple[str, ...] = ()
     children: list[ChildProcess] = field(default_factory=list)
 
     @property
@@ -174,10 +185,19 @@ class RunningStack:
         return next((child for child in self.children if not child.running()), None)
 
     def stop(self) -> None:
-        for child in reversed(self.children):
-            child.stop()
+        """Stop every part, each given STOP_TIMEOUT_SECONDS to exit. Interrupted while stopping
+        (a second Ctrl-C), it kills what is left at once instead of raising."""
+        try:
+            for child in reversed(self.children):
+                child.stop()
+            self.moto.stop()
+        except KeyboardInterrupt:
+            with _signals_ignored():
+                print("bff dev: interrupted again: killing what is left.", flush=True)
+                for child in self.children:
+                    child.kill()
+                self.moto.kill()
         self.children.clear()
-        self.moto.stop()
 
     def __enter__(self) -> RunningStack:
         return self
@@ -191,11 +211,13 @@ def start_stack(
     state_dir: Path = Path(".dev"),
     *,
     log_dir: Path | None = None,
+    cors_origins: tuple[str, ...] | None = None,
 ) -> RunningStack:
     """Start every part and return when the BFF answers; on any failure stop what started.
 
     `log_dir`: each part's output goes to `<log_dir>/<part>.log` (tests); None inherits the
-    terminal (`bff dev`).
+    terminal (`bff dev`). `cors_origins`: browser origins allowed to call the BFF (default:
+    CORS_ALLOW_ORIGINS if set, else `LOCAL_CORS_ORIGINS`).
     """
     ports = ports or StackPorts()
     state_dir = state_dir.resolve()
@@ -222,6 +244,7 @@ def start_stack(
         credentials=credentials,
         tables=tables,
         moto=MotoServer(host=HOST, port=ports.dynamodb),
+        cors_origins=local_cors_origins(cors_origins),
     )
     launcher = _Launcher(stack, log_dir)
     try:
@@ -292,6 +315,11 @@ def start_stack(
                 "POWERTOOLS_SERVICE_NAME": "bff",
                 # The admin's credential also shows /health's details locally.
                 "HEALTH_TOKEN": credentials.admin_token,
+                "CORS_ALLOW_ORIGINS": ",".join(stack.cors_origins),
+                # GraphiQL opens with the stack's token in its Headers tab.
+                "GRAPHIQL_DEFAULT_HEADERS": json.dumps(
+                    {"Authorization": f"Bearer {credentials.token}"}
+                ),
             },
             port=ports.bff,
         )
@@ -303,6 +331,14 @@ def start_stack(
         stack.stop()
         raise
     return stack
+
+
+def local_cors_origins(configured: tuple[str, ...] | None) -> tuple[str, ...]:
+    if configured is not None:
+        return configured
+    if "CORS_ALLOW_ORIGINS" in os.environ:
+        return tuple(o.strip() for o in os.environ["CORS_ALLOW_ORIGINS"].split(",") if o.strip())
+    return LOCAL_CORS_ORIGINS
 
 
 class _Launcher:
@@ -488,13 +524,25 @@ def _stop_signals() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def run_foreground(state_dir: Path, ports: StackPorts | None = None) -> int:
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run_foreground(
+    state_dir: Path, ports: StackPorts | None = None, cors_origins: tuple[str, ...] | None = None
+) -> int:
     """`bff dev`: start the stack, print how to use it, run until Ctrl-C or SIGTERM."""
     ports = ports or StackPorts()
     with _stop_signals():
         try:
             print("bff dev: starting the local stack ...", flush=True)
-            stack = start_stack(ports, state_dir)
+            stack = start_stack(ports, state_dir, cors_origins=cors_origins)
         except StackError as error:
             print(f"bff dev: {error}", file=sys.stderr, flush=True)
             return 1
@@ -531,14 +579,14 @@ def _usage(stack: RunningStack) -> str:
     return f"""
 The local stack is up.
 
-  GraphiQL   {stack.graphql_url}   (open in a browser; add the header
-             {{"Authorization": "Bearer <token>"}} in GraphiQL's Headers tab)
+  GraphiQL   {stack.graphql_url}   (open in a browser; its Headers tab holds the token)
   health     {stack.bff_url}/health
   registry   {stack.registry_url}
 {services}
   DynamoDB   {stack.dynamodb_endpoint}
 
 Token, admin token and API keys: {credentials_path}
+Browser origins allowed (CORS): {", ".join(stack.cors_origins) or "none"}
 
 Try it:
   curl -s {stack.graphql_url} \\

@@ -95,6 +95,9 @@ class GraphQLApp:
         self.cors = CORSPolicy.from_origins(config.cors_allow_origins)
         static_dir = Path(config.graphiql_assets_dir or DEFAULT_STATIC_DIR)
         self.assets = assets or StaticAssets(static_dir)
+        self.graphiql_page = graphiql_page(
+            config.graphiql_default_headers, persist_headers=config.graphiql_persist_headers
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -146,7 +149,7 @@ class GraphQLApp:
         elif path == LIVE_PATH and method in ("GET", "HEAD"):
             await _send_json(send, 200, {"status": "ok"}, cors)
         elif path == GRAPHIQL_PATH and method in ("GET", "HEAD") and self.config.graphiql_enabled:
-            await _send_graphiql(send, cors)
+            await _send_graphiql(send, self.graphiql_page, cors)
         elif path.startswith(ASSETS_PREFIX) and method in ("GET", "HEAD"):
             await self._asset(send, path[len(ASSETS_PREFIX) :], headers)
         else:
@@ -174,7 +177,7 @@ class GraphQLApp:
             return
         accept = headers.get("accept")
         if method == "GET" and self.config.graphiql_enabled and _is_page_request(scope, accept):
-            await _send_graphiql(send, cors)
+            await _send_graphiql(send, self.graphiql_page, cors)
             return
         media_type = negotiate_graphql_media_type(accept)
         if media_type is None:
@@ -346,8 +349,8 @@ def _errors(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-async def _send_graphiql(send: Send, headers: Headers) -> None:
-    await _send(send, 200, graphiql_page(), b"text/html; charset=utf-8", headers)
+async def _send_graphiql(send: Send, page: bytes, headers: Headers) -> None:
+    await _send(send, 200, page, b"text/html; charset=utf-8", headers)
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: Headers) -> None:

@@ -208,6 +208,48 @@ def test_each_request_is_logged_with_its_subgraph_calls(stack: LocalStack) -> No
     assert re.search(r"subgraph_calls=2\b", lines()[-1]), lines()[-1]
 
 
+def preflight(stack: LocalStack, origin: str) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        stack.graphql_url,
+        method="OPTIONS",
+        headers={
+            "origin": origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization, content-type",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers
+
+
+def test_a_web_app_on_a_local_dev_server_passes_the_cors_preflight_without_a_token(
+    stack: LocalStack,
+) -> None:
+    for origin in ("http://localhost:3000", "http://127.0.0.1:5173"):
+        status, headers = preflight(stack, origin)
+        assert status == 204
+        assert headers["access-control-allow-origin"] == origin
+        assert "authorization" in headers["access-control-allow-headers"]
+    status, headers = preflight(stack, "https://elsewhere.example")
+    assert status == 403
+    assert "access-control-allow-origin" not in headers
+
+
+def test_graphiql_opens_with_the_stack_token_in_its_headers(stack: LocalStack) -> None:
+    request = urllib.request.Request(
+        stack.description["graphqlUrl"].replace("/graphql", "/graphiql")
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = response.read().decode()
+    config = re.search(r'<script id="graphiql-config" type="application/json">(.*?)</script>', page)
+    assert config
+    headers = json.loads(json.loads(config.group(1))["defaultHeaders"])
+    assert headers == {"Authorization": f"Bearer {stack.credentials['token']}"}
+
+
 def test_subgraphs_need_their_api_key(stack: LocalStack) -> None:
     url = stack.description["subgraphUrls"]["students"]
     query = json.dumps({"query": "{ _service { sdl } }"}).encode()
@@ -220,14 +262,22 @@ def test_subgraphs_need_their_api_key(stack: LocalStack) -> None:
         assert "type Student" in json.loads(response.read())["data"]["_service"]["sdl"]
 
 
-def test_sigterm_stops_every_process_it_started(stack: LocalStack) -> None:
+def test_sigterm_stops_every_process_it_started_and_a_second_signal_quits_cleanly(
+    stack: LocalStack,
+) -> None:
     pids = list(stack.description["pids"].values())
     assert len(pids) == 7  # moto, registry, three services, events, bff
     stack.process.send_signal(signal.SIGTERM)
+    # A second signal while it stops (an impatient second Ctrl-C): no traceback, nothing left.
+    deadline = time.monotonic() + 30
+    while "bff dev: stopping" not in stack.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=60) == 0
     alive = {name: pid for name, pid in stack.description["pids"].items() if _exists(pid)}
     assert alive == {}
     assert "bff dev: stopped." in stack.output()
+    assert "Traceback" not in stack.output()
 
 
 def _exists(pid: int) -> bool:

@@ -124,6 +124,32 @@ async def test_a_graphql_get_without_a_token_is_also_refused(base_url, handler) 
     assert handler.events == []
 
 
+async def test_a_cors_preflight_needs_no_token_as_api_gateway_answers_it_first(
+    base_url, handler
+) -> None:
+    preflight = {"origin": "http://localhost:5173", "access-control-request-method": "POST"}
+    status, _, _ = await request("OPTIONS", f"{base_url}/graphql", headers=preflight)
+    assert status == 200  # the stand-in handler's answer: it ran, without a token
+    (event,) = handler.events
+    assert event["requestContext"]["http"]["method"] == "OPTIONS"
+    assert "authorizer" not in event["requestContext"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "http://localhost:5173"},  # no Access-Control-Request-Method: not a preflight
+        {"access-control-request-method": "POST"},  # no Origin
+    ],
+)
+async def test_an_options_request_that_is_no_preflight_still_needs_a_token(
+    base_url, handler, headers
+) -> None:
+    status, _, _ = await request("OPTIONS", f"{base_url}/graphql", headers=headers)
+    assert status == 401
+    assert handler.events == []
+
+
 async def test_a_valid_token_reaches_the_handler_as_an_http_api_v2_event(base_url, handler) -> None:
     token = SIGNING_KEY.mint("student-7", extra_claims={"scope": "lessons:write"})
     status, headers, body = await request(

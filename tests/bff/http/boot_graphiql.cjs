@@ -1,10 +1,14 @@
 // Boots the BFF's GraphiQL page in jsdom as a browser would, from the BFF's own URL, and reports
 // what happened: whether GraphiQL rendered, which operations it sent, every URL it loaded, and
-// script errors. Usage: node boot_graphiql.cjs PAGE_URL NODE_MODULES (prints one JSON line).
+// script errors. Usage: node boot_graphiql.cjs PAGE_URL NODE_MODULES [HEADERS] (prints one JSON
+// line). With HEADERS, once the first operation is answered, they are typed into the Headers tab
+// and the report waits for an operation sent with other headers than the first one.
 const path = require("node:path");
 const { JSDOM, ResourceLoader, VirtualConsole } = require(path.join(process.argv[3], "jsdom"));
 
 const pageUrl = process.argv[2];
+const headersToType = process.argv[4];
+let typedAt = null; // how many operations had been sent when the headers were typed
 const loaded = [pageUrl];
 const operations = [];
 const errors = [];
@@ -29,6 +33,7 @@ function addBrowserApis(window) {
       url: String(input),
       name: JSON.parse(init.body).operationName,
       status: response.status,
+      headers: Object.fromEntries(new Headers(init.headers || {})),
       errors: answer.errors || [],
       types: answer.data && answer.data.__schema ? answer.data.__schema.types.length : 0,
     });
@@ -52,9 +57,22 @@ JSDOM.fromURL(pageUrl, {
 }).then((dom) => {
   const deadline = Date.now() + 30000;
   const report = () => {
-    const rendered = Boolean(dom.window.document.querySelector(".graphiql-container"));
-    if ((rendered && operations.length > 0) || errors.length > 0 || Date.now() > deadline) {
-      console.log(JSON.stringify({ rendered, operations, loaded, errors }));
+    const document = dom.window.document;
+    const rendered = Boolean(document.querySelector(".graphiql-container"));
+    if (headersToType !== undefined && typedAt === null && operations.length >= 1) {
+      // The editor tools hold the variables editor, then the headers editor (CodeMirror 5).
+      const editors = document.querySelectorAll(".graphiql-editor-tool .graphiql-editor .CodeMirror");
+      editors[editors.length - 1].CodeMirror.setValue(headersToType);
+      typedAt = operations.length;
+    }
+    const first = operations.length ? JSON.stringify(operations[0].headers) : null;
+    const done = headersToType === undefined
+      ? operations.length > 0
+      : typedAt !== null && operations.slice(typedAt).some((op) => JSON.stringify(op.headers) !== first);
+    if ((rendered && done) || errors.length > 0 || Date.now() > deadline) {
+      const defaultHeaders = document.querySelectorAll(".graphiql-editor-tool .CodeMirror");
+      const headers = defaultHeaders.length ? defaultHeaders[defaultHeaders.length - 1].CodeMirror.getValue() : null;
+      console.log(JSON.stringify({ rendered, operations, loaded, errors, headers, typedAt }));
       dom.window.close();
       process.exit(0);
     }

@@ -141,13 +141,7 @@ def test_graphiql_boots_in_a_browser_and_introspects_with_local_assets_only(
     node = shutil.which("node")
     assert node, "node is needed for this test (Node 20)"
     base = graphiql_server.url
-    completed = subprocess.run(
-        [node, str(BOOT_GRAPHIQL), f"{base}{page}", str(DEFAULT_NODE_MODULES)],
-        capture_output=True,
-        check=True,
-        timeout=120,
-    )
-    report = json.loads(completed.stdout)
+    report = boot_graphiql(f"{base}{page}")
     assert report["errors"] == []
     assert report["rendered"]
     introspection = report["operations"][0]
@@ -156,3 +150,99 @@ def test_graphiql_boots_in_a_browser_and_introspects_with_local_assets_only(
     assert (introspection["status"], introspection["errors"]) == (200, [])
     assert introspection["types"] > 10
     assert all(url.startswith(f"{base}/prod/") for url in report["loaded"]), report["loaded"]
+
+
+def boot_graphiql(page_url: str, type_headers: str | None = None) -> dict:
+    """What booting the page in jsdom did (boot_graphiql.cjs), typing `type_headers` into the
+    Headers tab once the first operation was answered."""
+    node = shutil.which("node")
+    assert node, "node is needed for this test (Node 20)"
+    completed = subprocess.run(
+        [
+            *(node, str(BOOT_GRAPHIQL), page_url, str(DEFAULT_NODE_MODULES)),
+            *([type_headers] if type_headers is not None else []),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return dict(json.loads(completed.stdout))
+
+
+TOKEN = "Bearer local-token"
+
+
+class TokenGate:
+    """What API Gateway's authorizer does to POST /graphql: 401 without the expected token."""
+
+    def __init__(self, app: GraphQLApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers") or [])
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and headers.get(b"authorization") != TOKEN.encode()
+        ):
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b'{"message":"Unauthorized"}'})
+            return
+        await self.app(scope, receive, send)
+
+
+def gated_server(subgraphs, assets_dir: Path, **settings: object) -> BackgroundServer:
+    return BackgroundServer(
+        TokenGate(build_edge_app(edge_settings(subgraphs, assets_dir, **settings)))
+    )
+
+
+def test_a_header_edit_refetches_the_schema_with_the_new_headers(
+    subgraphs, graphiql_assets_dir: Path
+) -> None:
+    with gated_server(subgraphs, graphiql_assets_dir) as server:
+        report = boot_graphiql(f"{server.url}/graphiql", json.dumps({"Authorization": TOKEN}))
+    assert report["errors"] == []
+    before, after = report["operations"][: report["typedAt"]], report["operations"][-1]
+    # (GraphiQL retries a failed introspection once, so more than one may come before.)
+    # Opened without a token: refused; the edit alone (no reload, no click) loads the schema.
+    assert {(op["name"], op["status"]) for op in before} == {("IntrospectionQuery", 401)}
+    assert (after["name"], after["status"]) == ("IntrospectionQuery", 200)
+    assert after["headers"]["authorization"] == TOKEN
+    assert after["types"] > 10
+
+
+def test_default_headers_fill_the_headers_tab_and_reach_the_first_introspection(
+    subgraphs, graphiql_assets_dir: Path
+) -> None:
+    defaults = {"Authorization": TOKEN}
+    with gated_server(subgraphs, graphiql_assets_dir, graphiql_default_headers=defaults) as server:
+        report = boot_graphiql(f"{server.url}/graphiql")
+    assert json.loads(report["headers"]) == defaults
+    introspection = report["operations"][0]
+    assert (introspection["status"], introspection["headers"]["authorization"]) == (200, TOKEN)
+
+
+def page_config(client_or_app) -> dict:
+    page = client_or_app.graphiql_page.decode()
+    match = re.search(r'<script id="graphiql-config" type="application/json">(.*?)</script>', page)
+    assert match
+    return dict(json.loads(match.group(1)))
+
+
+def test_headers_are_kept_across_reloads_only_when_asked(subgraphs, graphiql_assets_dir) -> None:
+    default = build_edge_app(edge_settings(subgraphs, graphiql_assets_dir))
+    assert page_config(default) == {"defaultHeaders": "", "persistHeaders": False}
+    persisting = build_edge_app(
+        edge_settings(subgraphs, graphiql_assets_dir, graphiql_persist_headers=True)
+    )
+    assert page_config(persisting)["persistHeaders"] is True
+
+
+def test_default_headers_cannot_close_the_page_script(subgraphs, graphiql_assets_dir) -> None:
+    hostile = {"X-Note": "</script><script>alert(1)</script>"}
+    app = build_edge_app(
+        edge_settings(subgraphs, graphiql_assets_dir, graphiql_default_headers=hostile)
+    )
+    assert "</script><script>" not in app.graphiql_page.decode()
+    assert json.loads(page_config(app)["defaultHeaders"]) == hostile
