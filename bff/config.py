@@ -129,6 +129,18 @@ class GatewaySettings:
         default_factory=dict, metadata=_env("SUBGRAPH_URL_OVERRIDES", _json_map)
     )
 
+    # Clients (registered in the registry table): unknown and unnamed clients get the policy and
+    # contract of this one (none: any operation, full schema, no persisted queries).
+    default_client: str | None = field(default=None, metadata=_env("DEFAULT_CLIENT", _text))
+    # The BFF's own table (services/toolkit/tables.py BFF): automatic persisted queries.
+    bff_table: str | None = field(default=None, metadata=_env("BFF_TABLE", _text))
+    persisted_query_ttl_seconds: float = field(
+        default=30 * 24 * 3600.0, metadata=_env("PERSISTED_QUERY_TTL_SECONDS", _float, gt=0)
+    )
+    persisted_query_cache_size: int = field(
+        default=1000, metadata=_env("PERSISTED_QUERY_CACHE_SIZE", _int, ge=0)
+    )
+
     # The HTTP edge.
     cors_allow_origins: tuple[str, ...] = field(
         default=(), metadata=_env("CORS_ALLOW_ORIGINS", _origins)

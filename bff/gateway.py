@@ -12,6 +12,7 @@ A new supergraph version is swapped in as one reference assignment: a request ho
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -34,6 +36,9 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from bff.clients.admission import ClientAdmission
+from bff.clients.errors import DocumentRefused
+from bff.clients.identity import ClientIdentity
 from bff.config import ConfigurationError, GatewaySettings, read_api_keys, resolve_api_keys
 from bff.execution import execute_plan
 from bff.execution.deadline import Deadline, deadline_scope
@@ -85,9 +90,14 @@ class SupergraphUnavailableError(Exception):
 class GraphQLRequest:
     """The GraphQL parameters of one HTTP request, already checked for their JSON types."""
 
-    query: str
+    query: str | None
     operation_name: str | None = None
     variables: Mapping[str, Any] | None = None
+    # A trusted document's id or an APQ hash (`documentId`, `extensions.persistedQuery`); the
+    # edge requires `query` when neither is given.
+    extensions: Mapping[str, Any] | None = None
+    document_id: str | None = None
+    client: ClientIdentity | None = None
 
 
 class SupergraphProvider(Protocol):
@@ -263,6 +273,7 @@ class ServedSupergraph:
             for name, info in supergraph.subgraphs.items()
         }
         self.operations = OperationCache(config.operation_cache_size)
+        self._operation_cache_size = config.operation_cache_size
         self._max_tokens = config.max_tokens
         self._limits = document_limit_rules(max_repeated_fields=config.max_repeated_fields)
         self._rules = gateway_rules(
@@ -271,6 +282,14 @@ class ServedSupergraph:
             max_fields=config.max_fields,
             introspection_enabled=config.introspection_enabled,
         )
+
+    def restricted(self, schema: GraphQLSchema) -> ServedSupergraph:
+        """This version as a client with a contract sees it: `schema` for validation,
+        introspection and shaping, its own operation cache; planner and endpoints shared."""
+        view = copy.copy(self)
+        view.schema = schema
+        view.operations = OperationCache(self._operation_cache_size)
+        return view
 
     def operation(self, query: str, operation_name: str | None) -> CachedOperation:
         """The cached operation for this document and name; raises `GraphQLRequestError`."""
@@ -361,9 +380,12 @@ class Gateway:
         *,
         api_keys: Mapping[str, str] | None = None,
         transport: SubgraphTransport | None = None,
+        admission: ClientAdmission | None = None,
     ) -> None:
         self.config = config
         self.transport = transport or transport_from_settings(config)
+        # Clients' policies, contracts, trusted documents and persisted queries.
+        self.admission = admission or ClientAdmission.from_settings(config)
         self._provider = provider
         self._configured_keys = api_keys
         self._keys_by_ref: dict[str, str] = {}
@@ -426,8 +448,14 @@ class Gateway:
         Raises `GraphQLRequestError` (nothing was executed), `OperationNotAllowedError` (a
         mutation when `query_only`) and `SupergraphUnavailableError`.
         """
-        served = await self.current()
-        operation = await served.prepared_operation(request.query, request.operation_name)
+        try:
+            admitted = await self.admission.admit(await self.current(), request)
+        except DocumentRefused as refused:
+            raise GraphQLRequestError(refused.errors) from None
+        served = admitted.served
+        operation = await served.prepared_operation(admitted.query, request.operation_name)
+        if admitted.persist_as is not None:
+            await self.admission.persisted_queries.put(admitted.persist_as, admitted.query)
         if query_only and operation.kind != "query":
             raise OperationNotAllowedError(operation.kind)
         variables = _coerce_variables(served, operation, request.variables)

@@ -53,7 +53,7 @@ class SupergraphSnapshot:
     prepared: Any = field(default=None, compare=False)
 
 
-def _fast_failing_client() -> Any:
+def fast_failing_client() -> Any:
     # botocore's own session, not boto3's: boto3 would also import s3transfer and its resource
     # and docs machinery (~100 ms of the BFF's cold start) for a client that is the same
     # botocore client, reading the same environment (region, credentials, endpoint URL).
@@ -81,7 +81,7 @@ class SupergraphSource:
         resolved = table_name or os.environ.get(TABLE_ENV)
         if not resolved:
             raise ValueError(f"give table_name or set {TABLE_ENV}")
-        client = client if client is not None else _fast_failing_client()
+        client = client if client is not None else fast_failing_client()
         self.table_name = resolved
         self.poll_interval = poll_interval
         self._clock = clock

@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl
 import orjson
 from aiohttp import web
 
+from bff.clients.identity import client_identity
 from bff.devstack.jwt_authorizer import AuthorizedRequest, JwtAuthorizer, JwtRejected
 from bff.devstack.subgraph_calls import SubgraphCallCounter
 
@@ -201,13 +202,16 @@ class ApiGatewayEmulator:
         started = time.perf_counter()
         response, subgraph_calls = await self._respond(request)
         latency_ms = (time.perf_counter() - started) * 1000
+        identity = client_identity({k.lower(): v for k, v in request.headers.items()})
         log.info(
-            "%s %s %d %.1fms subgraph_calls=%s",
+            "%s %s %d %.1fms subgraph_calls=%s client=%s",
             request.method,
             request.path,
             response.status,
             latency_ms,
             subgraph_calls,
+            # `name@version`, as the BFF identifies it (bff/clients/identity.py); - when unnamed.
+            f"{identity.name}@{identity.version}" if identity.version else identity.name or "-",
         )
         return response
 

@@ -7,6 +7,7 @@ in Lambda (`bff/handler.py`).
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl
 import orjson
 from aws_lambda_powertools import Logger
 
+from bff.clients.identity import client_identity
 from bff.config import GatewaySettings
 from bff.execution.deadline import request_deadline
 from bff.gateway import (
@@ -207,6 +209,7 @@ class GraphQLApp:
             else:
                 _require_json_content_type(headers)
                 request = params_from_json_body(await self._read_body(receive, headers))
+            request = dataclasses.replace(request, client=client_identity(headers))
             result = await self.gateway.execute(
                 request,
                 forwarded_headers=forwarded_claims_headers(scope),

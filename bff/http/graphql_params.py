@@ -60,16 +60,18 @@ def params_from_json_body(body: bytes) -> GraphQLRequest:
 
 
 def params_from_mapping(params: Mapping[str, Any]) -> GraphQLRequest:
+    extensions = params.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise HTTPRequestError(400, "The 'extensions' parameter must be a JSON object.")
+    document_id = params.get("documentId")
+    if document_id is not None and (not isinstance(document_id, str) or not document_id):
+        raise HTTPRequestError(400, "The 'documentId' parameter must be a non-empty string.")
     query = params.get("query")
-    if query is None or query == "":
-        extensions = params.get("extensions")
-        if isinstance(extensions, dict) and "persistedQuery" in extensions:
-            # Apollo clients send a hash alone first; this answer makes them send the query.
-            raise HTTPRequestError(
-                400, "PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED"
-            )
+    if query == "":
+        query = None
+    if query is None and document_id is None and "persistedQuery" not in (extensions or {}):
         raise HTTPRequestError(400, "The 'query' parameter is required.")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise HTTPRequestError(400, "The 'query' parameter must be a string.")
     operation_name = params.get("operationName")
     if operation_name == "":
@@ -79,7 +81,11 @@ def params_from_mapping(params: Mapping[str, Any]) -> GraphQLRequest:
     variables = params.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise HTTPRequestError(400, "The 'variables' parameter must be a JSON object.")
-    extensions = params.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise HTTPRequestError(400, "The 'extensions' parameter must be a JSON object.")
-    return GraphQLRequest(query=query, operation_name=operation_name, variables=variables)
+    # A document id alone (APQ hash, trusted document) is resolved by the client's policy.
+    return GraphQLRequest(
+        query=query,
+        operation_name=operation_name,
+        variables=variables,
+        extensions=extensions,
+        document_id=document_id,
+    )

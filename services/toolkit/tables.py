@@ -93,8 +93,11 @@ ANALYTICS = TableSpec(
     ttl_attribute="expiresAt",
 )
 REGISTRY = TableSpec(logical_name="registry", env_var="REGISTRY_TABLE")
+# The BFF's own state, shared by all its instances: automatic persisted queries (pk=APQ#<hash>)
+# and schema usage aggregates; both expire.
+BFF = TableSpec(logical_name="bff", env_var="BFF_TABLE", ttl_attribute="expiresAt")
 
-ALL_TABLES: tuple[TableSpec, ...] = (STUDENTS, LESSONS, ANALYTICS, REGISTRY)
+ALL_TABLES: tuple[TableSpec, ...] = (STUDENTS, LESSONS, ANALYTICS, REGISTRY, BFF)
 
 
 def create_table(client: Any, spec: TableSpec, table_name: str) -> None:

@@ -105,6 +105,7 @@ def test_there_is_a_stack_per_concern() -> None:
     assert {template_id(path) for path in TEMPLATES} == {
         "events.yaml",
         "bff.yaml",
+        "bff/stateful.yaml",
         "registry/stateful.yaml",
         "registry/service.yaml",
         "students/stateful.yaml",
@@ -368,6 +369,7 @@ ALLOWED = {
     "RegistryFunction": {"registry-table-name", "registry-admin-token-secret-arn"},
     "BffFunction": {
         "registry-table-name",
+        "bff-table-name",
         "students-api-key-secret-arn",
         "lessons-api-key-secret-arn",
         "analytics-api-key-secret-arn",

@@ -274,3 +274,28 @@ async def test_a_text_body_that_is_not_utf8_is_base64_encoded(
     assert status == 200
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == payload
+
+
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ({"graphql-client-name": "mobile", "graphql-client-version": "4.2.0"}, "mobile@4.2.0"),
+        ({"apollographql-client-name": "web"}, "web"),
+        ({}, "-"),
+    ],
+    ids=["graphql-client", "apollo-headers", "unnamed"],
+)
+async def test_the_request_log_line_names_the_client(
+    base_url, caplog: pytest.LogCaptureFixture, headers: dict[str, str], named: str
+) -> None:
+    token = SIGNING_KEY.mint("student-7")
+    with caplog.at_level("INFO", logger="local-apigateway"):
+        await request(
+            "POST",
+            f"{base_url}/graphql",
+            headers={"Authorization": f"Bearer {token}", **headers},
+            data=QUERY,
+        )
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "local-apigateway"]
+    assert line.startswith("POST /graphql 200 ")
+    assert line.endswith(f" subgraph_calls=3 client={named}")
