@@ -84,3 +84,15 @@ def argument_values(subgraphs: Any) -> dict[str, list[Any]]:
 @pytest.mark.parametrize("case", generated_cases())
 def test_generated_operation(case: GeneratedCase, stacks: FeatureStacks) -> None:
     assert_agrees_with_monolith(case.feature, case.operation, stacks)
+
+
+def test_the_same_seed_draws_the_same_operations() -> None:
+    schema = supergraph_of("abstract-types").api_schema
+
+    def draw() -> list[GeneratedOperation]:
+        generator = OperationGenerator(schema, SEED)
+        return [generator.operation() for _ in range(5)]
+
+    first = draw()
+    assert draw() == first
+    assert len({operation.text for operation in first}) == 5
