@@ -27,13 +27,11 @@ from tests.bff.property.agreement import (
 from tests.bff.property.operation_generator import GeneratedOperation, OperationGenerator
 
 SEED = 20261201
-OPERATIONS_PER_FEATURE = 30
+OPERATIONS_PER_FEATURE = 25
 
 # Generated cases the planner answers wrongly today, by id: each must keep failing (strict) until
 # the planner is fixed, then leaves this table. The reason names the minimal reproduction.
-KNOWN_PLANNER_GAPS: dict[str, str] = {
-    "requires-27": "conditional @requires input: see test_planner_gaps.py",
-}
+KNOWN_PLANNER_GAPS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
