@@ -33,7 +33,18 @@ NOT_NEEDED_IN_AWS = {
     "SUBGRAPH_URL_OVERRIDES": "local tweak; the registry holds the URLs",
     "AWS_ENDPOINT_URL_DYNAMODB": "local DynamoDB endpoint",
     "AWS_ENDPOINT_URL_SECRETSMANAGER": "local Secrets Manager endpoint",
+    "AWS_ENDPOINT_URL": "local endpoint of every AWS service",
 }
+# Reserved variables the Lambda runtime sets in every function (its region and role credentials).
+SET_BY_THE_LAMBDA_RUNTIME = frozenset(
+    {
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    }
+)
 
 
 def template_id(path: Path) -> str:
@@ -335,7 +346,12 @@ def test_every_environment_variable_the_code_reads_is_set_by_the_template(
     # The registry table is how the BFF finds the supergraph, although the setting is optional.
     if properties["Handler"].startswith("bff."):
         required |= {"REGISTRY_TABLE", "SUBGRAPH_API_KEY_SECRET_IDS"}
-    missing = required - set(properties["Environment"]["Variables"]) - set(NOT_NEEDED_IN_AWS)
+    missing = (
+        required
+        - set(properties["Environment"]["Variables"])
+        - set(NOT_NEEDED_IN_AWS)
+        - SET_BY_THE_LAMBDA_RUNTIME
+    )
     assert not missing, f"{logical_id} does not set {sorted(missing)}"
 
 
