@@ -7,7 +7,7 @@ our loop set (never closed, no `asyncio.run`) keeps the transport's aiohttp sess
 keep-alive connections to the subgraphs alive across warm invocations
 (see `bff/execution/transport.py`).
 
-The cold path stays lean (tests/bff/test_cold_path.py): the registry is read by a query-only
+The cold path stays lean (tests/bff/test_handler.py): the registry is read by a query-only
 DynamoDB client (`discovery.store.dynamodb_query`), not botocore's ~250 ms client; the loop is
 asyncio's own (uvloop measured no cheaper per warm invocation and costs an import).
 
