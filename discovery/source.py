@@ -54,6 +54,13 @@ class SupergraphSnapshot:
     prepared: Any = field(default=None, compare=False)
 
 
+def fast_reading_client() -> Any:
+    """A client for reads only (Query, GetItem): with credentials in the environment (always in
+    Lambda), one that sends them itself, without botocore's ~250 ms client on the cold start;
+    else botocore's (`fast_failing_client`)."""
+    return DynamoDBQueryClient.from_environ() or fast_failing_client()
+
+
 def fast_failing_client() -> Any:
     # botocore's own session, not boto3's: boto3 would also import s3transfer and its resource
     # and docs machinery (~100 ms of the BFF's cold start) for a client that is the same
@@ -82,11 +89,7 @@ class SupergraphSource:
         resolved = table_name or os.environ.get(TABLE_ENV)
         if not resolved:
             raise ValueError(f"give table_name or set {TABLE_ENV}")
-        if client is None:
-            # The source only queries the table: with credentials in the environment (always in
-            # Lambda), a client that sends Query itself, without botocore's ~250 ms client on
-            # the cold start.
-            client = DynamoDBQueryClient.from_environ() or fast_failing_client()
+        client = client if client is not None else fast_reading_client()
         self.table_name = resolved
         self.poll_interval = poll_interval
         self._clock = clock

@@ -137,8 +137,9 @@ class _LazyClientStore:
 
     def __getattr__(self, name: str) -> Any:
         if self._store is None:
-            from discovery.source import fast_failing_client
+            from discovery.source import fast_reading_client
             from discovery.store.clients import ClientStore
 
-            self._store = ClientStore(fast_failing_client(), self._table_name)
+            # The gateway only reads clients and their documents.
+            self._store = ClientStore(fast_reading_client(), self._table_name)
         return getattr(self._store, name)

@@ -1,13 +1,13 @@
-"""A small DynamoDB client that only queries: the BFF's registry read without botocore's client.
+"""A small DynamoDB client that only reads: the BFF's registry reads without botocore's client.
 
 Creating botocore's DynamoDB client costs ~250 ms (its import, the service model, the endpoint
-rules), most of a Lambda cold start's budget, for what the gateway does with it: `Query` on the
-registry table. This client sends that one operation itself, over DynamoDB's JSON protocol
-(`X-Amz-Target: DynamoDB_20120810.Query`), signed with Signature Version 4 from the credentials
-in the environment (a Lambda function always has them there). It answers like botocore's client:
-the same response dictionaries (binary attributes as bytes) and botocore's exceptions
-(`ClientError` for a refused request, `BotoCoreError` subclasses when no answer came), so the
-store's readers take either.
+rules), most of a Lambda cold start's budget, for what the gateway does with it: `Query` and
+`GetItem` on the registry table. This client sends those two itself, over DynamoDB's JSON
+protocol (`X-Amz-Target: DynamoDB_20120810.Query`), signed with Signature Version 4 from the
+credentials in the environment (a Lambda function always has them there). It answers like
+botocore's client: the same response dictionaries (binary attributes as bytes) and botocore's
+exceptions (`ClientError` for a refused request, `BotoCoreError` subclasses when no answer
+came), so the store's readers take either.
 
 `from_environ()` returns None when the environment lacks credentials or a region: the caller
 then uses botocore's client, which also resolves profiles, container and instance roles.
@@ -30,7 +30,7 @@ import orjson
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 SERVICE = "dynamodb"
-TARGET = "DynamoDB_20120810.Query"
+TARGET_PREFIX = "DynamoDB_20120810."
 CONTENT_TYPE = "application/x-amz-json-1.0"
 ALGORITHM = "AWS4-HMAC-SHA256"
 # As botocore's standard retry mode with max_attempts=2: one more try after a failure that a
@@ -48,8 +48,8 @@ RETRYABLE_CODES = frozenset(
 
 
 class DynamoDBQueryClient:
-    """`query(**params)` as botocore's DynamoDB client takes and answers it (one connection,
-    kept alive; safe to share between threads)."""
+    """`query(**params)` and `get_item(**params)` as botocore's DynamoDB client takes and
+    answers them (one connection, kept alive; safe to share between threads)."""
 
     def __init__(
         self,
@@ -100,10 +100,16 @@ class DynamoDBQueryClient:
         )
 
     def query(self, **params: Any) -> dict[str, Any]:
+        return self._call("Query", params)
+
+    def get_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("GetItem", params)
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         body = orjson.dumps(_encode_binary(params))
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                status, answer = self._send(body)
+                status, answer = self._send(operation, body)
             except (OSError, http.client.HTTPException) as error:
                 self._drop_connection()
                 if attempt == ATTEMPTS:
@@ -115,10 +121,10 @@ class DynamoDBQueryClient:
             error_response = _error_response(status, answer)
             code = error_response["Error"]["Code"]
             if attempt == ATTEMPTS or not (status >= 500 or code in RETRYABLE_CODES):
-                raise ClientError(error_response, "Query")  # type: ignore[arg-type]
+                raise ClientError(error_response, operation)  # type: ignore[arg-type]
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def signed_headers(self, body: bytes) -> dict[str, str]:
+    def signed_headers(self, operation: str, body: bytes) -> dict[str, str]:
         """The request's headers with its SigV4 `Authorization` (public for its test)."""
         now = self._clock()
         amz_date = now.strftime("%Y%m%dT%H%M%SZ")
@@ -127,7 +133,7 @@ class DynamoDBQueryClient:
             "content-type": CONTENT_TYPE,
             "host": self._host,
             "x-amz-date": amz_date,
-            "x-amz-target": TARGET,
+            "x-amz-target": TARGET_PREFIX + operation,
         }
         if self._session_token:
             headers["x-amz-security-token"] = self._session_token
@@ -159,10 +165,10 @@ class DynamoDBQueryClient:
     def close(self) -> None:
         self._drop_connection()
 
-    def _send(self, body: bytes) -> tuple[int, bytes]:
+    def _send(self, operation: str, body: bytes) -> tuple[int, bytes]:
         with self._lock:
             connection = self._connection or self._connect()
-            headers = self.signed_headers(body)
+            headers = self.signed_headers(operation, body)
             headers["content-length"] = str(len(body))
             connection.request("POST", self._path, body=body, headers=headers)
             response = connection.getresponse()

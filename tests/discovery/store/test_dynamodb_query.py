@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bff.devstack.moto_server import MotoServer, free_port
 from discovery.source import SupergraphSource
 from discovery.store import RegistryStore
-from discovery.store.dynamodb_query import CONTENT_TYPE, TARGET, DynamoDBQueryClient
+from discovery.store.dynamodb_query import CONTENT_TYPE, TARGET_PREFIX, DynamoDBQueryClient
 
 NOW = datetime.datetime(2026, 12, 1, 23, 59, 58, tzinfo=datetime.UTC)
 
@@ -63,6 +63,17 @@ def test_query_answers_as_botocore_does_binary_included(
     assert ours["Items"] == theirs["Items"]
     assert ours["Items"][0]["data"]["B"] == b"\x00\xffbinary"
     assert ours["Count"] == 3
+
+
+def test_get_item_answers_as_botocore_does(
+    moto_server: MotoServer, dynamodb_client: Any, blob_table: str
+) -> None:
+    key = {"pk": {"S": "blob"}, "sk": {"S": "chunk#0"}}
+    client = query_client(moto_server)
+    ours = client.get_item(TableName=blob_table, Key=key, ConsistentRead=True)
+    assert ours["Item"] == dynamodb_client.get_item(TableName=blob_table, Key=key)["Item"]
+    missing = {"pk": {"S": "blob"}, "sk": {"S": "nothing"}}
+    assert "Item" not in client.get_item(TableName=blob_table, Key=missing)
 
 
 def test_pages_carry_the_last_evaluated_key_back_and_forth(
@@ -147,13 +158,13 @@ def test_the_signature_is_botocores_sigv4(
         clock=lambda: NOW,
     )
     body = b'{"TableName":"registry"}'
-    ours = client.signed_headers(body)
+    ours = client.signed_headers("GetItem", body)
 
     reference = AWSRequest(
         method="POST",
         url=endpoint + "/",
         data=body,
-        headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET},
+        headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + "GetItem"},
     )
     signer = SigV4Auth(
         Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", session_token),
