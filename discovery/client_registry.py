@@ -76,6 +76,24 @@ class ClientRegistry:
             raise ClientRejected(problems)
         return self._clients.publish(record, with_operation_names(documents))
 
+    def broken_by(self, supergraph_sdl: str) -> list[dict[str, Any]]:
+        """The clients a proposed supergraph would break: a contract left invalid, or
+        published documents no longer valid against the client's schema. Each is
+        `{"name", "errors": [...]}` (problems as publishing reports them)."""
+        broken = []
+        for record in self.list():
+            if record.contract.is_full and not record.documents:
+                continue
+            try:
+                schema = contract_schema(supergraph_sdl, record.contract)
+            except ContractError as error:
+                problems = [{"code": CONTRACT_INVALID, "message": str(error)}]
+            else:
+                problems = check_documents(schema, self._clients.documents(record.name))
+            if problems:
+                broken.append({"name": record.name, "errors": problems})
+        return broken
+
     def _schema(self, contract: Contract) -> GraphQLSchema | None:
         current = self._store.current()
         if current is None:

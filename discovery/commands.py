@@ -283,6 +283,9 @@ def _check(client: Any, args: argparse.Namespace) -> int:
             lines.append(f"{len(changes)} breaking change(s):")
             rows = [(c["code"], c["coordinate"], c["message"]) for c in changes]
             lines.append(_table(("CODE", "COORDINATE", "MESSAGE"), rows))
+        for broken in report.get("clients", []):
+            lines.append(f"breaks client {broken['name']}:")
+            lines.extend(f"  {_located(problem, None)}" for problem in broken["errors"])
         if report["ok"]:
             lines.append("ok: composes, no breaking changes")
         return "\n".join(lines)

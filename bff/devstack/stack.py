@@ -27,6 +27,8 @@ from bff.devstack.moto_server import LOCAL_AWS_ENV, MotoServer, free_port, wait_
 
 HOST = "127.0.0.1"
 SERVICE_NAMES = ("students", "lessons", "analytics")
+# The demo's clients: web (apq, full schema), mobile (safelist, contract without `internal`).
+CLIENTS_DIR = Path(__file__).parent / "clients"
 # Tokens from `make dev` last a working day; `bff token` mints others.
 DEV_TOKEN_TTL_SECONDS = 12 * 3600
 DEV_TOKEN_SUBJECT = "dev-user"
@@ -237,6 +239,7 @@ def start_stack(
         "lessons": "lessons",
         "analytics": "analytics",
         "registry": "registry",
+        "bff": "bff",
     }
     stack = RunningStack(
         ports=ports,
@@ -291,6 +294,7 @@ def start_stack(
         for name in SERVICE_NAMES:
             launcher.wait_until_listening(name, ports.service(name))
             _register(stack, name)
+        _register_clients(stack)
         launcher.run_once("seed", ["-m", "bff.cli", "seed"])
         seeded_file.touch()
         launcher.start(
@@ -454,6 +458,7 @@ def _child_environment(stack: RunningStack) -> dict[str, str]:
             "LESSONS_TABLE": stack.tables["lessons"],
             "ANALYTICS_TABLE": stack.tables["analytics"],
             "REGISTRY_TABLE": stack.tables["registry"],
+            "BFF_TABLE": stack.tables["bff"],
             "PYTHONUNBUFFERED": "1",
             # The emulator's one line per request is the signal; the services' JSON logs
             # (Powertools) show warnings and errors, and no CloudWatch metric documents.
@@ -467,7 +472,7 @@ def _child_environment(stack: RunningStack) -> dict[str, str]:
 def _create_tables(stack: RunningStack) -> None:
     import boto3
 
-    from services.toolkit.tables import ANALYTICS, LESSONS, REGISTRY, STUDENTS, create_table
+    from services.toolkit.tables import ANALYTICS, BFF, LESSONS, REGISTRY, STUDENTS, create_table
 
     client = boto3.client(
         "dynamodb",
@@ -476,7 +481,7 @@ def _create_tables(stack: RunningStack) -> None:
         aws_access_key_id=LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
     )
-    for spec in (STUDENTS, LESSONS, ANALYTICS, REGISTRY):
+    for spec in (STUDENTS, LESSONS, ANALYTICS, REGISTRY, BFF):
         create_table(client, spec, stack.tables[spec.logical_name])
 
 
@@ -495,6 +500,25 @@ def _register(stack: RunningStack, name: str) -> None:
         )
     except RegistrationFailed as failure:
         raise StackError(f"{name} could not register: {failure}") from None
+
+
+def _register_clients(stack: RunningStack) -> None:
+    """The demo's clients, from CLIENTS_DIR: `NAME.json` ({policy, contract}) and, for a
+    client that has one, `NAME.manifest.json` (its trusted documents)."""
+    from discovery.client import RegistryClient, RegistryRequestFailed
+
+    registry = RegistryClient(stack.registry_url, stack.credentials.admin_token)
+    for path in sorted(CLIENTS_DIR.glob("*.json")):
+        if path.name.endswith(".manifest.json"):
+            continue
+        name, client = path.stem, json.loads(path.read_text())
+        manifest = CLIENTS_DIR / f"{name}.manifest.json"
+        try:
+            registry.put_client(name, client["policy"], client["contract"])
+            if manifest.exists():
+                registry.publish_documents(name, json.loads(manifest.read_text()))
+        except RegistryRequestFailed as failure:
+            raise StackError(f"client {name} could not be registered: {failure}") from None
 
 
 def _busy_message(busy: list[tuple[str, int]]) -> str:
@@ -585,6 +609,8 @@ The local stack is up.
 {services}
   DynamoDB   {stack.dynamodb_endpoint}
 
+Clients: web (apq, full schema), mobile (safelist: its published documents only; no
+`internal` fields). Name yours with the graphql-client-name header; `bff clients list`.
 Token, admin token and API keys: {credentials_path}
 Browser origins allowed (CORS): {", ".join(stack.cors_origins) or "none"}
 

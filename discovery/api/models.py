@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from discovery.records import SERVICE_NAME_RULE
@@ -109,6 +111,14 @@ class BreakingChangeItem(BaseModel):
     message: str
 
 
+class BrokenClient(BaseModel):
+    name: str
+    errors: list[dict[str, Any]] = Field(
+        description="As publishing reports them: code, message, and document, operation and "
+        "locations for a document"
+    )
+
+
 class CheckResponse(BaseModel):
     ok: bool = Field(description="Composes and breaks nothing")
     composes: bool
@@ -116,3 +126,7 @@ class CheckResponse(BaseModel):
     hints: list[dict[str, str]]
     breakingChanges: list[BreakingChangeItem]
     supergraphVersion: int | None = Field(description="The version checked against")
+    clients: list[BrokenClient] = Field(
+        default_factory=list,
+        description="Registered clients whose contract or published documents it would break",
+    )

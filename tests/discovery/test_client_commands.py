@@ -86,3 +86,35 @@ def test_an_invalid_document_is_refused_with_its_location(
 def test_unknown_client_exits_1(graph: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert clients(graph, "show", "ghost") == 1
     assert "NOT_FOUND no client named 'ghost' is registered" in capsys.readouterr().err
+
+
+def test_services_check_names_the_client_a_change_breaks(
+    graph: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clients(graph, "register", "mobile", "--policy", "safelist", "--exclude-tag", "internal")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"h1": "query Lessons { lessons { id title } }"}))
+    clients(graph, "documents", "publish", "mobile", str(manifest))
+    changed = tmp_path / "lessons.graphql"
+    changed.write_text((FIXTURES / "lessons.graphql").read_text().replace("  title: String!\n", ""))
+    capsys.readouterr()
+
+    arguments = ["check", "lessons", "--sdl", str(changed)]
+    assert (
+        main(
+            [
+                "services",
+                *arguments[:1],
+                "--registry",
+                graph,
+                "--token",
+                ADMIN_TOKEN,
+                *arguments[1:],
+            ]
+        )
+        == 1
+    )
+
+    out = capsys.readouterr().out
+    problem = "h1:1:30: INVALID_DOCUMENT Cannot query field 'title' on type 'Lesson'."
+    assert f"breaks client mobile:\n  {problem}" in out

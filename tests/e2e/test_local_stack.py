@@ -250,6 +250,41 @@ def test_graphiql_opens_with_the_stack_token_in_its_headers(stack: LocalStack) -
     assert headers == {"Authorization": f"Bearer {stack.credentials['token']}"}
 
 
+def post_as(stack: LocalStack, client: str, payload: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        stack.graphql_url,
+        data=json.dumps(payload).encode(),
+        headers={
+            "content-type": "application/json",
+            "authorization": f"Bearer {stack.credentials['token']}",
+            "graphql-client-name": client,
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_the_stack_registers_web_and_mobile_with_the_mobile_manifest(stack: LocalStack) -> None:
+    manifest = json.loads(
+        (Path(__file__).parents[2] / "bff/devstack/clients/mobile.manifest.json").read_text()
+    )
+    lessons = next(op for op in manifest["operations"] if op["name"] == "Lessons")
+
+    published = post_as(stack, "mobile", {"documentId": lessons["id"], "operationName": "Lessons"})
+    refused = post_as(stack, "mobile", {"query": "{ students(first: 1) { items { name } } }"})
+    email = "{ students(first: 1) { items { email } } }"
+
+    assert published["data"]["lessons"], published
+    assert refused["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+    assert "errors" not in post_as(stack, "web", {"query": email})
+    # The request line names the client.
+    deadline = time.monotonic() + 30
+    while "client=mobile" not in stack.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert re.search(r"POST /graphql 200 .* client=mobile\b", stack.output())
+
+
 def test_subgraphs_need_their_api_key(stack: LocalStack) -> None:
     url = stack.description["subgraphUrls"]["students"]
     query = json.dumps({"query": "{ _service { sdl } }"}).encode()

@@ -8,7 +8,7 @@ import pytest
 
 from tests.discovery.api.conftest import RegistryApi
 from tests.discovery.conftest import table_items
-from tests.support.tagged_subgraphs import register_tagged_subgraphs
+from tests.support.tagged_subgraphs import register_tagged_subgraphs, tagged_sdl
 
 MOBILE = {"policy": "safelist", "contract": {"excludeTags": ["internal"]}}
 PROFILE = "query Profile($id: ID!) { student(id: $id) { id name } }"
@@ -198,3 +198,95 @@ def test_a_contract_change_that_breaks_published_documents_is_refused(graph: Reg
     assert refused.json()["errors"][0]["document"] == "id-Emails"
     assert graph.call("GET", "/clients/app").json()["policy"] == "safelist"
     assert graph.call("GET", "/clients/app").json()["contract"]["excludeTags"] == []
+
+
+def check(graph: RegistryApi, name: str, sdl: str) -> dict[str, Any]:
+    reply = graph.call(
+        "POST", "/checks", {"name": name, "url": f"http://{name}.test/graphql", "sdl": sdl}
+    )
+    assert reply.status == 200
+    return reply.json()
+
+
+def test_a_check_reports_the_clients_whose_published_documents_a_change_breaks(
+    graph: RegistryApi, registry_table: str, dynamodb_client: Any
+) -> None:
+    graph.call("PUT", "/clients/mobile", MOBILE)
+    graph.call(
+        "PUT",
+        "/clients/mobile/documents",
+        apollo_manifest(("Profile", PROFILE), ("Lessons", LESSONS)),
+    )
+    graph.call("PUT", "/clients/web", {"policy": "apq"})
+    before = table_items(dynamodb_client, registry_table)
+    # Lesson.title goes: mobile's Lessons document selects it.
+    without_title = tagged_sdl("lessons").replace("  title: String!\n", "")
+
+    report = check(graph, "lessons", without_title)
+
+    assert report["ok"] is False
+    assert [c["coordinate"] for c in report["breakingChanges"]] == ["Lesson.title"]
+    assert report["clients"] == [
+        {
+            "name": "mobile",
+            "errors": [
+                {
+                    "code": "INVALID_DOCUMENT",
+                    "message": "Cannot query field 'title' on type 'Lesson'.",
+                    "document": "id-Lessons",
+                    "operation": "Lessons",
+                    "locations": [{"line": 1, "column": 30}],
+                }
+            ],
+        }
+    ]
+    assert table_items(dynamodb_client, registry_table) == before
+
+
+def test_a_check_reports_a_contract_the_change_leaves_invalid(graph: RegistryApi) -> None:
+    graph.call(
+        "PUT", "/clients/partner", {"policy": "open", "contract": {"excludeTags": ["internal"]}}
+    )
+    # Every lessons root field now returns an internal type: with Student.email gone too...
+    tagged_everything = tagged_sdl("students").replace(
+        "  student(id: ID!): Student\n  students(first: Int! = 20): [Student!]!\n",
+        '  student(id: ID!): Student @tag(name: "internal")\n'
+        '  students(first: Int! = 20): [Student!]! @tag(name: "internal")\n',
+    )
+    assert tagged_everything != tagged_sdl("students")
+    lessons_internal = tagged_sdl("lessons").replace(
+        "  lessons(language: Language): [Lesson!]!\n",
+        '  lessons(language: Language): [Lesson!]! @tag(name: "internal")\n',
+    )
+    graph.call(
+        "PUT",
+        "/services/students",
+        {"url": "http://students.test/graphql", "sdl": tagged_everything},
+    )
+
+    report = check(graph, "lessons", lessons_internal)
+
+    assert report["clients"] == [
+        {
+            "name": "partner",
+            "errors": [
+                {
+                    "code": "CONTRACT_INVALID",
+                    "message": "the contract leaves no field on the Query type",
+                }
+            ],
+        }
+    ]
+    assert report["ok"] is False
+
+
+def test_a_change_no_client_notices_reports_no_clients(graph: RegistryApi) -> None:
+    graph.call("PUT", "/clients/mobile", MOBILE)
+    graph.call("PUT", "/clients/mobile/documents", apollo_manifest(("Lessons", LESSONS)))
+    # Lesson.language is outside mobile's contract: removing it breaks other clients only.
+    without_language = tagged_sdl("lessons").replace("  language: Language!\n", "")
+
+    report = check(graph, "lessons", without_language)
+
+    assert report["clients"] == []
+    assert [c["coordinate"] for c in report["breakingChanges"]] == ["Lesson.language"]
