@@ -74,6 +74,8 @@ class FeatureStack:
     subgraphs: list[FixtureSubgraph]
     calls: list[SubgraphCall] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    # Defaults to the feature's golden fixture supergraph.
+    supergraph_file: Path | None = None
     _servers: list[BackgroundServer] = field(default_factory=list)
     _gateway: BackgroundServer | None = None
 
@@ -94,7 +96,10 @@ class FeatureStack:
             subgraph_api_keys={name: self.api_key(name) for name in self.urls},
             subgraph_timeout_seconds=10,
         )
-        provider = FileSupergraphProvider(PLANNING_FIXTURES / self.feature / "supergraph.graphql")
+        supergraph_file = self.supergraph_file or (
+            PLANNING_FIXTURES / self.feature / "supergraph.graphql"
+        )
+        provider = FileSupergraphProvider(supergraph_file)
         self._gateway = serve_gateway(Gateway(provider, config), config)
         return self
 

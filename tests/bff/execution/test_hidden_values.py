@@ -1,0 +1,125 @@
+"""Values the API schema hides never reach clients (issue 10 behaviour 5), over HTTP: fixture
+subgraphs (hidden_values/: catalog with an @inaccessible enum value and an @inaccessible object
+type, ratings an @interfaceObject) composed into a supergraph, served with fixed data behind the
+gateway. What a subgraph may hold, a client must not see: the hidden value becomes null with an
+error at its path, and the hidden name appears nowhere in the response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from discovery.composition import CompositionSuccess, SubgraphInput, compose
+from tests.bff.features.feature_stack import FeatureStack
+from tests.bff.features.fixture_subgraph import build_fixture_subgraph
+
+FIXTURE = Path(__file__).parent / "hidden_values"
+HIDDEN_NAMES = ("ARCHIVED", "Secret")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeatureStack]:
+    sdls = {path.stem: path.read_text() for path in sorted((FIXTURE / "subgraphs").glob("*"))}
+    composed = compose([SubgraphInput(name, f"http://{name}", sdl) for name, sdl in sdls.items()])
+    assert isinstance(composed, CompositionSuccess), composed
+    supergraph_file = tmp_path_factory.mktemp("hidden_values") / "supergraph.graphql"
+    supergraph_file.write_text(composed.supergraph_sdl)
+    subgraphs = [
+        build_fixture_subgraph(
+            name, sdl, json.loads((FIXTURE / "data" / f"{name}.json").read_text())
+        )
+        for name, sdl in sdls.items()
+    ]
+    started = FeatureStack("hidden-values", subgraphs, supergraph_file=supergraph_file).start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def ask(stack: FeatureStack, query: str) -> dict[str, Any]:
+    status, body = stack.post(query)
+    assert status == 200
+    text = orjson.dumps(body).decode()
+    for hidden in HIDDEN_NAMES:
+        assert hidden not in text, f"{hidden} reached the client: {text}"
+    return body
+
+
+def invalid(message: str, path: list[str | int]) -> dict[str, Any]:
+    return {"message": message, "path": path, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+
+
+def test_an_inaccessible_enum_value_becomes_null_with_an_error(stack: FeatureStack) -> None:
+    body = ask(stack, '{ b1: book(id: "b1") { status } b2: book(id: "b2") { name status } }')
+
+    assert body == {
+        "errors": [
+            invalid(
+                "Status cannot represent the value returned for field Book.status.",
+                ["b2", "status"],
+            )
+        ],
+        "data": {"b1": {"status": "OPEN"}, "b2": {"name": "Emma", "status": None}},
+    }
+
+
+def test_an_inaccessible_enum_value_in_a_non_null_item_nulls_the_list(
+    stack: FeatureStack,
+) -> None:
+    body = ask(stack, '{ book(id: "b2") { statuses } }')
+
+    assert body == {
+        "errors": [
+            invalid(
+                "Status cannot represent the value returned for field Book.statuses.",
+                ["book", "statuses", 1],
+            )
+        ],
+        "data": {"book": {"statuses": None}},
+    }
+
+
+UNRESOLVED = "Abstract type {} must resolve to an object type of the API schema for field {}."
+
+
+@pytest.mark.parametrize(
+    ("query", "data", "error"),
+    [
+        (
+            "{ items { id name } }",
+            {"items": [{"id": "b1", "name": "Dune"}, None, {"id": "b2", "name": "Emma"}]},
+            invalid(UNRESOLVED.format("Item", "Query.items"), ["items", 1]),
+        ),
+        (
+            "{ results { __typename ... on Book { name } } }",
+            {"results": [{"__typename": "Book", "name": "Dune"}, None]},
+            invalid(UNRESOLVED.format("Result", "Query.results"), ["results", 1]),
+        ),
+    ],
+    ids=["interface", "union"],
+)
+def test_an_inaccessible_object_type_becomes_a_null_item(
+    stack: FeatureStack, query: str, data: dict[str, Any], error: dict[str, Any]
+) -> None:
+    assert ask(stack, query) == {"errors": [error], "data": data}
+
+
+@pytest.mark.parametrize(
+    ("query", "data"),
+    [
+        ("{ topItem { stars } }", {"topItem": {"stars": 5}}),
+        ("{ topItem { __typename stars } }", {"topItem": {"__typename": "Book", "stars": 5}}),
+        ("{ topItem { stars ... on Book { name } } }", {"topItem": {"stars": 5, "name": "Dune"}}),
+    ],
+    ids=["no-typename-needed", "typename", "concrete-fragment"],
+)
+def test_an_interface_object_answer_never_shows_the_interface_name(
+    stack: FeatureStack, query: str, data: dict[str, Any]
+) -> None:
+    assert ask(stack, query) == {"data": data}
