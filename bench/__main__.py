@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cold-starts", type=int, default=5, help="fresh processes per path")
     parser.add_argument("--micro-iterations", type=int, default=200)
     parser.add_argument("--micro-repeats", type=int, default=5)
+    parser.add_argument(
+        "--profile", type=float, default=10.0, help="seconds of py-spy on the deep query (0: skip)"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
     parser.add_argument("--quick", action="store_true", help="a short smoke run of everything")
     return parser
@@ -56,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.coldstart import measure_cold_start, measure_import_times
     from bench.loadtest import LoadPlan, run_load_test
     from bench.planning import measure_shared_tree_planning
+    from bench.profile import profile_deep_query
     from bench.report import render_markdown, write_chart
 
     args = build_parser().parse_args(argv)
@@ -66,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         args.connections, args.warmup, args.duration, args.rounds = 10, 0.5, 2.0, 1
         args.unloaded = 1.0
         args.cold_starts, args.micro_iterations, args.micro_repeats = 1, 3, 1
+        args.profile = min(args.profile, 2.0)
     started = time.monotonic()
     load_at_start = os.getloadavg()[0]
     plan = LoadPlan(
@@ -88,9 +93,12 @@ def main(argv: list[str] | None = None) -> int:
             "coldStarts": args.cold_starts,
             "microIterations": args.micro_iterations,
             "microRepeats": args.micro_repeats,
+            "profileSeconds": args.profile,
         },
     }
     raw["load"] = run_load_test(plan, WORK_DIR, log=_log)
+    if args.profile > 0:
+        raw["profile"] = profile_deep_query(WORK_DIR, args.profile, args.connections, log=_log)
     _log("cold start: bff serve and the Lambda handler, supergraph from the registry on moto")
     raw["coldStart"] = measure_cold_start(WORK_DIR, args.cold_starts, log=_log)
     _log("import time of each Lambda entry point")

@@ -87,7 +87,7 @@ def measure_cold_start(
         "lambdaHandlerMs": _summary([sample["ms"] for sample in handler]),
         "lambdaPhasesMs": {
             phase: _summary([sample[phase] for sample in handler])
-            for phase in ("importMs", "firstInvocationMs")
+            for phase in ("importMs", "firstInvocationMs", "cpuMs")
         },
     }
 
@@ -156,6 +156,7 @@ def _time_lambda_handler(env: dict[str, str]) -> dict[str, float]:
         "ms": elapsed,
         "importMs": probe["importMs"],
         "firstInvocationMs": probe["invocationMs"],
+        "cpuMs": probe["cpuMs"],
     }
 
 

@@ -239,6 +239,7 @@ def render_markdown(raw: dict[str, Any]) -> str:
     ]
     for name, scenario in raw["load"]["scenarios"].items():
         lines += _scenario_section(name, scenario, raw)
+    lines += _profile_section(raw)
     lines += _cold_start_section(raw)
     lines += _micro_section(raw)
     lines += _planning_section(raw)
@@ -341,10 +342,40 @@ def _scenario_section(name: str, scenario: dict[str, Any], raw: dict[str, Any]) 
     return lines
 
 
+def _profile_section(raw: dict[str, Any]) -> list[str]:
+    profile = raw.get("profile")
+    if not profile or not profile["samples"]:
+        return []
+    cpu = profile["cpuMsPerRequest"]
+    lines = [
+        "## Where the CPU goes (our BFF, deep query)",
+        "",
+        f"`{profile['command']}` on `bff serve` for {profile['seconds']:g} s under "
+        f"{profile['connections']} connections ({profile['samples']} samples of the serving "
+        f"thread; {profile['rps']:.0f} rps and {_fmt(cpu, 2)} ms CPU per request while sampled, "
+        "which slows the process: compare shares, not these figures, with the load test). Each "
+        "sample is charged to the innermost frame of a stage (bench/profile.py); the stacks are "
+        f"in `{profile['collapsedStacks']}`.",
+        "",
+        "| stage | share of CPU | ms per request |",
+        "| --- | --- | --- |",
+    ]
+    for stage, share in profile["stages"].items():
+        per_request = "-" if cpu is None else f"{share * cpu:.2f}"
+        lines.append(f"| {stage} | {share * 100:.1f}% | {per_request} |")
+    lines += ["", "Heaviest functions (innermost Python frame):", ""]
+    lines += [
+        f"- {item['share'] * 100:.1f}% `{item['frame']}`" for item in profile["heaviestFunctions"]
+    ]
+    lines.append("")
+    return lines
+
+
 def _cold_start_section(raw: dict[str, Any]) -> list[str]:
     cold = raw.get("coldStart")
     if not cold:
         return []
+    phases = cold["lambdaPhasesMs"]
     lines = [
         "## Cold start",
         "",
@@ -353,13 +384,14 @@ def _cold_start_section(raw: dict[str, Any]) -> list[str]:
         "moto server. Median (min-max) of "
         f"{len(cold['bffServeMs']['samples'])} runs, ms:",
         "",
-        "| path | spawn to first answer | import | first invocation |",
-        "| --- | --- | --- | --- |",
-        f"| `bff serve` (registry mode, uvicorn) | {_cell(cold['bffServeMs'], 0)} | - | - |",
+        "| path | spawn to first answer | import | first invocation | process CPU |",
+        "| --- | --- | --- | --- | --- |",
+        f"| `bff serve` (registry mode, uvicorn) | {_cell(cold['bffServeMs'], 0)} | - | - | - |",
         f"| Lambda handler (`bff.handler`, API Gateway v2 event) "
         f"| {_cell(cold['lambdaHandlerMs'], 0)} "
         f"| {_cell(cold['lambdaPhasesMs']['importMs'], 0)} "
-        f"| {_cell(cold['lambdaPhasesMs']['firstInvocationMs'], 0)} |",
+        f"| {_cell(cold['lambdaPhasesMs']['firstInvocationMs'], 0)} "
+        f"| {_cell(phases['cpuMs'], 0) if 'cpuMs' in phases else '-'} |",
         "",
     ]
     imports = raw.get("importTimes") or []

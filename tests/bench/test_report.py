@@ -100,6 +100,9 @@ def test_markdown_report_shows_spread_ratios_targets_and_setup(raw: dict[str, An
     assert "| the deep query's plan sends <= 7 subgraph requests | 13 requests | **no** |" in text
     assert "| Lambda handler cold start <= 500 ms | 450 ms (median) | yes |" in text
     assert "bff agrees (13)" in text  # subgraph requests of one query alone
+    # The profile's shares, and what they are of the CPU per request measured with it.
+    assert "| merge/shape | 40.0% | 2.00 |" in text
+    assert "| garbage collector | 10.0% | 0.50 |" in text
     assert "`make bench`" in text
     assert "| `bff.handler` | 300 | 380 | aiohttp 120, graphql 80 |" in text
     assert "| deep | 0.500 | 2.000 | 1.500 | 5.000 |" in text
