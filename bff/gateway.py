@@ -46,6 +46,7 @@ from bff.execution.operation import OperationNotFoundError, PreparedOperation, p
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport, transport_from_settings
 from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
+from bff.progressive_override import OverrideLabelSampler
 from bff.supergraph import Supergraph, SupergraphError, load_supergraph
 from bff.validation import document_limit_rules, gateway_rules
 
@@ -226,6 +227,8 @@ class RejectedOperation:
 
 
 CacheEntry = CachedOperation | RejectedOperation
+# (document hash, operation name, enabled progressive-override labels)
+CacheKey = tuple[bytes, str | None, frozenset[str]]
 
 
 class OperationCache:
@@ -233,18 +236,18 @@ class OperationCache:
 
     def __init__(self, max_size: int) -> None:
         self._max_size = max_size
-        self._entries: OrderedDict[tuple[bytes, str | None], CacheEntry] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple[bytes, str | None]) -> CacheEntry | None:
+    def get(self, key: CacheKey) -> CacheEntry | None:
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
         return entry
 
-    def put(self, key: tuple[bytes, str | None], entry: CacheEntry) -> None:
+    def put(self, key: CacheKey, entry: CacheEntry) -> None:
         if self._max_size <= 0:
             return
         self._entries[key] = entry
@@ -263,6 +266,10 @@ class ServedSupergraph:
         self.version = supergraph.version
         self.schema = supergraph.api_schema
         self.planner = QueryPlanner(supergraph, max_steps=config.planning_max_steps)
+        # One planner per set of enabled progressive-override labels, made on first use.
+        self._planners = {frozenset[str](): self.planner}
+        self._planning_steps = config.planning_max_steps
+        self.override_labels = OverrideLabelSampler(supergraph.override_labels)
         self.endpoints = {
             name: SubgraphEndpoint(
                 name=name,
@@ -291,48 +298,64 @@ class ServedSupergraph:
         view.operations = OperationCache(self._operation_cache_size)
         return view
 
-    def operation(self, query: str, operation_name: str | None) -> CachedOperation:
-        """The cached operation for this document and name; raises `GraphQLRequestError`."""
-        found = self.cached_operation(query, operation_name)
+    def operation(
+        self, query: str, operation_name: str | None, labels: frozenset[str] = frozenset()
+    ) -> CachedOperation:
+        """The cached operation for this document and name (planned with these progressive
+        override labels enabled); raises `GraphQLRequestError`."""
+        key = _cache_key(query, operation_name, labels)
+        found = self.cached_operation(key)
         if found is None:
-            found = self.store_operation(
-                query, operation_name, self.build_entry(query, operation_name)
-            )
+            found = self.store_operation(key, self.build_entry(query, operation_name, labels))
         return found
 
-    async def prepared_operation(self, query: str, operation_name: str | None) -> CachedOperation:
+    async def prepared_operation(
+        self, query: str, operation_name: str | None, labels: frozenset[str] = frozenset()
+    ) -> CachedOperation:
         """`operation`, building a cache miss in a worker thread: planning an expensive
         operation (up to the planning budget) never holds up the requests of other clients."""
-        found = self.cached_operation(query, operation_name)
+        key = _cache_key(query, operation_name, labels)
+        found = self.cached_operation(key)
         if found is None:
-            entry = await asyncio.to_thread(self.build_entry, query, operation_name)
-            found = self.store_operation(query, operation_name, entry)
+            entry = await asyncio.to_thread(self.build_entry, query, operation_name, labels)
+            found = self.store_operation(key, entry)
         return found
 
-    def cached_operation(self, query: str, operation_name: str | None) -> CachedOperation | None:
+    def cached_operation(self, key: CacheKey) -> CachedOperation | None:
         """The operation if it is cached; raises `GraphQLRequestError` for a cached refusal."""
-        entry = self.operations.get(_cache_key(query, operation_name))
+        entry = self.operations.get(key)
         if isinstance(entry, RejectedOperation):
             raise entry.error()
         return entry
 
-    def store_operation(
-        self, query: str, operation_name: str | None, entry: CacheEntry
-    ) -> CachedOperation:
+    def store_operation(self, key: CacheKey, entry: CacheEntry) -> CachedOperation:
         """Caches a built entry and returns its operation (raises for a refusal)."""
-        self.operations.put(_cache_key(query, operation_name), entry)
+        self.operations.put(key, entry)
         if isinstance(entry, RejectedOperation):
             raise entry.error()
         return entry
 
-    def build_entry(self, query: str, operation_name: str | None) -> CacheEntry:
+    def build_entry(
+        self, query: str, operation_name: str | None, labels: frozenset[str] = frozenset()
+    ) -> CacheEntry:
         """Parses, validates, prepares and plans a document (touches no cache: any thread)."""
         try:
-            return self._build_operation(query, operation_name)
+            return self._build_operation(query, operation_name, labels)
         except GraphQLRequestError as error:
             return RejectedOperation(tuple(error.errors))
 
-    def _build_operation(self, query: str, operation_name: str | None) -> CachedOperation:
+    def planner_for(self, labels: frozenset[str]) -> QueryPlanner:
+        """The planner of the supergraph as requests with these override labels see it."""
+        planner = self._planners.get(labels)
+        if planner is None:
+            view = self.supergraph.with_override_labels(labels)
+            planner = QueryPlanner(view, max_steps=self._planning_steps)
+            planner = self._planners.setdefault(labels, planner)
+        return planner
+
+    def _build_operation(
+        self, query: str, operation_name: str | None, labels: frozenset[str]
+    ) -> CachedOperation:
         try:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError as error:
@@ -355,7 +378,7 @@ class ServedSupergraph:
                 answer = _execute_locally(self, document, None, operation_name)
             return CachedOperation(prepared, None, document, answer)
         try:
-            plan = self.planner.plan(document, operation_name)
+            plan = self.planner_for(labels).plan(document, operation_name)
         except PlanningError as error:
             # A valid operation no subgraph path can answer: the client learns why, once.
             logger.warning("operation cannot be planned", error=str(error))
@@ -366,8 +389,8 @@ class ServedSupergraph:
         return CachedOperation(prepared, plan, introspection)
 
 
-def _cache_key(query: str, operation_name: str | None) -> tuple[bytes, str | None]:
-    return hashlib.sha256(query.encode()).digest(), operation_name
+def _cache_key(query: str, operation_name: str | None, labels: frozenset[str]) -> CacheKey:
+    return hashlib.sha256(query.encode()).digest(), operation_name, labels
 
 
 class Gateway:
@@ -453,7 +476,8 @@ class Gateway:
         except DocumentRefused as refused:
             raise GraphQLRequestError(refused.errors) from None
         served = admitted.served
-        operation = await served.prepared_operation(admitted.query, request.operation_name)
+        labels = served.override_labels.sample()
+        operation = await served.prepared_operation(admitted.query, request.operation_name, labels)
         if admitted.persist_as is not None:
             await self.admission.persisted_queries.put(admitted.persist_as, admitted.query)
         if query_only and operation.kind != "query":

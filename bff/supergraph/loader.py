@@ -271,6 +271,7 @@ class _JoinReader:
                 override=arguments.get("override"),
                 used_overridden=bool(arguments.get("usedOverridden", False)),
                 local_type=_local_type(arguments.get("type"), output.name),
+                override_label=arguments.get("overrideLabel"),
             )
         if declared:
             graphs = tuple(graph for graph, join in joins.items() if join.resolves)

@@ -7,6 +7,7 @@ runtime types per graph).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -48,10 +49,25 @@ class FieldJoin:
     # (`@join__field(type:)`, e.g. "Dog" where the supergraph says "Animal").
     local_type: str | None = None
 
+    # Progressive override (join v0.5 `overrideLabel`, e.g. "percent(20)"): on the subgraph
+    # taking the field over (`override` set) it resolves the field when the label is enabled
+    # for a request; on the subgraph giving it up, when the label is not.
+    override_label: str | None = None
+
     @property
     def resolves(self) -> bool:
-        """Whether the subgraph answers this field for clients (not only as key or input)."""
-        return not self.external and not self.used_overridden
+        """Whether the subgraph answers this field for clients (not only as key or input), with
+        no progressive override label enabled."""
+        return self.resolves_with(frozenset())
+
+    def resolves_with(self, enabled_labels: frozenset[str]) -> bool:
+        """`resolves`, for a request with these override labels enabled."""
+        if self.external or self.used_overridden:
+            return False
+        if self.override_label is None:
+            return True
+        taking_over = self.override is not None
+        return (self.override_label in enabled_labels) is taking_over
 
 
 @dataclass(slots=True)
@@ -127,6 +143,11 @@ class TypeInfo:
     def is_composite(self) -> bool:
         return self.kind in ("object", "interface", "union")
 
+    def graphs_for(self, field_info: FieldInfo) -> tuple[str, ...]:
+        """The subgraphs with a `@join__field` for one of this type's fields, in supergraph
+        order."""
+        return tuple(graph for graph in self.graphs if graph in field_info.joins)
+
     def resolvable_keys(self, graph: str) -> tuple[EntityKey, ...]:
         """Keys a subgraph accepts in `_entities` representations of this type."""
         return tuple(key for key in self.keys.get(graph, ()) if key.resolvable)
@@ -152,6 +173,40 @@ class Supergraph:
 
     def type(self, name: str) -> TypeInfo:
         return self.types[name]
+
+    @property
+    def override_labels(self) -> frozenset[str]:
+        """Every progressive `@override` label of the supergraph."""
+        return frozenset(
+            join.override_label
+            for info in self.types.values()
+            for field_info in info.fields.values()
+            for join in field_info.joins.values()
+            if join.override_label is not None
+        )
+
+    def with_override_labels(self, enabled: frozenset[str]) -> Supergraph:
+        """This supergraph as a request with `enabled` override labels sees it: each labelled
+        field resolved by the subgraph the labels give it to (the model is otherwise shared)."""
+        if not enabled:
+            return self
+        types: dict[str, TypeInfo] = dict(self.types)
+        for name, info in self.types.items():
+            changed = {
+                field_name: dataclasses.replace(
+                    field_info,
+                    graphs=tuple(
+                        graph
+                        for graph in info.graphs_for(field_info)
+                        if field_info.joins[graph].resolves_with(enabled)
+                    ),
+                )
+                for field_name, field_info in info.fields.items()
+                if any(join.override_label for join in field_info.joins.values())
+            }
+            if changed:
+                types[name] = dataclasses.replace(info, fields={**info.fields, **changed})
+        return dataclasses.replace(self, types=types)
 
     def field(self, type_name: str, field_name: str) -> FieldInfo | None:
         info = self.types.get(type_name)

@@ -429,12 +429,12 @@ class Merger:
         present: list[tuple[SubgraphView, SubgraphField]],
     ) -> MergedField | None:
         coordinate = f"{merged.name}.{present[0][1].name}"
-        overridden = self._overridden(coordinate, present)
+        overridden, labelled = self._overridden(coordinate, present)
         active = [
             (view, field_) for view, field_ in present if overridden.get(view.name) != "unused"
         ]
         if merged.kind is TypeKind.OBJECT:
-            self._check_sharing(coordinate, active, overridden)
+            self._check_sharing(coordinate, active, {**overridden, **labelled})
             if all(field_.external for _, field_ in present):
                 self._error(
                     "EXTERNAL_MISSING_ON_BASE",
@@ -465,17 +465,22 @@ class Merger:
                         external=field_.external,
                         override=field_.override_from,
                         used_overridden=overridden.get(view.name) == "used",
+                        override_label=labelled.get(view.name)
+                        or (field_.override_label if field_.override_from else None),
                     )
                 )
         return merged_field
 
     def _overridden(
         self, coordinate: str, present: list[tuple[SubgraphView, SubgraphField]]
-    ) -> dict[str, str]:
+    ) -> tuple[dict[str, str], dict[str, str]]:
         """Subgraph name -> "used" or "unused" for each field another subgraph took over with
-        @override; a taken-over field that its own subgraph's field sets still select stays
-        (as `usedOverridden`) so the planner can still fetch keys from there."""
+        @override (a taken-over field that its own subgraph's field sets still select stays, as
+        `usedOverridden`, so the planner can still fetch keys from there); and subgraph name ->
+        label for each field another subgraph takes over progressively (`label:`): it stays,
+        resolved by its subgraph for requests that do not enable the label."""
         overridden: dict[str, str] = {}
+        labelled: dict[str, str] = {}
         by_name = {view.name: (view, field_) for view, field_ in present}
         type_name, field_name = coordinate.split(".")
         for view, field_ in present:
@@ -498,17 +503,12 @@ class Merger:
                 )
             else:
                 if field_.override_label is not None:
-                    # join v0.3 has no progressive override: the whole field moves at once.
-                    self._hint(
-                        "OVERRIDE_LABEL_IGNORED",
-                        f'Field "{coordinate}" on subgraph "{view.name}" is overridden from '
-                        f'subgraph "{source}" with label "{field_.override_label}": the label is '
-                        "ignored and the field is fully overridden",
-                    )
+                    labelled[source] = field_.override_label
+                    continue
                 source_view = by_name[source][0]
                 used = (type_name, field_name) in source_view.usage.all
                 overridden[source] = "used" if used else "unused"
-        return overridden
+        return overridden, labelled
 
     def _check_sharing(
         self,

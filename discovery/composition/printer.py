@@ -18,6 +18,13 @@ from discovery.composition.supergraph_model import (
 
 LINK_URL = "https://specs.apollo.dev/link/v1.0"
 JOIN_URL = "https://specs.apollo.dev/join/v0.3"
+# Progressive @override labels need join v0.4's `overrideLabel`.
+JOIN_WITH_LABELS_URL = "https://specs.apollo.dev/join/v0.4"
+JOIN_FIELD_WITH_LABELS = (
+    "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: "
+    "join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: "
+    "Boolean, overrideLabel: String) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
+)
 INACCESSIBLE_URL = "https://specs.apollo.dev/inaccessible/v0.2"
 TAG_URL = "https://specs.apollo.dev/tag/v0.3"
 
@@ -71,7 +78,11 @@ LINK_PURPOSE = '''enum link__Purpose {
 def print_supergraph(schema: MergedSchema) -> str:
     uses_inaccessible, uses_tag = schema.uses_inaccessible, schema.uses_tag
     directives = dict(JOIN_DIRECTIVES)
-    links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{JOIN_URL}", for: EXECUTION)']
+    join_url = JOIN_URL
+    if schema.uses_override_labels:
+        directives["join__field"] = JOIN_FIELD_WITH_LABELS
+        join_url = JOIN_WITH_LABELS_URL
+    links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{join_url}", for: EXECUTION)']
     # Apollo links tag before inaccessible; following it keeps our text diffable with theirs.
     if uses_tag:
         directives["tag"] = TAG_DIRECTIVE
@@ -212,6 +223,7 @@ def print_join_field(join: JoinField) -> str:
         ("external", _flag(join.external)),
         ("override", _string(join.override)),
         ("usedOverridden", _flag(join.used_overridden)),
+        ("overrideLabel", _string(join.override_label)),
     )
 
 

@@ -46,6 +46,9 @@ class JoinField:
     external: bool = False
     override: str | None = None
     used_overridden: bool = False
+    # Progressive override (join v0.4): on both the subgraph taking the field over and the one
+    # giving it up; which one resolves the field depends on whether a request enables it.
+    override_label: str | None = None
 
 
 @dataclass(slots=True)
@@ -98,6 +101,15 @@ class MergedSchema:
     def uses_inaccessible(self) -> bool:
         return any(
             _metadata_uses(type_, lambda meta: meta.inaccessible) for type_ in self.types.values()
+        )
+
+    @property
+    def uses_override_labels(self) -> bool:
+        return any(
+            join.override_label is not None
+            for type_ in self.types.values()
+            for field_ in type_.fields.values()
+            for join in field_.join_fields
         )
 
     @property

@@ -35,6 +35,7 @@ FEATURES = (
     "value-types",
     "unsatisfiable",
     "local-types",
+    "progressive-override",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 

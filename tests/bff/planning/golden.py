@@ -20,6 +20,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 UNPLANNABLE = frozenset({"unplannable", "unsatisfiable"})
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 OPERATION_NAME_HEADER = "# operationName:"
+# Progressive-override labels the operation is planned with, as a request enabling them would.
+OVERRIDE_LABELS_HEADER = "# overrideLabels:"
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,16 @@ class GoldenCase:
         return None
 
     @property
+    def override_labels(self) -> frozenset[str]:
+        for line in self.operation_text.splitlines():
+            if line.startswith(OVERRIDE_LABELS_HEADER):
+                labels = line.removeprefix(OVERRIDE_LABELS_HEADER).split(",")
+                return frozenset(label.strip() for label in labels if label.strip())
+        return frozenset()
+
+    @property
     def supergraph(self) -> Supergraph:
-        return _load(self.folder / "supergraph.graphql")
+        return _load(self.folder / "supergraph.graphql").with_override_labels(self.override_labels)
 
 
 @cache

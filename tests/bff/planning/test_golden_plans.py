@@ -13,7 +13,7 @@ _planners: dict[str, QueryPlanner] = {}
 
 
 def _planner(case: GoldenCase) -> QueryPlanner:
-    key = str(case.folder)
+    key = f"{case.folder} {sorted(case.override_labels)}"
     if key not in _planners:
         _planners[key] = QueryPlanner(case.supergraph)
     return _planners[key]

@@ -51,7 +51,7 @@ def test_directives_that_only_inform_tooling_are_dropped_with_a_hint() -> None:
     ]
 
 
-def test_progressive_override_labels_are_reported_as_ignored() -> None:
+def test_progressive_override_labels_are_carried_in_join_v0_4() -> None:
     (accounts, billing) = subgraphs_of("override")
     billing = SubgraphInput(
         billing.name,
@@ -65,6 +65,12 @@ def test_progressive_override_labels_are_reported_as_ignored() -> None:
     result = compose([accounts, billing])
 
     assert isinstance(result, CompositionSuccess)
-    assert [h.code for h in result.hints] == ["OVERRIDE_LABEL_IGNORED"]
-    assert "percent(5)" in result.hints[0].message
-    assert result.supergraph_sdl == compose(subgraphs_of("override")).supergraph_sdl  # type: ignore[union-attr]
+    assert result.hints == ()
+    assert '@link(url: "https://specs.apollo.dev/join/v0.4", for: EXECUTION)' in (
+        result.supergraph_sdl
+    )
+    # Both keep the field: accounts for requests without the label, billing for those with it.
+    assert (
+        'plan: String! @join__field(graph: ACCOUNTS, overrideLabel: "percent(5)") '
+        '@join__field(graph: BILLING, override: "accounts", overrideLabel: "percent(5)")'
+    ) in result.supergraph_sdl
