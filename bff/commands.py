@@ -135,7 +135,14 @@ def _check_aws_region(config: GatewaySettings) -> None:
 
 
 def serving_app(config: GatewaySettings) -> Any:
-    """The ASGI app `bff serve` runs: the gateway's app, behind JWT verification when set."""
+    """The ASGI app `bff serve` runs: the gateway's app, behind JWT verification when set.
+
+    Logs are Powertools' JSON lines on stdout, as in Lambda (POWERTOOLS_LOG_LEVEL sets the
+    level): one per GraphQL request, plus warnings and errors.
+    """
+    from aws_lambda_powertools import Logger
+
+    Logger(service="bff")
     from bff.gateway import FileSupergraphProvider, Gateway, provider_from_settings
     from bff.http.app import GraphQLApp
 

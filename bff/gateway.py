@@ -447,7 +447,7 @@ class Gateway:
                 keys = await asyncio.to_thread(read_api_keys, {name: ref})
             except ConfigurationError as error:
                 # The subgraph will refuse our calls: clients get SUBGRAPH_UNAVAILABLE for it.
-                logger.error("no API key for subgraph", service=name, error=str(error))
+                logger.error("no API key for subgraph", subgraph=name, error=str(error))
                 continue
             self._keys_by_ref[ref] = keys[name]
         from_registry = {

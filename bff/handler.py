@@ -29,6 +29,7 @@ from bff.config import settings
 from bff.gc_tuning import tune_garbage_collector
 from bff.http.app import create_app
 from bff.http.lambda_adapter import build_handler
+from bff.observability.request_log import log_and_measure
 from bff.snapstart import register_restore_hooks
 
 logger = Logger(service="bff")
@@ -45,6 +46,7 @@ asyncio.set_event_loop(loop)
 config = settings()
 app = create_app(config)
 app.observe = count_outcome
+app.record_request = log_and_measure
 register_restore_hooks(lambda: loop.run_until_complete(app.gateway.transport.close()))
 handler = metrics.log_metrics(capture_cold_start_metric=True)(
     logger.inject_lambda_context(build_handler(app, base_path=config.api_base_path))

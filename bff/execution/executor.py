@@ -242,7 +242,7 @@ class _PlanRun:
             else:
                 logger.warning(
                     "subgraph answered _entities with the wrong shape",
-                    extra={"service": fetch.service},
+                    extra={"subgraph": fetch.service},
                 )
                 self._entity_fetch_failed(fetch.service, batch, errors)
         else:
@@ -276,13 +276,13 @@ class _PlanRun:
         """The subgraph's response, or None (logged) when it gave no usable answer."""
         endpoint = self.endpoints.get(service)
         if endpoint is None:
-            logger.error("no endpoint configured for subgraph", extra={"service": service})
+            logger.error("no endpoint configured for subgraph", extra={"subgraph": service})
             return None
         try:
             return await self.transport.fetch(endpoint, payload, self.forwarded_headers)
         except SubgraphFetchError as error:
             logger.warning(
-                "subgraph unavailable", extra={"service": error.service, "reason": error.reason}
+                "subgraph unavailable", extra={"subgraph": error.service, "reason": error.reason}
             )
             return None
 

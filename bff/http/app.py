@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ from bff.http.media_types import (
     negotiate_graphql_media_type,
     prefers_html,
 )
+from bff.observability.request_log import log_request
+from bff.observability.request_record import RequestRecord, current_request
+from bff.observability.timed_transport import TimedTransport
 
 logger = Logger(service="bff", child=True)
 
@@ -94,6 +98,12 @@ class GraphQLApp:
         # Told the outcome of every GraphQL request (see `Outcome`); the Lambda handler turns
         # outcomes into CloudWatch metrics.
         self.observe = observe
+        # Told every GraphQL request's record once answered: one log line by default; the
+        # Lambda handler adds per-subgraph metrics.
+        self.record_request: Callable[[RequestRecord], None] | None = log_request
+        # Every subgraph call is timed into the running request's record.
+        if not isinstance(gateway.transport, TimedTransport):
+            gateway.transport = TimedTransport(gateway.transport)  # type: ignore[assignment]
         self.cors = CORSPolicy.from_origins(config.cors_allow_origins)
         static_dir = Path(config.graphiql_assets_dir or DEFAULT_STATIC_DIR)
         self.assets = assets or StaticAssets(static_dir)
@@ -188,16 +198,31 @@ class GraphQLApp:
             )
             await _send_json(send, 406, _errors(message, "NOT_ACCEPTABLE"), cors)
             return
-        status, extra_headers, result, outcome = await self._execute(
-            scope, receive, headers, media_type
-        )
+        record = RequestRecord.from_headers(headers)
+        started = time.perf_counter()
+        token = current_request.set(record)
+        try:
+            status, extra_headers, result, outcome = await self._execute(
+                scope, receive, headers, media_type, record
+            )
+        finally:
+            current_request.reset(token)
+        record.status, record.outcome = status, outcome
+        record.milliseconds = (time.perf_counter() - started) * 1000
         if self.observe is not None:
             self.observe(outcome)
+        if self.record_request is not None:
+            self.record_request(record)
         content_type = _CONTENT_TYPES[media_type]
         await _send(send, status, orjson.dumps(result), content_type, [*cors, *extra_headers])
 
     async def _execute(
-        self, scope: Scope, receive: Receive, headers: dict[str, str], media_type: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: dict[str, str],
+        media_type: str,
+        record: RequestRecord,
     ) -> tuple[int, Headers, dict[str, Any], str]:
         """Run the request; returns (status, extra headers, body, outcome) per graphql-over-http."""
         get = scope["method"] == "GET"
@@ -210,6 +235,7 @@ class GraphQLApp:
                 _require_json_content_type(headers)
                 request = params_from_json_body(await self._read_body(receive, headers))
             request = dataclasses.replace(request, client=client_identity(headers))
+            record.name_operation(request.query, request.operation_name)
             result = await self.gateway.execute(
                 request,
                 forwarded_headers=forwarded_claims_headers(scope),

@@ -172,3 +172,38 @@ def _worker_processes(parent: int) -> list[int]:
         if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent and b"spawn_main" in command:
             workers.append(int(entry.name))
     return workers
+
+
+def test_serve_logs_one_json_line_per_request(tmp_path: Path) -> None:
+    port = free_port()
+    output = tmp_path / "serve.out"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "bff.cli", "serve"),
+                *("--supergraph", str(SUPERGRAPH_FILE), "--port", str(port)),
+            ],
+            env=_serve_env(),
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+        )
+    try:
+        wait_for_port("127.0.0.1", port, timeout=60)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/graphql",
+            data=b'{"query": "query Probe { __typename }", "operationName": "Probe"}',
+            headers={"content-type": "application/json", "graphql-client-name": "cli-test"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    lines = [json.loads(line) for line in output.read_text().splitlines() if line.startswith("{")]
+    (line,) = [entry for entry in lines if entry["message"] == "graphql request"]
+    assert (line["service"], line["level"]) == ("bff", "INFO")
+    assert (line["operation_name"], line["client_name"], line["status"]) == (
+        "Probe",
+        "cli-test",
+        200,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -25,13 +26,18 @@ def _run_warm(
     count: int,
     supergraph_env: dict[str, str] | None = None,
     restore_before: int | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    body: dict | None = None,
+    urls: dict[str, str] | None = None,
+    log_level: str = "WARNING",
 ) -> dict:
     env = {
         **os.environ,
         **(supergraph_env or {"SUPERGRAPH_FILE": str(SUPERGRAPH_FILE)}),
-        "SUBGRAPH_URL_OVERRIDES": json.dumps(subgraphs.urls),
+        "SUBGRAPH_URL_OVERRIDES": json.dumps(urls or subgraphs.urls),
         "SUBGRAPH_API_KEYS": json.dumps(API_KEYS),
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_LOG_LEVEL": log_level,
     }
     completed = subprocess.run(
         [
@@ -41,8 +47,12 @@ def _run_warm(
                 http_api_v2_event(
                     "POST",
                     "/graphql",
-                    headers={"content-type": "application/json", "accept": "application/json"},
-                    body=json.dumps({"query": QUERY}).encode(),
+                    headers={
+                        "content-type": "application/json",
+                        "accept": "application/json",
+                        **(headers or {}),
+                    },
+                    body=json.dumps(body or {"query": QUERY}).encode(),
                     claims={"sub": "user-1"},
                 )
             ),
@@ -58,6 +68,11 @@ def _run_warm(
     result = json.loads(outcome)
     # Powertools writes each invocation's metrics to stdout in CloudWatch's embedded format.
     result["metrics"] = [json.loads(line) for line in emitted if line.startswith('{"_aws"')]
+    result["logs"] = [
+        json.loads(line)
+        for line in emitted
+        if line.startswith("{") and not line.startswith('{"_aws"')
+    ]
     return result
 
 
@@ -136,3 +151,75 @@ def test_each_invocation_reports_its_outcome_as_a_metric(subgraphs: LoopbackSubg
     ]
     assert names.count("ColdStart") == 1
     assert names.count("GraphQLExecuted") == 2
+
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+NAMED_QUERY = 'query StudentName { student(id: "1") { name } }'
+
+
+def test_the_handler_logs_one_line_per_request_with_its_subgraph_timings(
+    subgraphs: LoopbackSubgraphs,
+) -> None:
+    outcome = _run_warm(
+        subgraphs,
+        1,
+        headers={
+            "graphql-client-name": "web",
+            "graphql-client-version": "1.4.0",
+            "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01",
+        },
+        body={"query": NAMED_QUERY, "operationName": "StudentName"},
+        log_level="INFO",
+    )
+    (line,) = [log for log in outcome["logs"] if log["message"] == "graphql request"]
+    assert line["service"] == "bff"  # Powertools' own field, untouched
+    assert line["operation_name"] == "StudentName"
+    assert line["operation_hash"] == hashlib.sha256(NAMED_QUERY.encode()).hexdigest()
+    assert (line["client_name"], line["client_version"]) == ("web", "1.4.0")
+    assert (line["status"], line["outcome"]) == (200, "Executed")
+    assert line["trace_id"] == TRACE_ID
+    assert line["latency_ms"] > 0
+    (call,) = line["subgraph_calls"]
+    assert call["subgraph"] == "students" and call["ok"] is True
+    assert 0 < call["latency_ms"] <= line["latency_ms"]
+
+
+def subgraph_metrics(outcome: dict) -> dict[str, list[dict]]:
+    """The per-subgraph EMF documents, by their `subgraph` dimension."""
+    found: dict[str, list[dict]] = {}
+    for document in outcome["metrics"]:
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        if any("subgraph" in dimensions for dimensions in directive["Dimensions"]):
+            found.setdefault(document["subgraph"], []).append(document)
+    return found
+
+
+def values(document: dict, name: str) -> list[float]:
+    value = document[name]
+    return value if isinstance(value, list) else [value]
+
+
+def test_each_subgraph_call_is_measured_as_a_metric(subgraphs: LoopbackSubgraphs) -> None:
+    metrics = subgraph_metrics(_run_warm(subgraphs, 2))
+    assert set(metrics) == {"students"}
+    documents = metrics["students"]
+    assert len(documents) == 2  # one per request
+    for document in documents:
+        assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "BFF"
+        (latency,) = values(document, "SubgraphLatency")
+        assert latency > 0
+        assert values(document, "SubgraphErrors") == values(document, "SubgraphBreakerOpen") == [0]
+
+
+def test_a_failing_subgraph_is_counted_and_logged_without_overwriting_the_service(
+    subgraphs: LoopbackSubgraphs,
+) -> None:
+    unreachable = {name: "http://127.0.0.1:9/graphql" for name in subgraphs.urls}
+    outcome = _run_warm(subgraphs, 1, urls=unreachable, log_level="INFO")
+    (document,) = subgraph_metrics(outcome)["students"]
+    assert values(document, "SubgraphErrors") == [1]
+    (warning,) = [log for log in outcome["logs"] if log["message"] == "subgraph unavailable"]
+    assert (warning["service"], warning["subgraph"]) == ("bff", "students")
+    (line,) = [log for log in outcome["logs"] if log["message"] == "graphql request"]
+    assert line["outcome"] == "ExecutedWithErrors"
+    assert line["subgraph_calls"][0]["ok"] is False

@@ -548,3 +548,138 @@ def test_analytics_consumes_lesson_completed_with_retries_and_dlqs_and_refreshes
     assert "OnFailure" in consumer["EventInvokeConfig"]["DestinationConfig"]
     schedule = resources["AnalyticsLeaderboardFunction"]["Properties"]["Events"]["Hourly"]
     assert schedule["Properties"]["Schedule"] == "rate(1 hour)"
+
+
+# -- logs and alarms ----------------------------------------------------------------------------
+
+
+def _referenced(value: Any) -> str:
+    """The logical id a `!Ref X` or `!GetAtt X.Attr` names."""
+    if "Ref" in value:
+        return str(value["Ref"])
+    return str(value["Fn::GetAtt"][0])
+
+
+def _retention_is_set(resources: dict[str, Any], logical_id: str) -> bool:
+    group = resources[logical_id]
+    return group["Type"] == "AWS::Logs::LogGroup" and group["Properties"]["RetentionInDays"] == {
+        "Ref": "LogRetentionDays"
+    }
+
+
+@pytest.mark.parametrize(("path", "logical_id", "properties"), FUNCTIONS, ids=FUNCTION_IDS)
+def test_every_function_logs_to_its_own_log_group_with_a_retention(
+    path: Path, logical_id: str, properties: dict[str, Any]
+) -> None:
+    resources = load(path)["Resources"]
+    group = _referenced(properties["LoggingConfig"]["LogGroup"])
+    assert _retention_is_set(resources, group)
+    # One group per function: no two functions share one.
+    users = [
+        other
+        for other, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and _referenced(resource["Properties"]["LoggingConfig"]["LogGroup"]) == group
+    ]
+    assert users == [logical_id]
+    assert "LogRetentionDays" in load(path)["Parameters"]
+
+
+HTTP_APIS = [
+    (path, logical_id)
+    for path in sam_templates()
+    for logical_id, resource in load(path)["Resources"].items()
+    if resource["Type"] == "AWS::Serverless::HttpApi"
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "api"), HTTP_APIS, ids=[f"{template_id(p)}:{api}" for p, api in HTTP_APIS]
+)
+def test_http_apis_write_json_access_logs_to_a_retained_log_group(path: Path, api: str) -> None:
+    resources = load(path)["Resources"]
+    settings = resources[api]["Properties"]["AccessLogSettings"]
+    assert _retention_is_set(resources, _referenced(settings["DestinationArn"]))
+    record = json.loads(settings["Format"])
+    assert {"requestId", "status", "latencyMs", "integrationError"} <= set(record)
+    # ...and the transform keeps them on the stage it creates.
+    stages = [
+        r["Properties"]
+        for r in transformed(path)["Resources"].values()
+        if r["Type"] == "AWS::ApiGatewayV2::Stage"
+    ]
+    assert stages and all("AccessLogSettings" in stage for stage in stages)
+
+
+def alarms(path: Path) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in load(path)["Resources"].items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+
+
+def _alarmed_metrics(alarm: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(namespace, metric, the resource its dimension names) of an alarm or its metric math."""
+    metrics = (
+        [alarm]
+        if "MetricName" in alarm
+        else [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
+    )
+    found = set()
+    for metric in metrics:
+        (dimension,) = metric["Dimensions"]
+        value = dimension["Value"]
+        name = value["Fn::Sub"] if "Fn::Sub" in value else _referenced(value)
+        found.add((metric["Namespace"], metric["MetricName"], name))
+    return found
+
+
+def test_the_bff_api_alarms_on_its_5xx_rate_latency_and_throttles() -> None:
+    found = alarms(INFRA / "bff.yaml")
+    rate = found["ApiServerErrorRateAlarm"]
+    assert _alarmed_metrics(rate) == {
+        ("AWS/ApiGateway", "5xx", "Api"),
+        ("AWS/ApiGateway", "Count", "Api"),
+    }
+    assert "errors / requests" in rate["Metrics"][0]["Expression"]
+    assert rate["Threshold"] == {"Ref": "ServerErrorRatePercent"}
+    latency = found["ApiLatencyAlarm"]
+    assert _alarmed_metrics(latency) == {("AWS/ApiGateway", "Latency", "Api")}
+    assert latency["ExtendedStatistic"] == "p99"
+    function_name = load(INFRA / "bff.yaml")["Resources"]["BffFunction"]["Properties"]
+    assert _alarmed_metrics(found["BffFunctionThrottlesAlarm"]) == {
+        ("AWS/Lambda", "Throttles", function_name["FunctionName"]["Fn::Sub"])
+    }
+
+
+@pytest.mark.parametrize("path", SERVICE_STACKS, ids=template_id)
+def test_every_dead_letter_queue_alarms_as_soon_as_it_holds_a_message(path: Path) -> None:
+    resources = load(path)["Resources"]
+    queues = {lid for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
+    watched = {
+        name
+        for alarm in alarms(path).values()
+        for namespace, metric, name in _alarmed_metrics(alarm)
+        if (namespace, metric) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    }
+    assert watched == queues
+    for alarm in alarms(path).values():
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible":
+            assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+@pytest.mark.parametrize("path", SERVICE_STACKS, ids=template_id)
+def test_each_subgraph_function_alarms_on_throttles(path: Path) -> None:
+    name = load(path)["Resources"][f"{path.parent.name.capitalize()}Function"]["Properties"]
+    assert ("AWS/Lambda", "Throttles", name["FunctionName"]["Fn::Sub"]) in {
+        metric for alarm in alarms(path).values() for metric in _alarmed_metrics(alarm)
+    }
+
+
+@pytest.mark.parametrize("path", sam_templates(), ids=template_id)
+def test_alarms_notify_the_topic_when_one_is_given(path: Path) -> None:
+    for alarm in alarms(path).values():
+        assert alarm["AlarmActions"] == {
+            "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]
+        }

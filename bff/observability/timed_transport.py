@@ -1,0 +1,47 @@
+"""Times every subgraph call into the running request's record, at the transport boundary."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
+from bff.observability.request_record import SubgraphCall, current_request
+
+
+class TimedTransport:
+    """A `SubgraphTransport` whose `fetch` is timed; everything else is the wrapped one's.
+
+    A call shared with another request in flight is timed by each request that waited on it.
+    """
+
+    def __init__(self, transport: SubgraphTransport) -> None:
+        self.wrapped = transport
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    async def fetch(
+        self, endpoint: SubgraphEndpoint, payload: dict[str, Any], headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        record = current_request.get()
+        if record is None:
+            return await self.wrapped.fetch(endpoint, payload, headers)
+        started = time.perf_counter()
+        ok = False
+        try:
+            response = await self.wrapped.fetch(endpoint, payload, headers)
+            ok = not response.get("errors")
+            return response
+        finally:  # a SubgraphFetchError leaves ok False
+            elapsed = (time.perf_counter() - started) * 1000
+            record.subgraph_calls.append(
+                SubgraphCall(endpoint.name, elapsed, ok, self._breaker_open(endpoint.name))
+            )
+
+    def _breaker_open(self, subgraph: str) -> bool:
+        breakers = getattr(self.wrapped, "breakers", None)
+        if breakers is None:
+            return False
+        return str(breakers.states().get(subgraph, "closed")) == "open"
