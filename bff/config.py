@@ -141,6 +141,16 @@ class GatewaySettings:
         default=1000, metadata=_env("PERSISTED_QUERY_CACHE_SIZE", _int, ge=0)
     )
 
+    # Schema usage (bff/usage/): recorded into the BFF table when it is set.
+    usage_sample_rate: float = field(default=1.0, metadata=_env("USAGE_SAMPLE_RATE", _float, ge=0))
+    usage_retention_days: int = field(default=30, metadata=_env("USAGE_RETENTION_DAYS", _int, gt=0))
+    usage_flush_seconds: float = field(
+        default=5.0, metadata=_env("USAGE_FLUSH_SECONDS", _float, gt=0)
+    )
+    usage_max_operations: int = field(
+        default=5000, metadata=_env("USAGE_MAX_OPERATIONS", _int, gt=0)
+    )
+
     # The HTTP edge.
     cors_allow_origins: tuple[str, ...] = field(
         default=(), metadata=_env("CORS_ALLOW_ORIGINS", _origins)

@@ -48,6 +48,7 @@ from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
 from bff.progressive_override import OverrideLabelSampler
 from bff.supergraph import Supergraph, SupergraphError, load_supergraph
+from bff.usage.recorder import UsageRecorder
 from bff.validation import document_limit_rules, gateway_rules
 
 logger = Logger(service="bff", child=True)
@@ -404,11 +405,14 @@ class Gateway:
         api_keys: Mapping[str, str] | None = None,
         transport: SubgraphTransport | None = None,
         admission: ClientAdmission | None = None,
+        usage: UsageRecorder | None = None,
     ) -> None:
         self.config = config
         self.transport = transport or transport_from_settings(config)
         # Clients' policies, contracts, trusted documents and persisted queries.
         self.admission = admission or ClientAdmission.from_settings(config)
+        # Which schema coordinates each client uses (bff/usage/).
+        self.usage = usage or UsageRecorder.from_settings(config)
         self._provider = provider
         self._configured_keys = api_keys
         self._keys_by_ref: dict[str, str] = {}
@@ -483,6 +487,31 @@ class Gateway:
         if query_only and operation.kind != "query":
             raise OperationNotAllowedError(operation.kind)
         variables = _coerce_variables(served, operation, request.variables)
+        response = await self._answer(
+            served, operation, request, variables, forwarded_headers, deadline
+        )
+        identity = request.client or ClientIdentity()
+        self.usage.record(
+            client=identity.name,
+            client_version=identity.version,
+            query=admitted.query,
+            operation_name=request.operation_name,
+            schema=served.schema,
+            prepared=operation.prepared,
+            variables=request.variables,
+            failed=bool(response.get("errors")),
+        )
+        return response
+
+    async def _answer(
+        self,
+        served: ServedSupergraph,
+        operation: CachedOperation,
+        request: GraphQLRequest,
+        variables: dict[str, Any],
+        forwarded_headers: Mapping[str, str] | None,
+        deadline: Deadline | None,
+    ) -> dict[str, Any]:
         if operation.answer is not None:
             return operation.answer
         if operation.plan is None:
@@ -518,6 +547,7 @@ class Gateway:
 
     async def close(self) -> None:
         await self.transport.close()
+        self.usage.close()
 
 
 def _coerce_variables(

@@ -21,6 +21,7 @@ subgraph connections pooled before the snapshot (`bff.snapstart`).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -48,7 +49,19 @@ app = create_app(config)
 app.observe = count_outcome
 app.record_request = log_and_measure
 register_restore_hooks(lambda: loop.run_until_complete(app.gateway.transport.close()))
+serve = build_handler(app, base_path=config.api_base_path)
+
+
+def answer_then_flush_usage(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The invocation, then (in its tail, before Lambda freezes the process) the usage counts
+    once they waited USAGE_FLUSH_SECONDS (bff/usage/recorder.py)."""
+    try:
+        return serve(event, context)
+    finally:
+        app.gateway.usage.flush_if_due()
+
+
 handler = metrics.log_metrics(capture_cold_start_metric=True)(
-    logger.inject_lambda_context(build_handler(app, base_path=config.api_base_path))
+    logger.inject_lambda_context(answer_then_flush_usage)
 )
 tune_garbage_collector(collect_first=False)
