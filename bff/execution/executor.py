@@ -175,7 +175,7 @@ class _PlanRun:
         return shaped is None
 
     async def _root_fetch(self, fetch: Fetch, errors: list[dict[str, Any]]) -> None:
-        if fetch.variable_usages and excludes_every_selection(fetch, self.variables):
+        if excludes_every_selection(fetch, self.variables):
             return  # every field it selects is skipped: the subgraph is not asked
         response = await self._call(fetch.service, self._root_payload(fetch))
         if response is None:
@@ -218,7 +218,7 @@ class _PlanRun:
     async def _entity_fetch(
         self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
     ) -> None:
-        if fetch.variable_usages and excludes_every_selection(fetch, self.variables):
+        if excludes_every_selection(fetch, self.variables):
             return
         batch = EntityBatch.collect(
             objects_at(self.data, path), fetch.requires, fetch.representation_typename, self.index

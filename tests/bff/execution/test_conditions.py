@@ -10,7 +10,10 @@ import pytest
 
 from bff.execution.conditions import excludes_every_selection
 from bff.planning.conditions import read_fetch
-from bff.planning.nodes import Fetch
+from bff.planning.nodes import Fetch, Flatten, Sequence
+from tests.bff.execution.subgraphs.host import LoopbackSubgraphs
+from tests.bff.execution.support import PlanRunner
+from tests.bff.execution.test_partial_results import SHIPPING_NEEDS, entities
 
 ENTITY_FETCH = (
     "query($representations: [_Any!]!, $a: Boolean!, $b: Boolean!) "
@@ -84,3 +87,26 @@ def test_a_fetch_knows_its_root_response_keys() -> None:
 
 def _fetch(operation: str) -> Fetch:
     return Fetch(service="s", operation=operation)
+
+
+async def test_fetches_a_literal_condition_empties_are_not_sent(
+    gateway: PlanRunner, subgraphs: LoopbackSubgraphs
+) -> None:
+    plan = Sequence(
+        (
+            Fetch("catalog", '{ product(id: "p1") { __typename id price weight name } }'),
+            Fetch("accounts", "{ userCount @include(if: false) }"),
+            Flatten(
+                ("product",),
+                Fetch(
+                    "shipping",
+                    entities("... on Product { shippingEstimate @skip(if: true) }"),
+                    requires=SHIPPING_NEEDS,
+                ),
+            ),
+        )
+    )
+    result = await gateway.run(plan, '{ product(id: "p1") { name } }')
+
+    assert result.data == {"product": {"name": "Keyboard"}}
+    assert subgraphs["accounts"].received == subgraphs["shipping"].received == []
