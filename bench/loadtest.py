@@ -31,6 +31,7 @@ from bench.servers import (
     post_graphql_bytes,
     start_apollo,
     start_bff,
+    start_bff_no_dedup,
     start_bff_workers,
     start_grafbase,
     start_grafbase_dedup,
@@ -46,6 +47,7 @@ FLOOR = "floor"
 GatewayStarter = Callable[[ProcessPool, ServedGraph], Gateway]
 GATEWAY_STARTERS: tuple[GatewayStarter, ...] = (
     start_bff,
+    start_bff_no_dedup,
     start_bff_workers,
     start_grafbase,
     start_grafbase_dedup,

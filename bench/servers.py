@@ -109,8 +109,17 @@ def compose_supergraph(subgraphs: Sequence[RunningSubgraph]) -> str:
 
 
 def start_bff(pool: ProcessPool, graph: ServedGraph) -> Gateway:
-    label = "our BFF (bff serve: uvicorn, uvloop, httptools; 1 process)"
+    label = (
+        "our BFF (bff serve: uvicorn, uvloop, httptools; 1 process; in-flight sharing of "
+        "identical subgraph queries on, its default)"
+    )
     return _start_bff(pool, graph, "bff", label)
+
+
+def start_bff_no_dedup(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    label = "our BFF, in-flight sharing off (SUBGRAPH_SHARE_IN_FLIGHT=false)"
+    env = {"SUBGRAPH_SHARE_IN_FLIGHT": "false"}
+    return _start_bff(pool, graph, "bff-no-dedup", label, env=env)
 
 
 def start_bff_workers(pool: ProcessPool, graph: ServedGraph) -> Gateway:
@@ -119,7 +128,12 @@ def start_bff_workers(pool: ProcessPool, graph: ServedGraph) -> Gateway:
 
 
 def _start_bff(
-    pool: ProcessPool, graph: ServedGraph, name: str, label: str, *options: str
+    pool: ProcessPool,
+    graph: ServedGraph,
+    name: str,
+    label: str,
+    *options: str,
+    env: dict[str, str] | None = None,
 ) -> Gateway:
     port = free_port()
     command = [
@@ -133,7 +147,7 @@ def _start_bff(
         str(port),
         *options,
     ]
-    env = {"POWERTOOLS_LOG_LEVEL": "WARNING", "GRAPHIQL_ENABLED": "false"}
+    env = {"POWERTOOLS_LOG_LEVEL": "WARNING", "GRAPHIQL_ENABLED": "false", **(env or {})}
     process = pool.start(name, command, env=env)
     return _ready(Gateway(name, label, _graphql_url(port), process))
 

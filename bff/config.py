@@ -108,6 +108,11 @@ class GatewaySettings:
     subgraph_keepalive_seconds: float = field(
         default=4.0, metadata=_env("SUBGRAPH_KEEPALIVE_SECONDS", _float, gt=0)
     )
+    # Identical subgraph queries in flight at once are sent once, the answer shared
+    # (bff/execution/in_flight.py); off sends every planned request (e.g. to compare gateways).
+    subgraph_share_in_flight: bool = field(
+        default=True, metadata=_env("SUBGRAPH_SHARE_IN_FLIGHT", _boolean)
+    )
     # A subgraph failing this many calls in a row is not called for the given seconds, then
     # probed with one call (bff/execution/circuit_breaker.py).
     subgraph_breaker_failures: int = field(

@@ -101,6 +101,7 @@ class SubgraphTransport:
         breakers: CircuitBreakers | None = None,
         retry_policy: RetryPolicy | None = None,
         retry_budget: Callable[[], RetryBudget] = RetryBudget,
+        share_in_flight: bool = True,
     ) -> None:
         self._limit = limit
         self._limit_per_host = limit_per_host
@@ -109,6 +110,7 @@ class SubgraphTransport:
         self._max_response_bytes = max_response_bytes
         self.breakers = breakers or CircuitBreakers()
         self.in_flight = InFlightFetches()
+        self._share_in_flight = share_in_flight
         self._retry_policy = retry_policy or RetryPolicy()
         self._new_budget = retry_budget
         self._budgets: dict[str, RetryBudget] = {}
@@ -125,6 +127,8 @@ class SubgraphTransport:
         body = orjson.dumps(payload)
         if _is_mutation(payload):
             exchange = await self._guarded(endpoint, body, outgoing, mutation=True)
+        elif not self._share_in_flight:
+            exchange = await self._guarded(endpoint, body, outgoing, mutation=False)
         else:
             key = (endpoint.name, endpoint.url, body, tuple(sorted(outgoing.items())))
             exchange = await self.in_flight.share(
@@ -276,6 +280,7 @@ def transport_from_settings(config: GatewaySettings) -> SubgraphTransport:
         keepalive_timeout=config.subgraph_keepalive_seconds,
         breakers=breakers,
         retry_budget=lambda: RetryBudget(ratio=ratio),
+        share_in_flight=config.subgraph_share_in_flight,
     )
 
 

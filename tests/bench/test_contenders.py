@@ -20,6 +20,7 @@ from bench.servers import (
     ServedGraph,
     grafbase_config,
     post_graphql_bytes,
+    start_bff_no_dedup,
     start_bff_workers,
     start_grafbase,
     start_grafbase_dedup,
@@ -37,6 +38,7 @@ STARTERS: dict[str, Callable[[ProcessPool, ServedGraph], Gateway]] = {
     "hive-router": start_hive_router,
     "hive-router-dedup": start_hive_router_dedup,
     "bff-workers": start_bff_workers,
+    "bff-no-dedup": start_bff_no_dedup,
 }
 
 
@@ -61,6 +63,8 @@ def test_each_contender_serves_the_deep_answer_and_its_subgraph_requests_are_cou
     assert canonical_hash(json.loads(raw)) == canonical_hash(deep_recording.answer)
     # The deep query reaches all four subgraphs, some of them in several stages.
     assert sent >= len(bench_stack.subgraphs)
+    if name == "bff-no-dedup":
+        assert sent == len(deep_recording.requests)  # every request of our plan, none shared
     if name == "bff-workers":
         # At most our plan's requests, whichever worker ran it (fewer when identical fetches of
         # the plan overlap in time and are shared).

@@ -7,7 +7,9 @@ import asyncio
 
 import pytest
 
+from bff.config import GatewaySettings
 from bff.execution import SubgraphEndpoint, SubgraphTransport
+from bff.execution.transport import transport_from_settings
 from tests.bff.execution.scripted_subgraph import ScriptedSubgraph
 
 QUERY = {"query": "query($id: ID!) { user(id: $id) { name } }", "variables": {"id": "1"}}
@@ -78,3 +80,20 @@ async def test_identical_mutations_are_each_sent(scripted: ScriptedSubgraph) -> 
     finally:
         await transport.close()
     assert len(scripted.received) == 2
+
+
+async def test_with_sharing_off_identical_queries_are_each_sent(scripted: ScriptedSubgraph) -> None:
+    # SUBGRAPH_SHARE_IN_FLIGHT=false: every planned request goes out.
+    transport = transport_from_settings(GatewaySettings(subgraph_share_in_flight=False))
+    claims = {"X-BFF-Claims": "user-1"}
+    try:
+        answers = await _concurrently(transport, scripted, [(QUERY, claims), (QUERY, claims)])
+    finally:
+        await transport.close()
+    assert len(scripted.received) == 2
+    assert transport.in_flight.shared == 0
+    assert answers[0] == answers[1] == {"data": {"userCount": 2}}
+    assert GatewaySettings.from_environ({"SUBGRAPH_SHARE_IN_FLIGHT": "false"}) == GatewaySettings(
+        subgraph_share_in_flight=False
+    )
+    assert GatewaySettings().subgraph_share_in_flight is True
