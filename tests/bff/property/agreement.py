@@ -1,10 +1,10 @@
-"""One operation on one feature fixture, checked end to end: it plans, every subgraph document
+"""One operation on one fixture graph, checked end to end: it plans, every subgraph document
 validates against the schema that subgraph serves, and the gateway's answer over HTTP has the
 `data` and error paths of `FixtureMonolith`'s answer over the same data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -15,7 +15,11 @@ from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
 from bff.supergraph import Supergraph, load_supergraph_file
 from tests.bff.features.computed_fields import COMPUTED_FIELDS
-from tests.bff.features.feature_stack import PLANNING_FIXTURES, load_feature_subgraphs
+from tests.bff.features.feature_stack import (
+    PLANNING_FIXTURES,
+    FeatureStack,
+    load_feature_subgraphs,
+)
 from tests.bff.features.fixture_subgraph import FixtureSubgraph
 from tests.bff.features.test_features import FeatureStacks
 from tests.bff.property.fixture_monolith import FixtureMonolith
@@ -28,20 +32,39 @@ REFUSALS_EXPECTED = frozenset({"unsatisfiable"})
 def assert_agrees_with_monolith(
     feature: str, operation: GeneratedOperation, stacks: FeatureStacks
 ) -> None:
+    """`assert_agrees` for a feature of the features harness."""
     try:
-        plan = QueryPlanner(supergraph_of(feature)).plan(parse(operation.text), None)
+        QueryPlanner(supergraph_of(feature)).plan(parse(operation.text), None)
     except PlanningError:
         if feature not in REFUSALS_EXPECTED:
             raise
         assert_refused_whole(feature, operation, stacks)
         return
-    subgraphs = subgraphs_of(feature)
+    assert_agrees(
+        supergraph_of(feature),
+        subgraphs_of(feature),
+        monolith_of(feature),
+        stacks[feature],
+        operation,
+    )
+
+
+def assert_agrees(
+    supergraph: Supergraph,
+    subgraphs: Mapping[str, FixtureSubgraph],
+    monolith: FixtureMonolith,
+    stack: FeatureStack,
+    operation: GeneratedOperation,
+) -> None:
+    """The operation plans, each fetch is valid for its subgraph, and the gateway serving
+    `supergraph` in `stack` answers what the monolith answers."""
+    plan = QueryPlanner(supergraph).plan(parse(operation.text), None)
     for fetch in fetches(plan.node):
         errors = validate(subgraphs[fetch.service].schema, parse(fetch.operation))
         assert not errors, f"{fetch.service} rejects:\n{fetch.operation}\n{errors}"
 
-    status, answer = stacks[feature].post(operation.text, operation.variables)
-    expected = monolith_of(feature).execute(operation.text, operation.variables)
+    status, answer = stack.post(operation.text, operation.variables)
+    expected = monolith.execute(operation.text, operation.variables)
 
     assert status == 200
     assert answer.get("data") == expected["data"], operation
@@ -123,3 +146,22 @@ def _under_null(data: Any, path: list[Any]) -> bool:
         else:
             return False
     return False
+
+
+def argument_values(subgraphs: Iterable[FixtureSubgraph]) -> dict[str, list[Any]]:
+    """Per `field.argument`, the values the data answers (`$by` choices): lookups that find."""
+    found: dict[str, set[str]] = {}
+
+    def walk(value: Any, key: str | None) -> None:
+        if isinstance(value, dict):
+            if "$by" in value and key is not None:
+                found.setdefault(f"{key}.{value['$by']}", set()).update(value["values"])
+            for inner_key, inner in value.items():
+                walk(inner, inner_key)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key)
+
+    for subgraph in subgraphs:
+        walk(subgraph.data, None)
+    return {coordinate: sorted(values) for coordinate, values in found.items()}

@@ -21,6 +21,7 @@ import pytest
 from tests.bff.features.test_features import FEATURES, FeatureStacks
 from tests.bff.planning.golden import UNPLANNABLE
 from tests.bff.property.agreement import (
+    argument_values,
     assert_agrees_with_monolith,
     subgraphs_of,
     supergraph_of,
@@ -60,25 +61,6 @@ def generated_cases() -> list[Any]:
             marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
             params.append(pytest.param(case, marks=marks, id=case.id))
     return params
-
-
-def argument_values(subgraphs: Any) -> dict[str, list[Any]]:
-    """Per `field.argument`, the values the data answers (`$by` choices): lookups that find."""
-    found: dict[str, set[str]] = {}
-
-    def walk(value: Any, key: str | None) -> None:
-        if isinstance(value, dict):
-            if "$by" in value and key is not None:
-                found.setdefault(f"{key}.{value['$by']}", set()).update(value["values"])
-            for inner_key, inner in value.items():
-                walk(inner, inner_key)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, key)
-
-    for subgraph in subgraphs:
-        walk(subgraph.data, None)
-    return {coordinate: sorted(values) for coordinate, values in found.items()}
 
 
 @pytest.mark.parametrize("case", generated_cases())
