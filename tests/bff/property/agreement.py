@@ -22,11 +22,13 @@ from tests.bff.features.feature_stack import (
 )
 from tests.bff.features.fixture_subgraph import FixtureSubgraph
 from tests.bff.features.test_features import FeatureStacks
+from tests.bff.planning.golden import UNPLANNABLE
 from tests.bff.property.fixture_monolith import FixtureMonolith
 from tests.bff.property.operation_generator import GeneratedOperation
 
-# Features whose supergraph has fields no plan reaches, on purpose (issue 10 behaviour 7).
-REFUSALS_EXPECTED = frozenset({"unsatisfiable"})
+# Features whose supergraph has fields no plan reaches, on purpose (issue 10 behaviour 7): an
+# operation there either plans and agrees, or is refused whole.
+REFUSALS_EXPECTED = UNPLANNABLE
 
 
 def assert_agrees_with_monolith(
