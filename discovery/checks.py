@@ -10,6 +10,9 @@ from discovery.breaking_changes import BreakingChange, find_breaking_changes
 from discovery.client_registry import ClientRegistry
 from discovery.composition.result import CompositionResult, CompositionSuccess
 from discovery.store import RegistryStore
+from discovery.usage import coordinate_usage, window
+
+DEFAULT_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +24,18 @@ class CheckReport:
     against_version: int | None
     # Registered clients whose contract or published documents the change would break.
     broken_clients: tuple[dict[str, Any], ...] = ()
+    # Who used each breaking change's coordinate in the window; None: no usage is recorded.
+    usage: dict[str, dict[str, Any] | None] | None = None
+    window_days: int = DEFAULT_WINDOW_DAYS
+    strict: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.composition.ok and not self.breaking_changes and not self.broken_clients
+        if not self.composition.ok or self.broken_clients:
+            return False
+        if self.strict or self.usage is None:
+            return not self.breaking_changes
+        return not any(self.usage.get(change.coordinate) for change in self.breaking_changes)
 
     def to_json(self) -> dict[str, Any]:
         errors = () if isinstance(self.composition, CompositionSuccess) else self.composition.errors
@@ -35,14 +46,29 @@ class CheckReport:
             "hints": [
                 {"code": hint.code, "message": hint.message} for hint in self.composition.hints
             ],
-            "breakingChanges": [change.to_json() for change in self.breaking_changes],
+            "breakingChanges": [
+                {**change.to_json(), "usage": _change_usage(self.usage, change.coordinate)}
+                for change in self.breaking_changes
+            ],
             "supergraphVersion": self.against_version,
+            "usageRecorded": self.usage is not None,
+            "windowDays": self.window_days,
+            "strict": self.strict,
             "clients": list(self.broken_clients),
         }
 
 
-def check_service(store: RegistryStore, name: str, url: str, sdl: str) -> CheckReport:
-    """Compose the current graph with `name` replaced and diff the client-facing schemas."""
+def check_service(
+    store: RegistryStore,
+    name: str,
+    url: str,
+    sdl: str,
+    *,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    strict: bool = False,
+) -> CheckReport:
+    """Compose the current graph with `name` replaced and diff the client-facing schemas;
+    each breaking change is weighed against the usage recorded in the last `window_days`."""
     current, result = store.preview(name, url, sdl)
     changes: tuple[BreakingChange, ...] = ()
     broken: tuple[dict[str, Any], ...] = ()
@@ -50,4 +76,20 @@ def check_service(store: RegistryStore, name: str, url: str, sdl: str) -> CheckR
         old, new = api_schema(current.sdl), api_schema(result.supergraph_sdl)
         changes = tuple(find_breaking_changes(old, new))
         broken = tuple(ClientRegistry(store).broken_by(result.supergraph_sdl))
-    return CheckReport(result, changes, current.version if current else None, broken)
+    usage = None
+    if store.usage is not None:
+        operations = store.usage.operations(*window(window_days)) if changes else []
+        usage = {
+            change.coordinate: coordinate_usage(operations, change.coordinate) for change in changes
+        }
+    version = current.version if current else None
+    return CheckReport(result, changes, version, broken, usage, window_days, strict)
+
+
+def _change_usage(
+    usage: dict[str, dict[str, Any] | None] | None, coordinate: str
+) -> dict[str, Any] | None:
+    found = (usage or {}).get(coordinate)
+    if found is None:
+        return None
+    return {"clients": found["clients"], "operations": found["operations"]}

@@ -97,8 +97,17 @@ class RegistryClient:
     def remove(self, name: str) -> dict[str, Any]:
         return self.request("DELETE", f"/services/{name}").body
 
-    def check(self, name: str, url: str, sdl: str) -> dict[str, Any]:
-        return self.request("POST", "/checks", {"name": name, "url": url, "sdl": sdl}).body
+    def check(
+        self, name: str, url: str, sdl: str, *, window_days: int = 30, strict: bool = False
+    ) -> dict[str, Any]:
+        body = {"name": name, "url": url, "sdl": sdl, "windowDays": window_days, "strict": strict}
+        return self.request("POST", "/checks", body).body
+
+    def usage(self, query: str = "") -> dict[str, Any]:
+        return self.request("GET", f"/usage{query}").body
+
+    def coordinate_usage(self, coordinate: str, query: str = "") -> dict[str, Any]:
+        return self.request("GET", f"/usage/coordinates/{coordinate}{query}").body
 
     def rollback(self, version: int) -> dict[str, Any]:
         return self.request("POST", "/supergraph/rollback", {"version": version}).body

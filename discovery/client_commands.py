@@ -1,4 +1,5 @@
-"""`bff clients ...`: the registry's clients and their trusted documents from a terminal.
+"""`bff clients ...` (the registry's clients and their trusted documents) and `bff usage ...`
+(what the clients used, as the BFF recorded it) from a terminal.
 
 Exit codes as for `bff services` (discovery/commands.py): 0 success; 1 refused; 2 usage;
 3 the registry is unreachable or failing.
@@ -10,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from discovery.commands import EXIT_USAGE, _reply, _table, _with_client
 
@@ -67,6 +69,65 @@ def register_clients(subparsers: Any, common: argparse.ArgumentParser) -> None:
     listing = document_actions.add_parser("list", parents=[common], help="published documents")
     listing.add_argument("name", help="the client's name")
     listing.set_defaults(func=_with_client(_documents))
+
+
+def register_usage(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    usage = subparsers.add_parser(
+        "usage",
+        help="schema usage the BFF recorded: operations per client, who used a coordinate",
+        description="Days are UTC dates (YYYY-MM-DD); default: the last 30 days.",
+    )
+    window = argparse.ArgumentParser(add_help=False, parents=[common])
+    window.add_argument("--from", dest="start", metavar="DAY")
+    window.add_argument("--to", dest="end", metavar="DAY")
+    actions = usage.add_subparsers(dest="action", metavar="ACTION", required=True)
+    operations = actions.add_parser(
+        "operations", parents=[window], help="operations seen, most used first"
+    )
+    operations.add_argument("--client", help="only this client's")
+    operations.set_defaults(func=_with_client(_operations))
+    coordinate = actions.add_parser(
+        "coordinate", parents=[window], help="who used a coordinate (Type.field, Enum.VALUE...)"
+    )
+    coordinate.add_argument("coordinate")
+    coordinate.set_defaults(func=_with_client(_coordinate))
+
+
+def _window_query(args: argparse.Namespace, **extra: str | None) -> str:
+    pairs = {"from": args.start, "to": args.end, **extra}
+    present = {key: value for key, value in pairs.items() if value}
+    return f"?{urlencode(present)}" if present else ""
+
+
+def _operations(client: Any, args: argparse.Namespace) -> int:
+    def render(answer: Any) -> str:
+        rows = [
+            (o["client"], o["name"] or "-", o["hash"][:12], o["count"], o["errors"], o["lastSeen"])
+            for o in answer["operations"]
+        ]
+        table = _table(("CLIENT", "OPERATION", "HASH", "COUNT", "ERRORS", "LAST SEEN"), rows)
+        return f"{answer['from']} .. {answer['to']}\n{table}"
+
+    _reply(args, client.usage(_window_query(args, client=args.client)), render)
+    return 0
+
+
+def _coordinate(client: Any, args: argparse.Namespace) -> int:
+    def render(answer: Any) -> str:
+        if not answer["used"]:
+            return f"{answer['coordinate']}: unused from {answer['from']} to {answer['to']}"
+        rows = [
+            (o["client"], o["name"] or "-", o["hash"][:12], o["count"], o["lastSeen"])
+            for o in answer["operations"]
+        ]
+        return (
+            f"{answer['coordinate']}: {answer['count']} request(s) by "
+            f"{', '.join(answer['clients'])}, last {answer['lastSeen']}\n"
+            + _table(("CLIENT", "OPERATION", "HASH", "COUNT", "LAST SEEN"), rows)
+        )
+
+    _reply(args, client.coordinate_usage(args.coordinate, _window_query(args)), render)
+    return 0
 
 
 def _describe(client: dict[str, Any]) -> str:

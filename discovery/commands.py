@@ -21,10 +21,11 @@ EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
 
 
 def register(subparsers: Any) -> None:
-    from discovery.client_commands import register_clients
+    from discovery.client_commands import register_clients, register_usage
 
     _register_services(subparsers)
     register_clients(subparsers, _registry_options())
+    register_usage(subparsers, _registry_options())
     _register_compose(subparsers)
     _register_registry(subparsers)
 
@@ -71,6 +72,12 @@ def _register_services(subparsers: Any) -> None:
         "--sdl", required=True, type=Path, metavar="FILE", help="the schema to check (SDL file)"
     )
     check.add_argument("--url", help="default: the registered service's URL")
+    check.add_argument(
+        "--window-days", type=int, default=30, help="days of recorded usage (default 30)"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="fail on every breaking change, used or not"
+    )
     check.set_defaults(func=_with_client(_check))
 
     rollback = actions.add_parser(
@@ -281,18 +288,39 @@ def _check(client: Any, args: argparse.Namespace) -> int:
         changes = report["breakingChanges"]
         if changes:
             lines.append(f"{len(changes)} breaking change(s):")
-            rows = [(c["code"], c["coordinate"], c["message"]) for c in changes]
-            lines.append(_table(("CODE", "COORDINATE", "MESSAGE"), rows))
+            recorded = report.get("usageRecorded", False)
+            rows = [
+                (c["code"], c["coordinate"], _used_by(c, recorded), c["message"]) for c in changes
+            ]
+            lines.append(_table(("CODE", "COORDINATE", "USED BY", "MESSAGE"), rows))
         for broken in report.get("clients", []):
             lines.append(f"breaks client {broken['name']}:")
             lines.extend(f"  {_located(problem, None)}" for problem in broken["errors"])
-        if report["ok"]:
+        if report["ok"] and changes:
+            lines.append(
+                f"ok: no client used these in the last {report['windowDays']} days "
+                "(--strict fails on them)"
+            )
+        elif report["ok"]:
             lines.append("ok: composes, no breaking changes")
         return "\n".join(lines)
 
-    report = client.check(args.name, url, sdl)
+    report = client.check(args.name, url, sdl, window_days=args.window_days, strict=args.strict)
     _reply(args, report, render)
     return 0 if report["ok"] else EXIT_REFUSED
+
+
+def _used_by(change: dict[str, Any], recorded: bool) -> str:
+    """`mobile: Profile (2)` per operation that used the coordinate; `unused` when none;
+    `-` when the registry records no usage."""
+    usage = change.get("usage")
+    if usage is None:
+        return "unused" if recorded else "-"
+    return ", ".join(
+        f"{operation['client']}: {operation['name'] or operation['hash'][:12]} "
+        f"({operation['count']})"
+        for operation in usage["operations"]
+    )
 
 
 def _registered_url(client: Any, name: str) -> str | None:

@@ -30,6 +30,7 @@ from discovery.api.models import (
     VersionList,
 )
 from discovery.api.settings import AdminToken, RegistrySettings
+from discovery.api.usage import usage_router
 from discovery.checks import check_service
 from discovery.records import SERVICE_NAME_RULE, Composer
 from discovery.store import RegistryStore
@@ -81,7 +82,12 @@ def create_app(
         resolved = settings or RegistrySettings.from_env()
         return RegistryResources(
             store=store
-            or RegistryStore(resolved.table_name, client=dynamodb_client, composer=composer),
+            or RegistryStore(
+                resolved.table_name,
+                client=dynamodb_client,
+                composer=composer,
+                usage_table=resolved.usage_table,
+            ),
             admin_token=AdminToken(resolved, secrets_client=secrets_client),
         )
 
@@ -212,9 +218,17 @@ def create_app(
     def check(body: CheckRequest, store: Store) -> dict[str, Any]:
         """Compose the current graph with this service's SDL and list the breaking changes
         to the client-facing schema, storing nothing (for CI before a deploy)."""
-        return check_service(store, body.name, body.url, body.sdl).to_json()
+        return check_service(
+            store,
+            body.name,
+            body.url,
+            body.sdl,
+            window_days=body.window_days,
+            strict=body.strict,
+        ).to_json()
 
     app.include_router(clients_router(Store, ERRORS))
+    app.include_router(usage_router(Store, ERRORS))
     return app
 
 

@@ -107,7 +107,14 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _usage_not_recorded(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, [{"code": "USAGE_NOT_RECORDED", "message": str(exc)}])
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    from discovery.api.usage import UsageNotRecorded
+
+    app.add_exception_handler(UsageNotRecorded, _usage_not_recorded)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Unauthenticated, _unauthenticated)

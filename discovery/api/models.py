@@ -33,6 +33,14 @@ class CheckRequest(Body):
     name: str = Field(pattern=SERVICE_NAME_RULE)
     url: str = Field(pattern=URL_RULE, max_length=2048)
     sdl: str = Field(min_length=1, max_length=MAX_SDL_CHARS)
+    window_days: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        alias="windowDays",
+        description="Days of recorded usage a breaking change is weighed against",
+    )
+    strict: bool = Field(default=False, description="Fail on every breaking change, used or not")
 
 
 class RollbackRequest(Body):
@@ -109,6 +117,10 @@ class BreakingChangeItem(BaseModel):
     code: str
     coordinate: str
     message: str
+    usage: dict[str, Any] | None = Field(
+        default=None,
+        description="null when unused in the window, else {clients, operations}",
+    )
 
 
 class BrokenClient(BaseModel):
@@ -126,6 +138,11 @@ class CheckResponse(BaseModel):
     hints: list[dict[str, str]]
     breakingChanges: list[BreakingChangeItem]
     supergraphVersion: int | None = Field(description="The version checked against")
+    usageRecorded: bool = Field(
+        default=False, description="False: no usage is recorded, every breaking change counts"
+    )
+    windowDays: int = 30
+    strict: bool = False
     clients: list[BrokenClient] = Field(
         default_factory=list,
         description="Registered clients whose contract or published documents it would break",

@@ -11,6 +11,8 @@ from typing import Any
 TABLE_ENV = "REGISTRY_TABLE"
 TOKEN_ENV = "REGISTRY_ADMIN_TOKEN"
 TOKEN_SECRET_ENV = "REGISTRY_ADMIN_TOKEN_SECRET_ID"
+# The BFF's table, where it records schema usage (read for GET /usage and for checks).
+USAGE_TABLE_ENV = "BFF_TABLE"
 
 
 class RegistryConfigurationError(RuntimeError):
@@ -25,6 +27,7 @@ class RegistrySettings:
     table_name: str
     admin_token: str | None = None
     admin_token_secret_id: str | None = None
+    usage_table: str | None = None
 
     def __post_init__(self) -> None:
         if not self.table_name:
@@ -38,6 +41,7 @@ class RegistrySettings:
             table_name=os.environ.get(TABLE_ENV, ""),
             admin_token=os.environ.get(TOKEN_ENV) or None,
             admin_token_secret_id=os.environ.get(TOKEN_SECRET_ENV) or None,
+            usage_table=os.environ.get(USAGE_TABLE_ENV) or None,
         )
 
 

@@ -39,6 +39,7 @@ from discovery.store.errors import (
     VersionNotFound,
 )
 from discovery.store.versions import VersionHeader, VersionLog
+from discovery.usage import UsageReader
 
 
 def compose_with_default(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
@@ -91,6 +92,7 @@ class RegistryStore:
         composer: Composer = compose_with_default,
         clock: Callable[[], datetime] = utc_now,
         max_attempts: int = 50,
+        usage_table: str | None = None,
     ) -> None:
         if client is None:
             import boto3
@@ -104,6 +106,8 @@ class RegistryStore:
         self._log = VersionLog(client, table_name)
         # Clients and their trusted documents live in the same table (discovery/store/clients.py).
         self.clients = ClientStore(client, table_name)
+        # Schema usage the BFF records in its own table, when the registry is told where.
+        self.usage = UsageReader(client, usage_table) if usage_table else None
 
     # Reads
 

@@ -382,7 +382,11 @@ ALLOWED = {
         "analytics-api-key-secret-arn",
         "registry-admin-token-secret-arn",
     },
-    "RegistryFunction": {"registry-table-name", "registry-admin-token-secret-arn"},
+    "RegistryFunction": {
+        "registry-table-name",
+        "registry-admin-token-secret-arn",
+        "bff-table-name",
+    },
     "BffFunction": {
         "registry-table-name",
         "bff-table-name",
