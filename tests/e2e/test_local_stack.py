@@ -285,6 +285,32 @@ def test_the_stack_registers_web_and_mobile_with_the_mobile_manifest(stack: Loca
     assert re.search(r"POST /graphql 200 .* client=mobile\b", stack.output())
 
 
+def test_usage_reaches_the_registry_within_the_flush_interval(stack: LocalStack) -> None:
+    manifest = json.loads(
+        (Path(__file__).parents[2] / "bff/devstack/clients/mobile.manifest.json").read_text()
+    )
+    leaderboard = next(op for op in manifest["operations"] if op["name"] == "Leaderboard")
+    assert "errors" not in post_as(stack, "mobile", {"documentId": leaderboard["id"]})
+    request = urllib.request.Request(
+        f"{stack.description['registryUrl']}/usage/coordinates/Query.leaderboard",
+        headers={"authorization": f"Bearer {stack.credentials['adminToken']}"},
+    )
+
+    def coordinate() -> dict[str, Any]:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    # The BFF flushes every 5 s (USAGE_FLUSH_SECONDS); polled, with room for a busy machine.
+    def by_mobile() -> list[dict[str, Any]]:
+        return [op for op in coordinate()["operations"] if op["client"] == "mobile"]
+
+    deadline = time.monotonic() + 60
+    while not by_mobile() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    # Earlier tests' requests name no client: they are counted as `unknown`.
+    assert [op["name"] for op in by_mobile()] == ["Leaderboard"]
+
+
 def test_subgraphs_need_their_api_key(stack: LocalStack) -> None:
     url = stack.description["subgraphUrls"]["students"]
     query = json.dumps({"query": "{ _service { sdl } }"}).encode()
