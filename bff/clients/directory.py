@@ -1,12 +1,14 @@
 """The registered clients as the BFF serves them, read from the registry table and refreshed
-like the supergraph: the revision item is checked at most every `poll_seconds`, everything is
-reloaded when it moved, and the last good set keeps being served when the table is unreachable.
+like the supergraph: the revision item is checked at most every `poll_seconds` (off the request
+path), everything is reloaded when it moved, and the last good set keeps being served when the
+table is unreachable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -105,18 +107,34 @@ class ClientDirectory:
         self._clock = clock
         self._current: ClientSet | None = None
         self._checked_at: float | None = None
+        self._background: threading.Thread | None = None
 
     async def current(self) -> ClientSet:
+        """The clients known now. Only the very first load is waited for (at most once per
+        interval while the registry is unreachable); later refreshes run in a background
+        thread, so a request never waits on the registry (in Lambda such a thread is frozen
+        with the process and goes on at the next invocation)."""
         now = self._clock()
-        if self._checked_at is None or now - self._checked_at >= self._poll_seconds:
-            self._checked_at = now
-            try:
-                await asyncio.to_thread(self._refresh)
-            except Exception as error:
-                logger.warning(
-                    "registry unreachable; serving the last known clients", error=repr(error)
-                )
+        due = self._checked_at is None or now - self._checked_at >= self._poll_seconds
+        if not due:
+            return self._current or EMPTY
+        self._checked_at = now
+        if self._current is None:
+            await asyncio.to_thread(self._refresh_logged)
+        elif self._background is None or not self._background.is_alive():
+            self._background = threading.Thread(
+                target=self._refresh_logged, name="clients-refresh", daemon=True
+            )
+            self._background.start()
         return self._current or EMPTY
+
+    def _refresh_logged(self) -> None:
+        try:
+            self._refresh()
+        except Exception as error:
+            logger.warning(
+                "registry unreachable; serving the last known clients", error=repr(error)
+            )
 
     def _refresh(self) -> None:
         if self._current is not None and self._store.revision() == self._current.revision:
