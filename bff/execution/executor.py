@@ -34,6 +34,7 @@ from bff.execution.entity_batch import EntityBatch, objects_at, representation_i
 from bff.execution.error_masking import subgraph_error, unavailable_error
 from bff.execution.merging import merge_into
 from bff.execution.operation import PreparedOperation
+from bff.execution.response_keys import restore_client_keys
 from bff.execution.schema_index import SchemaIndex, index_for
 from bff.execution.shaping import shape_data
 from bff.execution.transport import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
@@ -185,6 +186,7 @@ class _PlanRun:
             return
         data = response.get("data")
         if data:
+            restore_client_keys(data, fetch.renames)
             merge_into(data, self.data, self.index)
         elif data is None:
             self.failed_paths.update((key,) for key in fetch.response_keys)
@@ -208,6 +210,7 @@ class _PlanRun:
             return
         data = response.get("data")
         if isinstance(data, dict):
+            restore_client_keys(data, fetch.renames)
             for target, _ in targets:
                 merge_into(data, target, self.index)
         for raw in response.get("errors") or ():
@@ -246,6 +249,7 @@ class _PlanRun:
                 )
                 self._entity_fetch_failed(fetch.service, batch, errors)
         else:
+            restore_client_keys(entities, fetch.renames)
             index = self.index
             nulled_by_errors = {
                 representation_index(raw.get("path") if isinstance(raw, dict) else None)

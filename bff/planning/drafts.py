@@ -32,6 +32,9 @@ class FieldEntry:
     head: str  # printed "alias: name(args) @directives", computed once
     variables: tuple[str, ...]
     sub: SelectionDraft | None = None
+    # Set when the field is sent under a planner alias because its response key would not
+    # merge with another field of the same key on this object: the client's key.
+    client_key: str | None = None
 
 
 @dataclass(slots=True)
@@ -50,6 +53,9 @@ class SelectionDraft:
 
     type_name: str
     entries: dict[tuple[str, str], FieldEntry | FragmentEntry] = field(default_factory=dict)
+    # Per response key, the (field head, output type) first selected on this object, shared
+    # with the inline fragments inside it: fields of one response key must merge.
+    scope: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -61,23 +67,41 @@ class SelectionDraft:
         arguments: Iterable[ArgumentNode] | None = (),
         directives: Iterable[DirectiveNode] | None = (),
         sub_type: str | None = None,
+        type_ref: str | None = None,
     ) -> FieldEntry:
-        """The entry for this field, created on first use (`sub_type` for composite fields)."""
+        """The entry for this field, created on first use (`sub_type` for composite fields).
+
+        With `type_ref` (the field's output type in the subgraph), a client field whose
+        response key another field on this object already uses with other arguments or another
+        type (e.g. `id: ID` and `id: ID!` on two union members) is sent under a planner alias,
+        renamed back to the client's key when the answer arrives (`renames`).
+        """
         arguments = tuple(arguments or ())
         directives = tuple(directives or ())
-        head = name + print_arguments(arguments) + print_directives(directives)
+        body = name + print_arguments(arguments) + print_directives(directives)
         response_key = alias or name
-        if alias and alias != name:
-            head = f"{alias}: {head}"
+        head = f"{alias}: {body}" if alias and alias != name else body
         key = ("f", head)
         entry = self.entries.get(key)
         if entry is None:
+            client_key = None
+            if type_ref is not None:
+                # Directives do not keep fields from merging: only the field, its arguments
+                # and its type do.
+                selected = (name + print_arguments(arguments), type_ref)
+                first = self.scope.setdefault(response_key, selected)
+                if first != selected:
+                    client_key = response_key
+                    response_key = f"{response_key}__alias_{len(self.scope)}"
+                    self.scope[response_key] = selected
+                    head = f"{response_key}: {body}"
             entry = FieldEntry(
                 response_key=response_key,
                 name=name,
                 head=head,
                 variables=_variables_in(arguments, directives),
                 sub=SelectionDraft(sub_type) if sub_type else None,
+                client_key=client_key,
             )
             self.entries[key] = entry
         assert isinstance(entry, FieldEntry)
@@ -99,7 +123,7 @@ class SelectionDraft:
                 type_condition=type_condition,
                 head=head,
                 variables=_variables_in((), directives),
-                sub=SelectionDraft(type_condition or self.type_name),
+                sub=SelectionDraft(type_condition or self.type_name, scope=self.scope),
             )
             self.entries[key] = entry
         assert isinstance(entry, FragmentEntry)
@@ -115,17 +139,39 @@ class SelectionDraft:
                 mine.sub.merge(entry.sub)
 
     def print(self) -> str:
-        """Compact text: `{ a b { c } }`."""
+        """Compact text: `{ a b { c } }`. A subgraph must never get an empty selection: an
+        inline fragment left with nothing (all its fields went to other fetches) is left out,
+        and an object field left with nothing selects `__typename`."""
         parts: list[str] = []
-        for entry in self.entries.values():
+        for entry in self._printed():
             if entry.sub is not None:
-                parts.append(f"{entry.head} {entry.sub.print()}")
+                sub = entry.sub.print() if entry.sub._printed() else "{ __typename }"
+                parts.append(f"{entry.head} {sub}")
             else:
                 parts.append(entry.head)
         return "{ " + " ".join(parts) + " }"
 
+    def _printed(self) -> list[FieldEntry | FragmentEntry]:
+        return [
+            entry
+            for entry in self.entries.values()
+            if not isinstance(entry, FragmentEntry) or entry.sub._printed()
+        ]
+
+    def renames(self, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, str]]:
+        """(path of the object in the answer, planner alias, client key) for each aliased
+        field, parents before the fields below them."""
+        for entry in self._printed():
+            if isinstance(entry, FragmentEntry):
+                yield from entry.sub.renames(path)
+                continue
+            if entry.client_key is not None:
+                yield path, entry.response_key, entry.client_key
+            if entry.sub is not None:
+                yield from entry.sub.renames((*path, entry.response_key))
+
     def variables(self) -> Iterator[str]:
-        for entry in self.entries.values():
+        for entry in self._printed():
             yield from entry.variables
             if entry.sub is not None:
                 yield from entry.sub.variables()
@@ -171,7 +217,9 @@ def _copy_entry(entry: FieldEntry | FragmentEntry) -> FieldEntry | FragmentEntry
     sub = SelectionDraft(entry.sub.type_name)
     sub.merge(entry.sub)
     if isinstance(entry, FieldEntry):
-        return FieldEntry(entry.response_key, entry.name, entry.head, entry.variables, sub)
+        return FieldEntry(
+            entry.response_key, entry.name, entry.head, entry.variables, sub, entry.client_key
+        )
     return FragmentEntry(entry.type_condition, entry.head, entry.variables, sub)
 
 

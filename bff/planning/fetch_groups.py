@@ -79,6 +79,7 @@ class FetchGroup:
             variable_usages=variable_usages,
             requires=requires,
             representation_typename=self.representation_typename,
+            renames=tuple(self.selection.renames()),
         )
 
 

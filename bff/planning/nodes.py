@@ -26,6 +26,8 @@ from typing import Literal
 from .conditions import Guard, read_fetch
 
 OperationKind = Literal["query", "mutation"]
+# (path of an object in a fetch's answer, the alias a field was sent under, its client key)
+Rename = tuple[tuple[str, ...], str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,9 @@ class Fetch:
       `__typename` and those fields.
     - `representation_typename`: set for `@interfaceObject` fetches: representations are sent
       with this `__typename` (the interface's name) instead of the object's own.
+    - `renames`: fields sent under a planner alias (their response key would not merge with
+      another field's in the subgraph document): (path of the object in the answer, alias,
+      client key), parents first; the executor renames them before merging the answer.
     - `response_keys`: the response keys `operation` selects at its root (a root fetch's
       fields, reported as failed when the subgraph gives no answer).
     - `guards`: per top-level selection (under `_entities` for an entity fetch), the
@@ -79,6 +84,7 @@ class Fetch:
     variable_usages: tuple[str, ...] = ()
     requires: tuple[RequiredSelection, ...] = ()
     representation_typename: str | None = None
+    renames: tuple[Rename, ...] = ()
     kind: Literal["Fetch"] = "Fetch"
     # Read from `operation` once, when the plan is made (never per request).
     response_keys: tuple[str, ...] = dataclasses.field(init=False)

@@ -403,6 +403,7 @@ class _PlanBuilder:
             node.arguments,
             node.directives,
             sub_type=info.type_name if composite else None,
+            type_ref=None if planner_added else info.type_ref_in(pos.group.service),
         )
         mirror_entry = None
         if pos.mirror is not None:

@@ -271,6 +271,7 @@ class _JoinReader:
                 override=arguments.get("override"),
                 used_overridden=bool(arguments.get("usedOverridden", False)),
                 local_type=_local_type(arguments.get("type"), output.name),
+                local_type_ref=arguments.get("type"),
                 override_label=arguments.get("overrideLabel"),
             )
         if declared:
@@ -282,6 +283,7 @@ class _JoinReader:
             name=name,
             type_name=output.name,
             list_depth=list_depth,
+            type_ref=str(field.type),
             graphs=graphs,
             joins=joins,
             inaccessible=bool(field.ast_node)

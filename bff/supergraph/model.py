@@ -48,6 +48,8 @@ class FieldJoin:
     # The named type the field has in this subgraph when it differs from the supergraph's
     # (`@join__field(type:)`, e.g. "Dog" where the supergraph says "Animal").
     local_type: str | None = None
+    # The whole type as this subgraph declares it (`@join__field(type: "[Dog!]")`), if given.
+    local_type_ref: str | None = None
 
     # Progressive override (join v0.5 `overrideLabel`, e.g. "percent(20)"): on the subgraph
     # taking the field over (`override` set) it resolves the field when the label is enabled
@@ -86,6 +88,8 @@ class FieldInfo:
     graphs: tuple[str, ...]
     joins: Mapping[str, FieldJoin]
     inaccessible: bool = False
+    # The printed output type in the supergraph ("[ID!]!").
+    type_ref: str = ""
 
     def join(self, graph: str) -> FieldJoin | None:
         return self.joins.get(graph)
@@ -102,6 +106,11 @@ class FieldInfo:
         """The field's named type as `graph` declares it."""
         join = self.joins.get(graph)
         return join.local_type if join is not None and join.local_type else self.type_name
+
+    def type_ref_in(self, graph: str) -> str:
+        """The field's whole output type as `graph` declares it."""
+        join = self.joins.get(graph)
+        return join.local_type_ref if join is not None and join.local_type_ref else self.type_ref
 
     def available_in(self, graph: str) -> bool:
         """Whether the subgraph can return the field at all (used for keys and required fields)."""

@@ -32,7 +32,13 @@ def restock_days(product: Mapping[str, Any]) -> int:
     return product["weight"] * 7
 
 
+def shipping_in_euros(product: Mapping[str, Any]) -> int:
+    # The representation's `price` is the EUR price @requires asks for, not the client's USD.
+    return product["price"] // 10
+
+
 COMPUTED_FIELDS: dict[str, dict[str, dict[str, ComputedField]]] = {
+    "requires-arguments": {"shipping": {"Product.shipping": shipping_in_euros}},
     "requires": {
         "shipping": {"Product.shippingCost": shipping_cost, "Product.packaging": packaging},
         "delivery": {"Product.deliveryNote": delivery_note},

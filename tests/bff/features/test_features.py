@@ -36,6 +36,8 @@ FEATURES = (
     "unsatisfiable",
     "local-types",
     "progressive-override",
+    "aliasing",
+    "requires-arguments",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 

@@ -50,7 +50,10 @@ class GeneratedCase:
 
 def generated_cases() -> list[Any]:
     params = []
-    for feature in FEATURES:
+    # requires-arguments is not generated on: its @requires input has arguments the
+    # monolith's rule view (fixture_monolith._NodeView) cannot pass (executed over HTTP in
+    # tests/bff/features).
+    for feature in (feature for feature in FEATURES if feature != "requires-arguments"):
         values = argument_values(subgraphs_of(feature).values())
         generator = OperationGenerator(
             supergraph_of(feature).api_schema, SEED ^ zlib.crc32(feature.encode()), values
