@@ -2,6 +2,7 @@
 
 - parse, validate and plan separately, then the whole cache miss (`ServedSupergraph.operation`
   on an empty operation cache: parse + validate + prepare + plan) and the cache hit;
+- recording the operation's schema usage (the per-request part; flushes run off the path);
 - executing a plan against recorded subgraph answers (decode, entity batching, merging,
   shaping: everything but the sockets), and shaping alone on the merged answer.
 Each figure is the median over `repeats` timings of `iterations` calls, per call.
@@ -24,6 +25,7 @@ from bff.config import GatewaySettings
 from bff.execution import SubgraphEndpoint, SubgraphTransport, execute_plan, prepare_operation
 from bff.gateway import OperationCache, ServedSupergraph
 from bff.supergraph import load_supergraph
+from bff.usage.recorder import UsageRecorder
 
 
 class ReplayTransport(SubgraphTransport):
@@ -71,6 +73,23 @@ def run_micro(
     timings["cacheHitMs"] = _per_call(
         lambda: served.operation(query, None), iterations * 10, repeats
     )
+    # What schema usage recording adds to a request (bff/usage/recorder.py: the in-process
+    # count; flushing runs in a background thread). Never flushed here: no table is reached.
+    recorder = UsageRecorder("unflushed", background=False)
+
+    def record_usage() -> None:
+        recorder.record(
+            client="bench",
+            client_version="1",
+            query=query,
+            operation_name=None,
+            schema=schema,
+            prepared=prepared,
+            variables=None,
+            failed=False,
+        )
+
+    timings["recordUsageMs"] = _per_call(record_usage, iterations * 10, repeats)
 
     endpoints = {
         name: SubgraphEndpoint(name=name, url=info.url)

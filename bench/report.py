@@ -454,14 +454,15 @@ def _micro_section(raw: dict[str, Any]) -> list[str]:
         "the plan against recorded subgraph answers: JSON decoding, entity batching, merging "
         "and shaping, no sockets.",
         "",
-        "| query | parse | validate | plan | cache miss (all) | cache hit | execute | shape "
-        "| answer KB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| query | parse | validate | plan | cache miss (all) | cache hit | usage recording "
+        "| execute | shape | answer KB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, micro in rows:
         lines.append(
             f"| {name} | {micro['parseMs']:.3f} | {micro['validateMs']:.3f} "
             f"| {micro['planMs']:.3f} | {micro['cacheMissMs']:.3f} | {micro['cacheHitMs']:.4f} "
+            f"| {micro.get('recordUsageMs', float('nan')):.4f} "
             f"| {micro['executeRecordedMs']:.3f} | {micro['shapeMs']:.3f} "
             f"| {micro['answerBytes'] / 1024:.1f} |"
         )

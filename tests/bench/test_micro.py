@@ -17,7 +17,15 @@ def test_each_stage_is_timed_and_execute_rebuilds_the_whole_answer(bench_stack: 
     timings = run_micro(
         bench_stack.supergraph_sdl, DEEP.query, recording.requests, iterations=2, repeats=1
     )
-    for key in ("parseMs", "validateMs", "planMs", "cacheMissMs", "cacheHitMs", "shapeMs"):
+    for key in (
+        "parseMs",
+        "validateMs",
+        "planMs",
+        "cacheMissMs",
+        "cacheHitMs",
+        "shapeMs",
+        "recordUsageMs",
+    ):
         assert timings[key] > 0, key
     assert timings["executeRecordedMs"] > 0
     # A cache hit skips parse, validate and plan.
