@@ -1,17 +1,19 @@
 """The query planner: a client operation -> a `QueryPlan` of subgraph fetches.
 
-The walk keeps a `Position`: the fetch group being filled, the object's type and response path,
-and the selection draft for that object in the group's document. A field the group's subgraph
-resolves is added to the draft; any other field moves to an entity fetch (a new or reused group
-keyed by subgraph, path, dependencies) after the key fields, `__typename` and any `@requires`
-inputs are added to the parent object. Planner-added fields are walked like client fields, with
-a `mirror` draft recording their response keys for the representation.
+`QueryPlanner` is built once per supergraph (with its query graph, `query_graph.py`); each
+`plan` call walks the operation keeping a `Position` (`positions.py`): the fetch group being
+filled, the object's type and response path, and the selection draft for that object in the
+group's document (`drafts.py`, printed by `fetch_groups.py`). A field the group's subgraph
+resolves is added to the draft; any other field moves to another subgraph (`entity_moves.py`),
+chosen by the memoized cost estimate (`cost.py`); interfaces and unions are walked per runtime
+type (`abstract_types.py`). Planner-added fields (keys, `@requires` inputs) are walked like
+client fields, with a `mirror` draft recording their response keys for the representation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from graphql import (
     DirectiveNode,
@@ -28,15 +30,18 @@ from graphql import (
     get_operation_ast,
 )
 
-from bff.supergraph import FieldInfo, Supergraph, TypeInfo
+from bff.supergraph import FieldInfo, Supergraph
 
+from .abstract_types import AbstractTypeWalk
 from .cost import CostEstimate, PlanningBudget
 from .drafts import SelectionDraft
+from .entity_moves import EntityMoves
 from .errors import PlanningError
 from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
-from .query_graph import QueryGraph, Vertex
+from .positions import Candidate, Position, Step
+from .query_graph import QueryGraph
 from .selections import alias_of, client_children, client_fields, find_provided
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
@@ -44,54 +49,6 @@ PLANNER_ALIAS_PREFIX = "__key_"
 # Planning steps one operation may take by default (cost estimates and walk steps); the
 # gateway's PLANNING_MAX_STEPS setting overrides it.
 DEFAULT_PLANNING_STEPS = 20_000
-# Guards against cyclic chains of keys and requires fetched to build one representation.
-MAX_JUMP_DEPTH = 32
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where the walk is: an object of `type_name` at `path`, filled into `draft` of `group`.
-
-    - `client`: the client's selections on this object (to keep planner aliases collision-free).
-    - `conditions`: directives of enclosing `@skip`/`@include` fragments on this same object,
-      re-applied around the object's selection in any entity fetch started from here.
-    - `provided`: the `@provides` field set still in effect for this object.
-    - `mirror`/`sink`: set while walking planner-added fields: where their response keys are
-      recorded (for the representation) and which groups fetch them (dependencies).
-    - `depth`: how many representations deep the walk is (key or requires inputs needing
-      their own entity fetches), a guard against cycles.
-    - `trail`: the client fields walked in this group from the nearest object where the chain
-      of plain object fields began, with the position each was added at: an entity fetch to
-      another subgraph may start at one of those ancestors and walk the fields down there.
-    """
-
-    group: FetchGroup | None
-    type_name: str
-    path: tuple[str, ...]
-    draft: SelectionDraft | None
-    client: tuple[SelectionNode, ...]
-    conditions: tuple[tuple[DirectiveNode, ...], ...] = ()
-    provided: SelectionSetNode | None = None
-    mirror: SelectionDraft | None = None
-    sink: list[FetchGroup] | None = None
-    depth: int = 0
-    trail: tuple[_Step, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """A client field of an object type, added at `parent` in the same group."""
-
-    parent: Position
-    node: FieldNode
-    info: FieldInfo
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    graph: str
-    entity_type: str
-    representation_typename: str | None
 
 
 class QueryPlanner:
@@ -166,9 +123,9 @@ class QueryPlanner:
         """Whether `graph` can return every field of a key (or required set) on `type_name`."""
         return self.graph.local_fields(graph, type_name, selection)
 
-    def candidates(self, type_name: str, info: FieldInfo) -> list[_Candidate]:
+    def candidates(self, type_name: str, info: FieldInfo) -> list[Candidate]:
         """Subgraphs that can resolve a field of an object of `type_name` via `_entities`."""
-        found = [_Candidate(graph, type_name, None) for graph in info.graphs]
+        found = [Candidate(graph, type_name, None) for graph in info.graphs]
         if not found:
             # Fields contributed by an @interfaceObject: resolved on the interface.
             named = self.supergraph.schema.type_map.get(type_name)
@@ -180,7 +137,7 @@ class QueryPlanner:
                 if interface_field is None:
                     continue
                 found.extend(
-                    _Candidate(graph, interface.name, interface.name)
+                    Candidate(graph, interface.name, interface.name)
                     for graph in interface_field.graphs
                     if graph in interface_info.interface_object_graphs
                 )
@@ -190,7 +147,7 @@ class QueryPlanner:
         return graph in info.graphs and info.requires_in(graph) is None
 
 
-class _PlanBuilder:
+class _PlanBuilder(EntityMoves, AbstractTypeWalk):
     """The state of one `plan` call: the groups created so far."""
 
     def __init__(
@@ -283,77 +240,6 @@ class _PlanBuilder:
             and not self.planner.is_local(pos.group.service, pos.type_name, info)
         )
 
-    def walk_abstract(
-        self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
-    ) -> None:
-        """An interface or union: one inline fragment per runtime type the subgraph may return."""
-        assert pos.group is not None and pos.draft is not None
-        service = pos.group.service
-        pos.draft.add_field("__typename")
-        per_type: list[SelectionNode] = []
-        for node in selections:
-            if isinstance(node, FieldNode) and node.name.value == "__typename":
-                pos.draft.add_field("__typename", alias_of(node), directives=node.directives)
-            elif (
-                isinstance(node, FieldNode)
-                and node.selection_set is None
-                and pos.mirror is None
-                and self.planner.leaf_local_for_all(type_info.name, service, node.name.value)
-            ):
-                # Every implementation answers this leaf here: select it once, on the interface.
-                pos.draft.add_field(
-                    node.name.value, alias_of(node), node.arguments, node.directives
-                )
-            else:
-                per_type.append(node)
-        for possible in type_info.possible_types.get(service, ()):
-            applicable = [
-                node
-                for node in per_type
-                if isinstance(node, FieldNode)
-                or self.planner.applies(self.fragment_parts(node)[0] or possible, possible)
-            ]
-            if not applicable:
-                continue
-            mirror = pos.mirror.add_fragment(possible) if pos.mirror is not None else None
-            inner = replace(
-                pos,
-                type_name=possible,
-                draft=pos.draft.add_fragment(possible),
-                mirror=mirror,
-                trail=(),
-            )
-            self.walk(inner, applicable)
-
-    def walk_interface_object(
-        self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
-    ) -> None:
-        """An @interfaceObject: its own fields stay; `__typename` and type-specific fragments
-        need the concrete type, so they go to a subgraph that has the real interface."""
-        assert pos.group is not None
-        local: list[SelectionNode] = []
-        concrete: list[SelectionNode] = []
-        for node in selections:
-            if isinstance(node, FieldNode):
-                (concrete if node.name.value == "__typename" else local).append(node)
-                continue
-            type_condition = self.fragment_parts(node)[0]
-            (local if type_condition in (None, pos.type_name) else concrete).append(node)
-        self.walk_object(pos, local)
-        if concrete:
-            candidates = [
-                graph
-                for graph in type_info.graphs
-                if graph not in type_info.interface_object_graphs
-                and type_info.resolvable_keys(graph)
-            ]
-            if not candidates:
-                raise PlanningError(
-                    f"no subgraph resolves the concrete type of interface {type_info.name}"
-                )
-            target = self.jump(pos, _Candidate(candidates[0], type_info.name, None), None)
-            self.walk(target, concrete)
-
     def field(self, pos: Position, node: FieldNode) -> None:
         name = node.name.value
         if name == "__typename":
@@ -438,11 +324,11 @@ class _PlanBuilder:
         )
         self.walk(child, node.selection_set.selections)
 
-    def extended_trail(self, pos: Position, info: FieldInfo, node: FieldNode) -> tuple[_Step, ...]:
+    def extended_trail(self, pos: Position, info: FieldInfo, node: FieldNode) -> tuple[Step, ...]:
         """`pos.trail` plus this field, when it is a client field of an object type."""
         if pos.mirror is not None or self.types[info.type_name].kind != "object":
             return ()
-        return (*pos.trail, _Step(pos, node, info))
+        return (*pos.trail, Step(pos, node, info))
 
     def root_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
         """A root field goes to the subgraph needing the fewest extra fetches for it (a
@@ -513,262 +399,6 @@ class _PlanBuilder:
         )
         self.groups.append(group)
         return group
-
-    def remote_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
-        """A field the current subgraph cannot resolve here: fetch it through `_entities`."""
-        assert pos.group is not None
-        candidates = self.planner.candidates(pos.type_name, info)
-        if not candidates:
-            self.reenter(pos, info, node)
-            return
-        here = Vertex(pos.group.service, pos.type_name)
-        reachable = self.planner.graph.reachable(pos.type_name, (here,))
-        entered = [c for c in candidates if Vertex(c.graph, c.entity_type) in reachable]
-        if not entered:
-            keys = "; ".join(
-                f"{c.graph!r} by @key(fields: {key.fields!r})"
-                for c in candidates
-                for key in self.types[c.entity_type].resolvable_keys(c.graph)
-            )
-            raise PlanningError(
-                f"no plan reaches {pos.type_name}.{info.name} at {'.'.join(pos.path)}: from "
-                f"subgraph {pos.group.service!r} no subgraph resolving it can be entered "
-                f"(the key fields cannot be resolved from there: {keys})"
-            )
-        candidates = entered
-        if len(candidates) == 1:
-            self.move_field(pos, info, node, candidates[0])
-            return
-        self.move_field(
-            pos, info, node, min(candidates, key=lambda c: self.cost(pos, info, node, c))
-        )
-
-    def better_subgraph(self, pos: Position, info: FieldInfo, node: FieldNode) -> _Candidate | None:
-        """For a shareable field the current subgraph resolves: another subgraph whose answer
-        needs fewer fetches below it (e.g. a shared value type missing fields here), if any."""
-        assert pos.group is not None and node.selection_set is not None
-        service = pos.group.service
-        needed = self.costs.needs(
-            service, info.type_name, node.selection_set.selections, info.provides_in(service)
-        )
-        stay = self.costs.weight(needed - self.joined(pos, needed))
-        if stay == 0:
-            return None
-        others = [c for c in self.planner.candidates(pos.type_name, info) if c.graph != service]
-        if not others:
-            return None
-        best = min(others, key=lambda c: self.cost(pos, info, node, c))
-        return best if self.cost(pos, info, node, best)[0] < stay else None
-
-    def joined(self, pos: Position, graphs: frozenset[str]) -> frozenset[str]:
-        """The subgraphs among `graphs` this object is already fetched from (at its own path
-        or at the ancestor an entity fetch from here would start at)."""
-        assert pos.group is not None
-        found = set()
-        for graph in graphs:
-            anchor = self.hoist_anchor(pos, _Candidate(graph, pos.type_name, None))
-            if (graph, (anchor or pos).path, (pos.group.id,), None) in self.entity_groups:
-                found.add(graph)
-        return frozenset(found)
-
-    def cost(
-        self, pos: Position, info: FieldInfo, node: FieldNode, candidate: _Candidate
-    ) -> tuple[int, int]:
-        """Extra fetches for resolving `node` through `candidate`, then supergraph order."""
-        assert pos.group is not None
-        service = pos.group.service
-        entity_info = self.types[candidate.entity_type]
-        direct = any(
-            self.planner.key_available(service, pos.type_name, key.selection)
-            for key in entity_info.resolvable_keys(candidate.graph)
-        )
-        target_field = entity_info.fields[info.name]
-        needed = self.costs.needs(
-            candidate.graph,
-            target_field.type_name,
-            node.selection_set.selections if node.selection_set else (),
-            target_field.provides_in(candidate.graph),
-        )
-        estimate = self.costs.weight(needed - self.joined(pos, needed))
-        requires = target_field.requires_in(candidate.graph)
-        extra = 0 if direct else 1
-        if requires is not None and not self.planner.key_available(
-            service, pos.type_name, requires
-        ):
-            extra += 1
-        # Joining a fetch this object (or an ancestor it can be reached from) already makes to
-        # that subgraph costs nothing extra.
-        anchor = self.hoist_anchor(pos, candidate) if requires is None else None
-        existing = (
-            candidate.graph,
-            (anchor or pos).path,
-            (pos.group.id,),
-            candidate.representation_typename,
-        ) in self.entity_groups
-        if not existing:
-            extra += 1
-        return (estimate + extra, self.planner.graph_order[candidate.graph])
-
-    def move_field(
-        self, pos: Position, info: FieldInfo, node: FieldNode, candidate: _Candidate
-    ) -> None:
-        target_info = self.types[candidate.entity_type].fields[info.name]
-        requires = target_info.requires_in(candidate.graph)
-        # Inputs fetched only for this field are needed only when the field is.
-        conditions = tuple(d for d in node.directives or () if d.name.value in ("skip", "include"))
-        anchor = self.hoist_anchor(pos, candidate) if requires is None else None
-        if anchor is None:
-            target = self.jump(pos, candidate, requires, conditions)
-        else:
-            target = self.descend(self.jump(anchor, candidate, None), pos, anchor)
-        self.add_field(target, target_info, node)
-
-    def reenter(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
-        """A field of an object no other subgraph can take over by key (a value type) that
-        only other subgraphs resolve: fetched from one of them by re-entering the nearest
-        ancestor it can enter (an entity by its key, or the root query when the fields down
-        from there are shared) and walking the client's fields down to this object there."""
-        assert pos.group is not None
-        for graph in info.graphs:
-            anchor = self.hoist_anchor(pos, _Candidate(graph, pos.type_name, None), from_root=True)
-            if anchor is None:
-                continue
-            if anchor.type_name == self.types_root_name() and not anchor.path:
-                group = self.root_group(graph)
-                draft = group.selection
-                for directives in anchor.conditions:
-                    draft = draft.add_fragment(None, directives)
-                target = replace(anchor, group=group, draft=draft, trail=())
-            else:
-                target = self.jump(anchor, _Candidate(graph, anchor.type_name, None), None)
-            self.add_field(self.descend(target, pos, anchor), info, node)
-            return
-        raise PlanningError(
-            f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
-            f"{pos.group.service!r} (no usable entity key, and no ancestor the subgraphs "
-            f"resolving it can enter)"
-        )
-
-    def hoist_anchor(
-        self, pos: Position, candidate: _Candidate, *, from_root: bool = False
-    ) -> Position | None:
-        """The highest ancestor on `pos.trail` from which `candidate.graph` can be entered and
-        then resolve every field down to this object itself: one entity fetch there serves
-        every object below it (e.g. all the nodes of a tree every subgraph shares). With
-        `from_root`, a query's root counts as an ancestor every subgraph can be entered at."""
-        if candidate.representation_typename is not None or pos.mirror is not None:
-            return None
-        assert pos.group is not None
-        graph, service = candidate.graph, pos.group.service
-        start = len(pos.trail)
-        while start > 0 and self.planner.is_local(
-            graph, pos.trail[start - 1].parent.type_name, pos.trail[start - 1].info
-        ):
-            start -= 1
-        for step in pos.trail[start:]:
-            anchor = step.parent
-            at_root = not anchor.path and anchor.type_name == self.types_root_name()
-            if from_root and at_root and self.kind == "query":
-                return anchor
-            keys = self.types[anchor.type_name].resolvable_keys(graph)
-            if any(
-                self.planner.key_available(service, anchor.type_name, k.selection) for k in keys
-            ):
-                return anchor
-        return None
-
-    def descend(self, target: Position, pos: Position, anchor: Position) -> Position:
-        """From `anchor`'s position in another group, the client fields down to `pos`'s object."""
-        draft = target.draft
-        assert draft is not None
-        steps = pos.trail[next(i for i, step in enumerate(pos.trail) if step.parent is anchor) :]
-        for step in steps:
-            if step.parent is not anchor:
-                for directives in step.parent.conditions:
-                    draft = draft.add_fragment(None, directives)
-            node = step.node
-            entry = draft.add_field(
-                step.info.name,
-                alias_of(node),
-                node.arguments,
-                node.directives,
-                sub_type=step.info.type_name,
-            )
-            assert entry.sub is not None
-            draft = entry.sub
-        for directives in pos.conditions:
-            draft = draft.add_fragment(None, directives)
-        if pos.draft is not None and not pos.draft:
-            # The object stays selected here, where nothing else may be left of it.
-            pos.draft.add_field("__typename")
-        return replace(
-            target, type_name=pos.type_name, path=pos.path, draft=draft, client=pos.client
-        )
-
-    def jump(
-        self,
-        pos: Position,
-        candidate: _Candidate,
-        requires: SelectionSetNode | None,
-        input_conditions: tuple[DirectiveNode, ...] = (),
-    ) -> Position:
-        """The position of this object in an entity fetch to `candidate.graph`;
-        `input_conditions` also guard the fetches of its key and required fields."""
-        assert pos.group is not None and pos.draft is not None
-        if pos.depth > MAX_JUMP_DEPTH:
-            raise PlanningError(
-                f"cannot plan {pos.type_name} at {'.'.join(pos.path)}: cyclic key or requires"
-            )
-        service = pos.group.service
-        entity_info = self.types[candidate.entity_type]
-        keys = entity_info.resolvable_keys(candidate.graph)
-        key = next(
-            (k for k in keys if self.planner.key_available(service, pos.type_name, k.selection)),
-            keys[0],
-        )
-        type_condition = candidate.representation_typename or pos.type_name
-        required = SelectionDraft(type_condition)
-        sink: list[FetchGroup] = []
-        inputs = replace(pos, mirror=required, sink=sink, depth=pos.depth + 1, provided=None)
-        if input_conditions:
-            inputs = replace(inputs, conditions=(*pos.conditions, input_conditions))
-        # Key and required fields come from this object, by whichever subgraphs resolve them.
-        self.walk(inputs, key.selection.selections)
-        if requires is not None:
-            self.walk(inputs, requires.selections)
-        pos.draft.add_field("__typename")
-        dependencies = [pos.group]
-        for group in sink:
-            if group not in dependencies:
-                dependencies.append(group)
-        group_key = (
-            candidate.graph,
-            pos.path,
-            tuple(dep.id for dep in dependencies),
-            candidate.representation_typename,
-        )
-        group = self.entity_groups.get(group_key)
-        if group is None:
-            group = self.new_group(candidate.graph, pos.path, "_Entity", is_entity=True)
-            group.representation_typename = candidate.representation_typename
-            group.depends_on = dependencies
-            self.entity_groups[group_key] = group
-        group.required_draft(type_condition).merge(required)
-        draft = group.selection.add_fragment(type_condition)
-        for directives in pos.conditions:
-            draft = draft.add_fragment(None, directives)
-        if pos.sink is not None:
-            pos.sink.append(group)
-        return Position(
-            group=group,
-            type_name=candidate.entity_type if candidate.representation_typename else pos.type_name,
-            path=pos.path,
-            draft=draft,
-            client=pos.client,
-            mirror=pos.mirror,
-            sink=pos.sink,
-            depth=pos.depth,
-        )
 
     # Operation helpers.
 

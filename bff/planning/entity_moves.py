@@ -1,0 +1,298 @@
+"""Moving an object to another subgraph: which subgraph takes a field over, and where the entity
+fetch starts.
+
+A field the current subgraph cannot resolve goes to a subgraph that can enter the object by a
+key the current one gives (checked on the query graph first: when none can, the operation is
+refused with the reason); among several, the cheapest by the memoized cost estimate. The fetch
+starts at the highest ancestor on the chain of client fields that subgraph also resolves, so
+fields at many paths below join one fetch. A value type (no key) is re-entered through its
+nearest enterable ancestor, the query root included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from graphql import DirectiveNode, FieldNode, SelectionSetNode
+
+from bff.supergraph import FieldInfo
+
+from .drafts import SelectionDraft
+from .errors import PlanningError
+from .fetch_groups import FetchGroup
+from .positions import Candidate, Position
+from .query_graph import Vertex
+from .selections import alias_of
+
+if TYPE_CHECKING:
+    from .cost import CostEstimate
+    from .planner import QueryPlanner
+
+# Guards against cyclic chains of keys and requires fetched to build one representation.
+MAX_JUMP_DEPTH = 32
+
+
+class EntityMoves:
+    """The walk's steps that leave the current subgraph (a part of the plan builder)."""
+
+    planner: QueryPlanner
+    costs: CostEstimate
+    entity_groups: dict[tuple[object, ...], FetchGroup]
+    kind: str
+
+    def remote_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
+        """A field the current subgraph cannot resolve here: fetch it through `_entities`."""
+        assert pos.group is not None
+        candidates = self.planner.candidates(pos.type_name, info)
+        if not candidates:
+            self.reenter(pos, info, node)
+            return
+        here = Vertex(pos.group.service, pos.type_name)
+        reachable = self.planner.graph.reachable(pos.type_name, (here,))
+        entered = [c for c in candidates if Vertex(c.graph, c.entity_type) in reachable]
+        if not entered:
+            keys = "; ".join(
+                f"{c.graph!r} by @key(fields: {key.fields!r})"
+                for c in candidates
+                for key in self.types[c.entity_type].resolvable_keys(c.graph)
+            )
+            raise PlanningError(
+                f"no plan reaches {pos.type_name}.{info.name} at {'.'.join(pos.path)}: from "
+                f"subgraph {pos.group.service!r} no subgraph resolving it can be entered "
+                f"(the key fields cannot be resolved from there: {keys})"
+            )
+        candidates = entered
+        if len(candidates) == 1:
+            self.move_field(pos, info, node, candidates[0])
+            return
+        self.move_field(
+            pos, info, node, min(candidates, key=lambda c: self.cost(pos, info, node, c))
+        )
+
+    def better_subgraph(self, pos: Position, info: FieldInfo, node: FieldNode) -> Candidate | None:
+        """For a shareable field the current subgraph resolves: another subgraph whose answer
+        needs fewer fetches below it (e.g. a shared value type missing fields here), if any."""
+        assert pos.group is not None and node.selection_set is not None
+        service = pos.group.service
+        needed = self.costs.needs(
+            service, info.type_name, node.selection_set.selections, info.provides_in(service)
+        )
+        stay = self.costs.weight(needed - self.joined(pos, needed))
+        if stay == 0:
+            return None
+        others = [c for c in self.planner.candidates(pos.type_name, info) if c.graph != service]
+        if not others:
+            return None
+        best = min(others, key=lambda c: self.cost(pos, info, node, c))
+        return best if self.cost(pos, info, node, best)[0] < stay else None
+
+    def joined(self, pos: Position, graphs: frozenset[str]) -> frozenset[str]:
+        """The subgraphs among `graphs` this object is already fetched from (at its own path
+        or at the ancestor an entity fetch from here would start at)."""
+        assert pos.group is not None
+        found = set()
+        for graph in graphs:
+            anchor = self.hoist_anchor(pos, Candidate(graph, pos.type_name, None))
+            if (graph, (anchor or pos).path, (pos.group.id,), None) in self.entity_groups:
+                found.add(graph)
+        return frozenset(found)
+
+    def cost(
+        self, pos: Position, info: FieldInfo, node: FieldNode, candidate: Candidate
+    ) -> tuple[int, int]:
+        """Extra fetches for resolving `node` through `candidate`, then supergraph order."""
+        assert pos.group is not None
+        service = pos.group.service
+        entity_info = self.types[candidate.entity_type]
+        direct = any(
+            self.planner.key_available(service, pos.type_name, key.selection)
+            for key in entity_info.resolvable_keys(candidate.graph)
+        )
+        target_field = entity_info.fields[info.name]
+        needed = self.costs.needs(
+            candidate.graph,
+            target_field.type_name,
+            node.selection_set.selections if node.selection_set else (),
+            target_field.provides_in(candidate.graph),
+        )
+        estimate = self.costs.weight(needed - self.joined(pos, needed))
+        requires = target_field.requires_in(candidate.graph)
+        extra = 0 if direct else 1
+        if requires is not None and not self.planner.key_available(
+            service, pos.type_name, requires
+        ):
+            extra += 1
+        # Joining a fetch this object (or an ancestor it can be reached from) already makes to
+        # that subgraph costs nothing extra.
+        anchor = self.hoist_anchor(pos, candidate) if requires is None else None
+        existing = (
+            candidate.graph,
+            (anchor or pos).path,
+            (pos.group.id,),
+            candidate.representation_typename,
+        ) in self.entity_groups
+        if not existing:
+            extra += 1
+        return (estimate + extra, self.planner.graph_order[candidate.graph])
+
+    def move_field(
+        self, pos: Position, info: FieldInfo, node: FieldNode, candidate: Candidate
+    ) -> None:
+        target_info = self.types[candidate.entity_type].fields[info.name]
+        requires = target_info.requires_in(candidate.graph)
+        # Inputs fetched only for this field are needed only when the field is.
+        conditions = tuple(d for d in node.directives or () if d.name.value in ("skip", "include"))
+        anchor = self.hoist_anchor(pos, candidate) if requires is None else None
+        if anchor is None:
+            target = self.jump(pos, candidate, requires, conditions)
+        else:
+            target = self.descend(self.jump(anchor, candidate, None), pos, anchor)
+        self.add_field(target, target_info, node)
+
+    def reenter(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
+        """A field of an object no other subgraph can take over by key (a value type) that
+        only other subgraphs resolve: fetched from one of them by re-entering the nearest
+        ancestor it can enter (an entity by its key, or the root query when the fields down
+        from there are shared) and walking the client's fields down to this object there."""
+        assert pos.group is not None
+        for graph in info.graphs:
+            anchor = self.hoist_anchor(pos, Candidate(graph, pos.type_name, None), from_root=True)
+            if anchor is None:
+                continue
+            if anchor.type_name == self.types_root_name() and not anchor.path:
+                group = self.root_group(graph)
+                draft = group.selection
+                for directives in anchor.conditions:
+                    draft = draft.add_fragment(None, directives)
+                target = replace(anchor, group=group, draft=draft, trail=())
+            else:
+                target = self.jump(anchor, Candidate(graph, anchor.type_name, None), None)
+            self.add_field(self.descend(target, pos, anchor), info, node)
+            return
+        raise PlanningError(
+            f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
+            f"{pos.group.service!r} (no usable entity key, and no ancestor the subgraphs "
+            f"resolving it can enter)"
+        )
+
+    def hoist_anchor(
+        self, pos: Position, candidate: Candidate, *, from_root: bool = False
+    ) -> Position | None:
+        """The highest ancestor on `pos.trail` from which `candidate.graph` can be entered and
+        then resolve every field down to this object itself: one entity fetch there serves
+        every object below it (e.g. all the nodes of a tree every subgraph shares). With
+        `from_root`, a query's root counts as an ancestor every subgraph can be entered at."""
+        if candidate.representation_typename is not None or pos.mirror is not None:
+            return None
+        assert pos.group is not None
+        graph, service = candidate.graph, pos.group.service
+        start = len(pos.trail)
+        while start > 0 and self.planner.is_local(
+            graph, pos.trail[start - 1].parent.type_name, pos.trail[start - 1].info
+        ):
+            start -= 1
+        for step in pos.trail[start:]:
+            anchor = step.parent
+            at_root = not anchor.path and anchor.type_name == self.types_root_name()
+            if from_root and at_root and self.kind == "query":
+                return anchor
+            keys = self.types[anchor.type_name].resolvable_keys(graph)
+            if any(
+                self.planner.key_available(service, anchor.type_name, k.selection) for k in keys
+            ):
+                return anchor
+        return None
+
+    def descend(self, target: Position, pos: Position, anchor: Position) -> Position:
+        """From `anchor`'s position in another group, the client fields down to `pos`'s object."""
+        draft = target.draft
+        assert draft is not None
+        steps = pos.trail[next(i for i, step in enumerate(pos.trail) if step.parent is anchor) :]
+        for step in steps:
+            if step.parent is not anchor:
+                for directives in step.parent.conditions:
+                    draft = draft.add_fragment(None, directives)
+            node = step.node
+            entry = draft.add_field(
+                step.info.name,
+                alias_of(node),
+                node.arguments,
+                node.directives,
+                sub_type=step.info.type_name,
+            )
+            assert entry.sub is not None
+            draft = entry.sub
+        for directives in pos.conditions:
+            draft = draft.add_fragment(None, directives)
+        if pos.draft is not None and not pos.draft:
+            # The object stays selected here, where nothing else may be left of it.
+            pos.draft.add_field("__typename")
+        return replace(
+            target, type_name=pos.type_name, path=pos.path, draft=draft, client=pos.client
+        )
+
+    def jump(
+        self,
+        pos: Position,
+        candidate: Candidate,
+        requires: SelectionSetNode | None,
+        input_conditions: tuple[DirectiveNode, ...] = (),
+    ) -> Position:
+        """The position of this object in an entity fetch to `candidate.graph`;
+        `input_conditions` also guard the fetches of its key and required fields."""
+        assert pos.group is not None and pos.draft is not None
+        if pos.depth > MAX_JUMP_DEPTH:
+            raise PlanningError(
+                f"cannot plan {pos.type_name} at {'.'.join(pos.path)}: cyclic key or requires"
+            )
+        service = pos.group.service
+        entity_info = self.types[candidate.entity_type]
+        keys = entity_info.resolvable_keys(candidate.graph)
+        key = next(
+            (k for k in keys if self.planner.key_available(service, pos.type_name, k.selection)),
+            keys[0],
+        )
+        type_condition = candidate.representation_typename or pos.type_name
+        required = SelectionDraft(type_condition)
+        sink: list[FetchGroup] = []
+        inputs = replace(pos, mirror=required, sink=sink, depth=pos.depth + 1, provided=None)
+        if input_conditions:
+            inputs = replace(inputs, conditions=(*pos.conditions, input_conditions))
+        # Key and required fields come from this object, by whichever subgraphs resolve them.
+        self.walk(inputs, key.selection.selections)
+        if requires is not None:
+            self.walk(inputs, requires.selections)
+        pos.draft.add_field("__typename")
+        dependencies = [pos.group]
+        for group in sink:
+            if group not in dependencies:
+                dependencies.append(group)
+        group_key = (
+            candidate.graph,
+            pos.path,
+            tuple(dep.id for dep in dependencies),
+            candidate.representation_typename,
+        )
+        group = self.entity_groups.get(group_key)
+        if group is None:
+            group = self.new_group(candidate.graph, pos.path, "_Entity", is_entity=True)
+            group.representation_typename = candidate.representation_typename
+            group.depends_on = dependencies
+            self.entity_groups[group_key] = group
+        group.required_draft(type_condition).merge(required)
+        draft = group.selection.add_fragment(type_condition)
+        for directives in pos.conditions:
+            draft = draft.add_fragment(None, directives)
+        if pos.sink is not None:
+            pos.sink.append(group)
+        return Position(
+            group=group,
+            type_name=candidate.entity_type if candidate.representation_typename else pos.type_name,
+            path=pos.path,
+            draft=draft,
+            client=pos.client,
+            mirror=pos.mirror,
+            sink=pos.sink,
+            depth=pos.depth,
+        )

@@ -1,0 +1,63 @@
+"""Where the planner's walk is: a `Position` in a fetch group's document, and its candidates.
+
+`Position` is the walk's whole state at one object; `Step` one client field on the chain an
+entity fetch may start from an ancestor of; `Candidate` a subgraph that can take an object over
+through `_entities` (as the interface, for an `@interfaceObject` subgraph).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import DirectiveNode, FieldNode, SelectionNode, SelectionSetNode
+
+from bff.supergraph import FieldInfo
+
+from .drafts import SelectionDraft
+from .fetch_groups import FetchGroup
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where the walk is: an object of `type_name` at `path`, filled into `draft` of `group`.
+
+    - `client`: the client's selections on this object (to keep planner aliases collision-free).
+    - `conditions`: directives of enclosing `@skip`/`@include` fragments on this same object,
+      re-applied around the object's selection in any entity fetch started from here.
+    - `provided`: the `@provides` field set still in effect for this object.
+    - `mirror`/`sink`: set while walking planner-added fields: where their response keys are
+      recorded (for the representation) and which groups fetch them (dependencies).
+    - `depth`: how many representations deep the walk is (key or requires inputs needing
+      their own entity fetches), a guard against cycles.
+    - `trail`: the client fields walked in this group from the nearest object where the chain
+      of plain object fields began, with the position each was added at: an entity fetch to
+      another subgraph may start at one of those ancestors and walk the fields down there.
+    """
+
+    group: FetchGroup | None
+    type_name: str
+    path: tuple[str, ...]
+    draft: SelectionDraft | None
+    client: tuple[SelectionNode, ...]
+    conditions: tuple[tuple[DirectiveNode, ...], ...] = ()
+    provided: SelectionSetNode | None = None
+    mirror: SelectionDraft | None = None
+    sink: list[FetchGroup] | None = None
+    depth: int = 0
+    trail: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A client field of an object type, added at `parent` in the same group."""
+
+    parent: Position
+    node: FieldNode
+    info: FieldInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    graph: str
+    entity_type: str
+    representation_typename: str | None
