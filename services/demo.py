@@ -21,6 +21,7 @@ from services.events.lesson_completed import Language, completion_event_id, form
 from services.events.local_path import local_table_name
 from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
+from services.students.directory import StudentDirectory
 from services.students.repository import StudentRepository
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.errors import ErrorCode, UserError
@@ -203,7 +204,7 @@ def seed(
 
     refreshed = bool(students_created or lessons_created or completions_created or events_counted)
     if refreshed:
-        refresh_leaderboards(analytics, now)
+        refresh_leaderboards(analytics, StudentDirectory(students.table_name, client), now)
     return DemoSummary(
         students=len(people),
         lessons=len(catalogue),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from services.analytics.leaderboards import Board, Standing
 from services.analytics.repository import AnalyticsRepository, StudentXp
+from services.students.directory import StudentDirectory
 
 RankRequest = tuple[str, Board]  # (studentId, board)
 
@@ -14,8 +15,9 @@ RankRequest = tuple[str, Board]  # (studentId, board)
 class AnalyticsLoaders:
     """What the analytics app hands resolvers as `info.context.resources`."""
 
-    def __init__(self, repository: AnalyticsRepository) -> None:
+    def __init__(self, repository: AnalyticsRepository, students: StudentDirectory) -> None:
         self.repository = repository
+        self.students = students
 
     async def xp_by_student(self, student_ids: Sequence[str]) -> list[StudentXp]:
         """Live XP of every student asked for in one tick: one BatchGetItem per 100."""

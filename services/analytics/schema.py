@@ -106,8 +106,9 @@ class Query:
         first: int = 10,
     ) -> Leaderboard:
         board = Board(language or None, period)
+        resources = info.context.resources
         view = await asyncio.to_thread(
-            operations.read_leaderboard, info.context.resources.repository, board, first
+            operations.read_leaderboard, resources.repository, resources.students, board, first
         )
         return Leaderboard(
             language=board.language,
@@ -128,7 +129,10 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Recompute every leaderboard now (also done hourly).")
     async def refresh_leaderboards(self, info: AnalyticsInfo) -> bool:
-        await asyncio.to_thread(operations.refresh_leaderboards, info.context.resources.repository)
+        resources = info.context.resources
+        await asyncio.to_thread(
+            operations.refresh_leaderboards, resources.repository, resources.students
+        )
         return True
 
 

@@ -11,13 +11,15 @@ from collections.abc import Sequence
 
 from services.lessons.records import CompletionRecord, LessonRecord
 from services.lessons.repository import LessonsRepository
+from services.students.directory import StudentDirectory
 
 
 class LessonsLoaders:
     """What the lessons app hands resolvers as `info.context.resources`."""
 
-    def __init__(self, repository: LessonsRepository) -> None:
+    def __init__(self, repository: LessonsRepository, students: StudentDirectory) -> None:
         self.repository = repository
+        self.students = students
 
     async def lessons_by_id(self, lesson_ids: Sequence[str]) -> list[LessonRecord | None]:
         """All lessons asked for in one tick: one BatchGetItem (per 100 ids)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from services.events.lesson_completed import Language, completion_event_id, format_instant
 from services.lessons.records import (
@@ -58,6 +59,16 @@ def lesson_not_found(lesson_id: str) -> UserError:
     return UserError(f"no lesson with id {lesson_id!r}", ErrorCode.NOT_FOUND)
 
 
+def student_not_found(student_id: str) -> UserError:
+    return UserError(f"no student with id {student_id!r}", ErrorCode.NOT_FOUND)
+
+
+class StudentLookup(Protocol):
+    """Which students exist (`services.students.directory.StudentDirectory`)."""
+
+    def exists(self, student_id: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class CompletionOutcome:
     completion: CompletionRecord
@@ -91,6 +102,7 @@ def create_lesson(
 
 def complete_lesson(
     repository: LessonsRepository,
+    students: StudentLookup,
     *,
     student_id: str,
     lesson_id: str,
@@ -100,12 +112,15 @@ def complete_lesson(
     """Record a completion; XP is awarded (and LessonCompleted published) only the first time.
 
     A repeated completion, in any language, returns the stored first completion with 0 XP.
+    An unknown student or lesson is `NOT_FOUND`, checked before anything is written.
     """
     checked_student_id(student_id)
     lesson = repository.get_lessons([lesson_id]).get(lesson_id)
     if lesson is None:
         raise lesson_not_found(lesson_id)
     checked_language_for(lesson, language)
+    if not students.exists(student_id):
+        raise student_not_found(student_id)
     candidate = CompletionRecord(
         student_id=student_id,
         lesson_id=lesson_id,

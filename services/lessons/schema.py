@@ -149,9 +149,8 @@ class Mutation:
         description=(
             "Record that a student solved a lesson in a language. XP is awarded once per lesson "
             "per student: a repeat returns the first completion with awardedXp 0. NOT_FOUND for "
-            "an unknown lesson, BAD_USER_INPUT for a language the lesson does not offer. Lessons "
-            "cannot see the students table, so studentId is not checked for existence: any "
-            f"non-empty id of at most {MAX_STUDENT_ID_LENGTH} characters is accepted."
+            "an unknown lesson or student (nothing is recorded), BAD_USER_INPUT for a language "
+            f"the lesson does not offer or a studentId longer than {MAX_STUDENT_ID_LENGTH}."
         )
     )
     async def complete_lesson(
@@ -161,9 +160,11 @@ class Mutation:
         lesson_id: strawberry.ID,
         language: Language,
     ) -> CompleteLessonResult:
+        resources = info.context.resources
         outcome = await asyncio.to_thread(
             operations.complete_lesson,
-            info.context.resources.repository,
+            resources.repository,
+            resources.students,
             student_id=student_id,
             lesson_id=lesson_id,
             language=language,

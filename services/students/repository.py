@@ -73,7 +73,7 @@ def normalize_email(email: str) -> str:
     return normalized
 
 
-def _student_key(student_id: str) -> dict[str, dict[str, str]]:
+def student_key(student_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": f"STUDENT#{student_id}"}, "sk": {"S": "PROFILE"}}
 
 
@@ -123,7 +123,7 @@ class StudentRepository:
         normalized_email = normalize_email(email)
         joined = format_datetime(record.joined_at)
         student_item = {
-            **_student_key(record.id),
+            **student_key(record.id),
             "gsi1pk": {"S": LISTING_PARTITION},
             "gsi1sk": {"S": f"{joined}#{record.id}"},
             "id": {"S": record.id},
@@ -166,7 +166,7 @@ class StudentRepository:
     def get_many(self, student_ids: Sequence[str]) -> list[StudentRecord | None]:
         """Students for `student_ids` in order (None if unknown): one BatchGetItem per 100."""
         items = batch_get_items(
-            self.client, self.table_name, [_student_key(sid) for sid in student_ids]
+            self.client, self.table_name, [student_key(sid) for sid in student_ids]
         )
         return [_from_item(item) if item else None for item in items]
 

@@ -361,15 +361,21 @@ def test_every_environment_variable_the_code_reads_is_set_by_the_template(
 # prefix) and resources of its own stack.
 ALLOWED = {
     "StudentsFunction": {"students-table-name", "students-api-key-secret-arn"},
-    "LessonsFunction": {"lessons-table-name", "lessons-api-key-secret-arn"},
-    "AnalyticsFunction": {"analytics-table-name", "analytics-api-key-secret-arn"},
+    # Lessons and analytics read the students table (DynamoDBReadPolicy) to act only on
+    # students that exist (services/students/directory.py).
+    "LessonsFunction": {"lessons-table-name", "lessons-api-key-secret-arn", "students-table-name"},
+    "AnalyticsFunction": {
+        "analytics-table-name",
+        "analytics-api-key-secret-arn",
+        "students-table-name",
+    },
     "LessonsPublisherFunction": {
         "event-bus-arn",
         "lessons-table-stream-arn",
         "PublisherDeadLetterQueue",
     },
     "AnalyticsConsumerFunction": {"analytics-table-name", "ConsumerDeadLetterQueue"},
-    "AnalyticsLeaderboardFunction": {"analytics-table-name"},
+    "AnalyticsLeaderboardFunction": {"analytics-table-name", "students-table-name"},
     "StudentsRegistrationFunction": {
         "students-api-key-secret-arn",
         "registry-admin-token-secret-arn",

@@ -104,7 +104,7 @@ def _resolvers(school: School) -> dict[str, dict[str, Resolver]]:
         _root: None, _info: GraphQLResolveInfo, period: str, first: int, language: str | None = None
     ):
         board = Board(Language(language) if language else None, Period(period))
-        return analytics_operations.read_leaderboard(analytics, board, first)
+        return analytics_operations.read_leaderboard(analytics, school.directory, board, first)
 
     def completions(parent: StudentRecord, _info: GraphQLResolveInfo) -> list[CompletionRecord]:
         return lessons.completions_of(parent.id)
@@ -155,11 +155,15 @@ def _resolvers(school: School) -> dict[str, dict[str, Resolver]]:
         _root: None, _info: GraphQLResolveInfo, studentId: str, lessonId: str, language: str
     ):
         return lessons_operations.complete_lesson(
-            lessons, student_id=studentId, lesson_id=lessonId, language=Language(language)
+            lessons,
+            school.directory,
+            student_id=studentId,
+            lesson_id=lessonId,
+            language=Language(language),
         )
 
     def refresh(_root: None, _info: GraphQLResolveInfo) -> bool:
-        refresh_leaderboards(analytics)
+        refresh_leaderboards(analytics, school.directory)
         return True
 
     return {

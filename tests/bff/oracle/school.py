@@ -23,6 +23,7 @@ from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, completion_event_id, format_instant
 from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
+from services.students.directory import StudentDirectory
 from services.students.repository import StudentRepository
 from services.toolkit.schema import parse_datetime
 from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS, create_table
@@ -37,6 +38,11 @@ class School:
     students: StudentRepository
     lessons: LessonsRepository
     analytics: AnalyticsRepository
+
+    @property
+    def directory(self) -> StudentDirectory:
+        """Which students exist, as lessons and analytics read it."""
+        return StudentDirectory(self.students.table_name, self.students.client)
 
 
 def create_school_tables(client: Any) -> School:
@@ -100,4 +106,4 @@ def seed_school(school: School, now: datetime) -> None:
     # null propagation through entity fetches.
     for orphan in data["orphanCompletions"]:
         school.lessons.record_first_completion(completion_record(orphan, orphan["xp"], now))
-    refresh_leaderboards(school.analytics, now)
+    refresh_leaderboards(school.analytics, school.directory, now)

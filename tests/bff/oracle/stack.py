@@ -106,10 +106,16 @@ class OracleStack:
         self.services = {
             "students": BackgroundServer(create_students_app(school.students, keys["students"])),
             "lessons": BackgroundServer(
-                create_lessons_app(repository=school.lessons, api_keys=keys["lessons"])
+                create_lessons_app(
+                    repository=school.lessons, students=school.directory, api_keys=keys["lessons"]
+                )
             ),
             "analytics": BackgroundServer(
-                create_analytics_app(repository=school.analytics, api_keys=keys["analytics"])
+                create_analytics_app(
+                    repository=school.analytics,
+                    students=school.directory,
+                    api_keys=keys["analytics"],
+                )
             ),
         }
         self.supergraph_sdl = ""

@@ -10,6 +10,7 @@ import pytest
 
 from services.analytics.app import create_app
 from services.analytics.repository import AnalyticsRepository
+from services.students.directory import StudentDirectory
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.tables import ANALYTICS, TableSpec
 from tests.services.toolkit.transports import (
@@ -39,9 +40,9 @@ def repository(analytics_table: str, private_client: Any) -> AnalyticsRepository
 
 @pytest.fixture(params=TRANSPORT_NAMES)
 def transport(
-    request: pytest.FixtureRequest, repository: AnalyticsRepository
+    request: pytest.FixtureRequest, repository: AnalyticsRepository, students: StudentDirectory
 ) -> Iterator[Transport]:
-    app = create_app(repository=repository, api_keys=ApiKeys.of(API_KEY))
+    app = create_app(repository=repository, students=students, api_keys=ApiKeys.of(API_KEY))
     with open_transport(request.param, app, "analytics") as opened:
         yield opened
 

@@ -29,6 +29,7 @@ SCHEDULE_EVENT = {
 }
 
 
+@pytest.mark.usefixtures("students")  # exported in STUDENTS_TABLE
 def test_the_scheduled_handler_refreshes_every_board(
     make_table: Callable[[TableSpec], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -50,6 +51,7 @@ def test_the_scheduled_handler_refreshes_every_board(
 
 
 @pytest.mark.parametrize("event_version", ["rest_api_v1", "http_api_v2"])
+@pytest.mark.usefixtures("students")  # exported in STUDENTS_TABLE
 def test_the_module_handler_serves_graphql_from_its_configuration(
     event_version: str,
     make_table: Callable[[TableSpec], str],

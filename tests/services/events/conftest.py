@@ -14,6 +14,7 @@ from services.events.publishing import PublishFailed
 from services.lessons.operations import complete_lesson
 from services.lessons.records import Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
+from services.students.directory import StudentDirectory
 from services.toolkit.tables import ANALYTICS, LESSONS, TableSpec
 
 LESSON = LessonRecord(
@@ -38,9 +39,16 @@ def analytics(make_table: Callable[[TableSpec], str]) -> AnalyticsRepository:
     return AnalyticsRepository(make_table(ANALYTICS))
 
 
+@pytest.fixture(autouse=True)
+def _enrolled(students: StudentDirectory) -> StudentDirectory:
+    """The students the event path's tests complete lessons for exist (STUDENTS_TABLE)."""
+    return students
+
+
 def complete(lessons: LessonsRepository, student_id: str, lesson_id: str = "loops") -> Any:
     return complete_lesson(
         lessons,
+        StudentDirectory(),
         student_id=student_id,
         lesson_id=lesson_id,
         language=Language.PYTHON if lesson_id == "loops" else Language.GO,

@@ -10,6 +10,7 @@ import pytest
 
 from services.lessons.app import create_app
 from services.lessons.repository import LessonsRepository
+from services.students.directory import StudentDirectory
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.tables import LESSONS, TableSpec
 from tests.services.toolkit.transports import (
@@ -40,8 +41,12 @@ def repository(lessons_table: str, private_client: Any) -> LessonsRepository:
 
 
 @pytest.fixture(params=TRANSPORT_NAMES)
-def transport(request: pytest.FixtureRequest, repository: LessonsRepository) -> Iterator[Transport]:
-    app = create_app(repository=repository, api_keys=ApiKeys.of(API_KEY, ROTATED_API_KEY))
+def transport(
+    request: pytest.FixtureRequest, repository: LessonsRepository, students: StudentDirectory
+) -> Iterator[Transport]:
+    app = create_app(
+        repository=repository, students=students, api_keys=ApiKeys.of(API_KEY, ROTATED_API_KEY)
+    )
     with open_transport(request.param, app, "lessons") as opened:
         yield opened
 

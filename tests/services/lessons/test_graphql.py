@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from services.events.lesson_completed import Language
 from services.lessons.records import Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
+from tests.services.conftest import enroll
 from tests.services.lessons.conftest import (
     API_KEY,
     ROTATED_API_KEY,
@@ -134,6 +136,8 @@ def test_first_completion_awards_xp_and_a_repeat_awards_nothing(
     ("variables", "code"),
     [
         ({"studentId": "s1", "lessonId": "nope", "language": "PYTHON"}, "NOT_FOUND"),
+        # A ghost: no such student, so no completion, no XP, no event (the outbox is empty).
+        ({"studentId": "ghost", "lessonId": "gen", "language": "PYTHON"}, "NOT_FOUND"),
         ({"studentId": "s1", "lessonId": "gen", "language": "RUST"}, "BAD_USER_INPUT"),
         ({"studentId": "", "lessonId": "gen", "language": "PYTHON"}, "BAD_USER_INPUT"),
         ({"studentId": "s" * 129, "lessonId": "gen", "language": "PYTHON"}, "BAD_USER_INPUT"),
@@ -231,3 +235,18 @@ def test_entities_return_null_for_unknown_lessons_and_students_with_completions(
     assert student["completions"][0]["language"] == "GO"
     assert student["completions"][0]["lesson"] == {"id": "gen", "title": "Lesson gen"}
     assert newcomer == {"__typename": "Student", "id": "never-completed", "completions": []}
+
+
+def test_a_ghost_student_is_refused_naming_the_id(
+    transport: Transport, repository: LessonsRepository
+) -> None:
+    seed_lesson(repository, "gen")
+    body = run(transport, "complete_lesson", studentId="ghost-7", lessonId="gen", language="GO")
+    [error] = body["errors"]
+    assert error["message"] == "no student with id 'ghost-7'"
+    assert (error["path"], error["extensions"]["code"]) == (["completeLesson"], "NOT_FOUND")
+    assert repository.completions_of("ghost-7") == []
+    # A student registered just now is found (consistent reads), and completes the lesson.
+    enroll(os.environ["STUDENTS_TABLE"], repository.client, "ghost-7")
+    body = run(transport, "complete_lesson", studentId="ghost-7", lessonId="gen", language="GO")
+    assert body["data"]["completeLesson"]["awardedXp"] > 0

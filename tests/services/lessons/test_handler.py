@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from services.toolkit.tables import LESSONS, TableSpec
+from services.toolkit.tables import LESSONS, STUDENTS, TableSpec
 from tests.services.lessons.conftest import error_codes, operation
 from tests.services.toolkit.transports import ApiGatewayLambda, graphql
 
@@ -19,6 +19,7 @@ def test_module_handler_serves_graphql_from_its_configuration(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     make_table(LESSONS)  # exported in LESSONS_TABLE
+    make_table(STUDENTS)  # read to check that students exist
     monkeypatch.setenv("API_KEYS", "deployed-key,next-key")
     import services.lessons.handler as module
 

@@ -18,6 +18,7 @@ from services.events.stream_poller import lambda_record, streams_client
 from services.lessons.operations import complete_lesson, create_lesson
 from services.lessons.records import Difficulty
 from services.lessons.repository import LessonsRepository
+from services.students.directory import StudentDirectory
 from tests.services.events.eventbridge import BusWithQueue, create_bus_with_queue
 
 
@@ -51,6 +52,7 @@ def deployed_handler(monkeypatch: pytest.MonkeyPatch, bus_name: str, endpoint: s
 
 def test_first_completions_are_published_to_the_bus_and_nothing_else(
     repository: LessonsRepository,
+    students: StudentDirectory,
     private_client: Any,
     bus: BusWithQueue,
     moto_server: Any,
@@ -61,9 +63,11 @@ def test_first_completions_are_published_to_the_bus_and_nothing_else(
     )
     at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     complete_lesson(
-        repository, student_id="s1", lesson_id=lesson.id, language=Language.RUST, now=at
+        repository, students, student_id="s1", lesson_id=lesson.id, language=Language.RUST, now=at
     )
-    complete_lesson(repository, student_id="s1", lesson_id=lesson.id, language=Language.RUST)
+    complete_lesson(
+        repository, students, student_id="s1", lesson_id=lesson.id, language=Language.RUST
+    )
     handler = deployed_handler(monkeypatch, bus.bus_name, moto_server.endpoint)
 
     result = handler(stream_event(repository.table_name, private_client), None)
@@ -83,6 +87,7 @@ def test_first_completions_are_published_to_the_bus_and_nothing_else(
 
 def test_records_that_could_not_be_published_are_reported_for_retry(
     repository: LessonsRepository,
+    students: StudentDirectory,
     private_client: Any,
     moto_server: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -91,7 +96,9 @@ def test_records_that_could_not_be_published_are_reported_for_retry(
         repository, title="Maps", difficulty=Difficulty.EASY, xp=50, languages=[Language.GO]
     )
     for student in ("s1", "s2"):
-        complete_lesson(repository, student_id=student, lesson_id=lesson.id, language=Language.GO)
+        complete_lesson(
+            repository, students, student_id=student, lesson_id=lesson.id, language=Language.GO
+        )
     handler = deployed_handler(monkeypatch, "no-such-bus", moto_server.endpoint)
     event = stream_event(repository.table_name, private_client)
 
@@ -106,6 +113,7 @@ def test_records_that_could_not_be_published_are_reported_for_retry(
 
 def test_a_batch_where_every_record_fails_raises_so_lambda_retries_it(
     repository: LessonsRepository,
+    students: StudentDirectory,
     private_client: Any,
     moto_server: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -113,7 +121,9 @@ def test_a_batch_where_every_record_fails_raises_so_lambda_retries_it(
     lesson = create_lesson(
         repository, title="Maps", difficulty=Difficulty.EASY, xp=50, languages=[Language.GO]
     )
-    complete_lesson(repository, student_id="s1", lesson_id=lesson.id, language=Language.GO)
+    complete_lesson(
+        repository, students, student_id="s1", lesson_id=lesson.id, language=Language.GO
+    )
     handler = deployed_handler(monkeypatch, "no-such-bus", moto_server.endpoint)
     event = stream_event(repository.table_name, private_client)
     event["Records"] = event["Records"][1:]  # the completion only
