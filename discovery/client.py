@@ -87,11 +87,19 @@ class RegistryClient:
         return self.request("GET", f"/services/{name}").body
 
     def register(
-        self, name: str, url: str, sdl: str, *, api_key_ref: str | None = None
+        self,
+        name: str,
+        url: str,
+        sdl: str,
+        *,
+        api_key_ref: str | None = None,
+        force: bool = False,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"url": url, "sdl": sdl}
         if api_key_ref is not None:
             body["apiKeyRef"] = api_key_ref
+        if force:
+            body["force"] = True
         return self.request("PUT", f"/services/{name}", body).body
 
     def remove(self, name: str) -> dict[str, Any]:

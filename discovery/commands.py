@@ -54,6 +54,11 @@ def _register_services(subparsers: Any) -> None:
     add.add_argument("--url", required=True, help="the service's GraphQL endpoint")
     add.add_argument("--sdl", required=True, type=Path, metavar="FILE", help="its SDL file")
     add.add_argument("--api-key-ref", help="where its API key lives (e.g. a secret id)")
+    add.add_argument(
+        "--force",
+        action="store_true",
+        help="publish even if the change breaks client queries (refused otherwise)",
+    )
     add.set_defaults(func=_with_client(_register_service))
 
     remove = actions.add_parser(
@@ -253,7 +258,7 @@ def _register_service(client: Any, args: argparse.Namespace) -> int:
         return f"{answer['name']} unchanged (supergraph version {answer['supergraphVersion']})"
 
     answer = client.register(
-        args.name, args.url, args.sdl.read_text(), api_key_ref=args.api_key_ref
+        args.name, args.url, args.sdl.read_text(), api_key_ref=args.api_key_ref, force=args.force
     )
     _reply(args, answer, render)
     return 0

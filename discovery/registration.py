@@ -3,7 +3,9 @@
 `register_service` fetches the service's own SDL (`{ _service { sdl } }`, with its X-API-Key)
 unless given, then `PUT /services/{name}`. Both steps retry with exponential backoff while the
 other side is not up yet (connection refused, timeouts, 5xx); a 4xx is final: a 422 raises
-`RegistrationRejected` carrying the composition errors, other 4xx `RegistrationFailed`.
+`RegistrationRejected` carrying the composition errors, a 409 `BreakingChangeRejected` carrying
+what the change would break (registering with `force` publishes it anyway), other 4xx
+`RegistrationFailed`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ class RegistrationRejected(RegistrationFailed):
         self.errors = errors
 
 
+class BreakingChangeRejected(RegistrationFailed):
+    """The registry refused the SDL because it would break client queries (HTTP 409)."""
+
+    def __init__(self, name: str, errors: list[dict[str, Any]]) -> None:
+        changes = [error for error in errors if error.get("coordinate")]
+        lines = [f"the registry refused {name}: it would break client queries (force to publish)"]
+        lines += [f"  [{c.get('code')}] {c.get('message')}" for c in changes]
+        super().__init__("\n".join(lines))
+        self.changes = changes
+
+
 class _Retry(Exception):
     """A transient failure worth another attempt."""
 
@@ -52,6 +65,8 @@ class RegistrationResult:
     version: int
     supergraph_version: int
     changed: bool
+    # What the change breaks for clients: empty unless registered with force.
+    breaking_changes: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +126,7 @@ def register_service(
     backoff: Backoff = Backoff(),
     sleep: Callable[[float], None] = time.sleep,
     timeout: float = 10.0,
+    force: bool = False,
 ) -> RegistrationResult:
     """Register `name` at `url` with the registry, waiting (with backoff) for both to be up.
 
@@ -128,7 +144,7 @@ def register_service(
 
     def put() -> dict[str, Any]:
         try:
-            return client.register(name, url, schema, api_key_ref=api_key_ref)
+            return client.register(name, url, schema, api_key_ref=api_key_ref, force=force)
         except RegistryUnreachable as error:
             raise _Retry(str(error)) from None
         except RegistryRequestFailed as error:
@@ -136,6 +152,8 @@ def register_service(
                 raise _Retry(str(error)) from None
             if error.status == 422:
                 raise RegistrationRejected(name, error.errors) from None
+            if error.status == 409:
+                raise BreakingChangeRejected(name, error.errors) from None
             raise RegistrationFailed(f"registering {name}: {error}") from None
 
     answer = backoff.run(put, sleep)
@@ -144,4 +162,5 @@ def register_service(
         version=answer["version"],
         supergraph_version=answer["supergraphVersion"],
         changed=answer.get("changed", True),
+        breaking_changes=tuple(answer.get("breakingChanges") or ()),
     )

@@ -46,6 +46,9 @@ class RegistrationProperties:
     registry_url: str
     admin_token_secret_id: str
     api_key_secret_id: str
+    # `Force: "true"` publishes a change that breaks client queries; otherwise the deploy fails
+    # with the breaking changes as its reason.
+    force: bool = False
 
     @classmethod
     def from_event(cls, properties: Mapping[str, Any]) -> RegistrationProperties:
@@ -61,7 +64,8 @@ class RegistrationProperties:
             raise RegistrationFailed(f"missing resource properties: {', '.join(missing)}")
         values = {field: str(properties[prop]).strip() for field, prop in names.items()}
         values["registry_url"] = values["registry_url"].rstrip("/")
-        return cls(**values)
+        force = str(properties.get("Force") or "false").strip().lower() == "true"
+        return cls(**values, force=force)
 
     @property
     def physical_id(self) -> str:
@@ -118,7 +122,9 @@ def register(
     """Read the service's SDL with its key and `PUT` it to the registry, as a service does.
 
     Retries (a fresh API Gateway stage or key can take a moment) are bounded by the deadline.
-    A refused composition (422) raises `RegistrationRejected` with the errors: the reason.
+    A refused composition (422) raises `RegistrationRejected` with the errors, a refused
+    breaking change (409) `BreakingChangeRejected` with the changes: the reason. The answer's
+    Data reports the check: how many breaking changes were published (with `Force`), and which.
     """
     result = register_service(
         properties.registry_url,
@@ -129,8 +135,15 @@ def register(
         api_key_ref=properties.api_key_secret_id,
         backoff=_backoff_within(deadline),
         timeout=HTTP_TIMEOUT_SECONDS,
+        force=properties.force,
     )
-    return {"version": result.version, "supergraphVersion": result.supergraph_version}
+    breaking = result.breaking_changes
+    return {
+        "version": result.version,
+        "supergraphVersion": result.supergraph_version,
+        "breakingChanges": len(breaking),
+        "breakingChangeCoordinates": ",".join(change["coordinate"] for change in breaking),
+    }
 
 
 def deregister(properties: RegistrationProperties, admin_token: str) -> None:

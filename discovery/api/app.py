@@ -139,21 +139,29 @@ def create_app(
     @app.put(
         "/services/{name}",
         response_model=RegistrationResponse,
-        responses={**ERRORS, 422: {"model": ErrorResponse, "description": "Does not compose"}},
+        responses={
+            **ERRORS,
+            409: {"model": ErrorResponse, "description": "Breaks client queries (no force)"},
+            422: {"model": ErrorResponse, "description": "Does not compose"},
+        },
         tags=["services"],
     )
     def register_service(
         name: ServiceName, body: ServiceRegistration, store: Store
     ) -> dict[str, Any]:
         """Register or update a service. The whole graph is composed with it; only a graph
-        that composes is published (as a new supergraph version). Unchanged url, SDL and
-        apiKeyRef are a no-op."""
-        registration = store.register(name, body.url, body.sdl, api_key_ref=body.api_key_ref)
+        that composes is published (as a new supergraph version), and one that would break
+        client queries only with `force` (409 otherwise). Unchanged url, SDL and apiKeyRef are
+        a no-op."""
+        registration = store.register(
+            name, body.url, body.sdl, api_key_ref=body.api_key_ref, allow_breaking=body.force
+        )
         return {
             "name": name,
             "version": registration.service.version,
             "supergraphVersion": registration.supergraph_version,
             "changed": registration.changed,
+            "breakingChanges": [change.to_json() for change in registration.breaking_changes],
         }
 
     @app.delete(

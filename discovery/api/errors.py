@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from discovery.store import (
+    BreakingChangesRefused,
     ClientNotFound,
     ClientRejected,
     CompositionRejected,
@@ -30,6 +31,7 @@ STATUS_CODES = {
     405: "METHOD_NOT_ALLOWED",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+BREAKING_CHANGE = "BREAKING_CHANGE"
 
 
 class Unauthenticated(Exception):
@@ -80,6 +82,13 @@ async def _unauthenticated(_: Request, exc: Exception) -> JSONResponse:
 async def _registry_error(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, CompositionRejected):
         return error_response(422, [error.to_json() for error in exc.errors])
+    if isinstance(exc, BreakingChangesRefused):
+        # 409: the graph composes, but publishing it conflicts with what clients use.
+        errors = [
+            {"code": BREAKING_CHANGE, "message": str(exc)},
+            *({**change.to_json(), "service": exc.name} for change in exc.changes),
+        ]
+        return error_response(409, errors)
     if isinstance(exc, InvalidServiceName):
         return error_response(
             400, [{"code": "INVALID_SERVICE_NAME", "message": str(exc), "field": "name"}]

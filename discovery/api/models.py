@@ -27,6 +27,11 @@ class ServiceRegistration(Body):
         description="Where the service's API key lives (a Secrets Manager id); omitted keeps "
         "the stored one",
     )
+    force: bool = Field(
+        default=False,
+        description="Publish even if the change breaks client queries (see POST /checks); "
+        "without it such a change is refused with 409 and nothing is stored",
+    )
 
 
 class CheckRequest(Body):
@@ -86,6 +91,10 @@ class RegistrationResponse(BaseModel):
     version: int = Field(description="The service's version: the supergraph version it changed in")
     supergraphVersion: int
     changed: bool = Field(description="False when the url and SDL were unchanged (a no-op)")
+    breakingChanges: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="What the published change breaks for clients (only with force)",
+    )
 
 
 class RemovalResponse(BaseModel):

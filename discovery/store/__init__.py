@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from discovery.store.errors import (
+        BreakingChangesRefused,
         ClientNotFound,
         ClientRejected,
         CompositionRejected,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 _EXPORTED_FROM = {
     **dict.fromkeys(
         (
+            "BreakingChangesRefused",
             "ClientNotFound",
             "ClientRejected",
             "CompositionRejected",
@@ -50,6 +52,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BreakingChangesRefused",
     "ClientNotFound",
     "ClientRejected",
     "CompositionRejected",

@@ -40,6 +40,22 @@ class CompositionRejected(RegistryError):
         self.errors = errors
 
 
+class BreakingChangesRefused(RegistryError):
+    """The change composes but would break client queries (fields, types, arguments removed or
+    changed), and the registration did not ask for it (`force`); nothing was stored.
+    `changes` are `discovery.breaking_changes.BreakingChange`s."""
+
+    def __init__(self, name: str, changes: tuple[Any, ...]) -> None:
+        listed = "; ".join(change.message for change in changes[:3])
+        more = f" (and {len(changes) - 3} more)" if len(changes) > 3 else ""
+        super().__init__(
+            f"registering {name} would break client queries: {listed}{more}; "
+            "register with force to publish it anyway"
+        )
+        self.name = name
+        self.changes = changes
+
+
 class PublishContention(RegistryError):
     """Other writers won the race for the next version every time we tried."""
 

@@ -32,6 +32,7 @@ from discovery.records import (
 from discovery.store.blobs import BlobStore
 from discovery.store.clients import ClientStore
 from discovery.store.errors import (
+    BreakingChangesRefused,
     CompositionRejected,
     InvalidServiceName,
     PublishContention,
@@ -60,6 +61,8 @@ class Registration:
     service: ServiceRecord
     supergraph_version: int
     changed: bool
+    # What the change breaks for clients (published because the registration allowed it).
+    breaking_changes: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +160,28 @@ class RegistryStore:
     # Changes
 
     def register(
-        self, name: str, url: str, sdl: str, *, api_key_ref: str | None = None
+        self,
+        name: str,
+        url: str,
+        sdl: str,
+        *,
+        api_key_ref: str | None = None,
+        allow_breaking: bool = True,
     ) -> Registration:
-        """Add or replace a service. An omitted `api_key_ref` keeps the one on record."""
+        """Add or replace a service. An omitted `api_key_ref` keeps the one on record.
+
+        The new graph's client-facing schema is compared with the published one; with
+        `allow_breaking=False` a change that would break client queries raises
+        `BreakingChangesRefused` and nothing is stored. The comparison is made against the
+        very version the new one replaces (a concurrent registration makes it run again).
+        """
         _require_valid_name(name)
+        found: list[tuple[Any, ...]] = [()]
+
+        def check(replaced_version: int, new_sdl: str) -> None:
+            found[0] = self._breaking_changes(replaced_version, new_sdl)
+            if found[0] and not allow_breaking:
+                raise BreakingChangesRefused(name, found[0])
 
         unchanged: list[Registration] = []
 
@@ -181,12 +202,22 @@ class RegistryStore:
             others = [r for r in current.services if r.name != name]
             return _NextState(services=(*others, record), reason=f"register {name}")
 
-        published = self._publish(next_state)
+        published = self._publish(next_state, check=check)
         if published is None:
             return unchanged[-1]
         record = published.service(name)
         assert record is not None
-        return Registration(record, published.version, changed=True)
+        return Registration(record, published.version, changed=True, breaking_changes=found[0])
+
+    def _breaking_changes(self, replaced_version: int, new_sdl: str) -> tuple[Any, ...]:
+        if replaced_version == 0:
+            return ()  # nothing published yet: nothing to break
+        # Imported here: graphql-core's schema building is only needed when registering.
+        from discovery.api_schema import api_schema
+        from discovery.breaking_changes import find_breaking_changes
+
+        old = self.version(replaced_version).sdl
+        return tuple(find_breaking_changes(api_schema(old), api_schema(new_sdl)))
 
     def remove(self, name: str) -> int:
         """Remove a service; refused (CompositionRejected) if the rest does not compose."""
@@ -219,6 +250,8 @@ class RegistryStore:
     def _publish(
         self,
         next_state: Callable[[ServiceSet, int], _NextState | None],
+        *,
+        check: Callable[[int, str], None] | None = None,
     ) -> PublishedSupergraph | None:
         for attempt in range(self._max_attempts):
             # Composition needs the services only: the current SDL is not read.
@@ -229,6 +262,8 @@ class RegistryStore:
                 return None
             services = tuple(sorted(state.services, key=lambda r: r.name))
             sdl = state.sdl if state.sdl is not None else self._compose(services)
+            if check is not None:
+                check(current.version, sdl)
             manifest = orjson.dumps([record.to_json() for record in services])
             header = VersionHeader(
                 version=version,

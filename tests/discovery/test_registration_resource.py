@@ -22,6 +22,7 @@ import pytest
 
 from discovery.api import create_app as create_registry_app
 from discovery.api.settings import RegistrySettings
+from discovery.registration import fetch_service_sdl
 from discovery.registration_resource import NOT_REGISTERED, handler
 from services.students.app import create_app as create_students_app
 from services.students.repository import StudentRepository
@@ -344,3 +345,38 @@ def test_a_refused_removal_fails_the_delete_with_the_reason(
     assert refused["Reason"].startswith("the registry answered HTTP 422 to removing greetings")
     assert refused["PhysicalResourceId"] == "greetings@x"
     assert registry_get(deployment, "/services/greetings")[0] == 200
+
+
+def test_a_breaking_change_fails_the_deploy_unless_forced_and_the_check_is_reported(
+    cloudformation: CloudFormation, deployment: Deployment
+) -> None:
+    # What is published has a field the deployed service no longer serves.
+    served = fetch_service_sdl(deployment.service_url, API_KEY)
+    assert "type Query {" in served
+    published = served.replace("type Query {", "type Query {\n  legacy: String", 1)
+    status, _ = registry_call(
+        deployment.registry_url,
+        "PUT",
+        "/services/students",
+        {"url": deployment.service_url, "sdl": published, "force": True},
+    )
+    assert status == 200
+
+    handler(cfn_event(cloudformation, deployment, "Create"), LambdaContext())
+    refused = cloudformation.last()
+    assert refused["Status"] == "FAILED"
+    assert refused["Reason"].startswith("the registry refused students: it would break client")
+    assert "[FIELD_REMOVED]" in refused["Reason"] and "Query.legacy" in refused["Reason"]
+    assert registry_get(deployment, "/services/students")[1]["sdl"] == published
+
+    handler(cfn_event(cloudformation, deployment, "Create", Force="true"), LambdaContext())
+    forced = cloudformation.last()
+    assert forced["Status"] == "SUCCESS", forced["Reason"]
+    assert forced["Data"]["breakingChanges"] == 1
+    assert forced["Data"]["breakingChangeCoordinates"] == "Query.legacy"
+    assert registry_get(deployment, "/services/students")[1]["sdl"] == served
+
+    # A deploy that breaks nothing reports a clean check.
+    handler(cfn_event(cloudformation, deployment, "Create", FunctionVersion="3"), LambdaContext())
+    clean = cloudformation.last()
+    assert (clean["Status"], clean["Data"]["breakingChanges"]) == ("SUCCESS", 0)

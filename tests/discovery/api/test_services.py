@@ -11,7 +11,13 @@ from tests.discovery.conftest import table_items
 
 
 def registration(name: str, version: int, supergraph: int, *, changed: bool) -> dict[str, Any]:
-    return {"name": name, "version": version, "supergraphVersion": supergraph, "changed": changed}
+    return {
+        "name": name,
+        "version": version,
+        "supergraphVersion": supergraph,
+        "changed": changed,
+        "breakingChanges": [],
+    }
 
 
 def test_register_publishes_a_supergraph_version(api: RegistryApi) -> None:
@@ -168,3 +174,50 @@ def test_delete_that_breaks_the_graph_is_422_and_changes_nothing(
     assert response.status == 422
     assert response.json()["errors"][0]["code"] == "EXTERNAL_MISSING_ON_BASE"
     assert table_items(dynamodb_client, registry_table) == before
+
+
+BREAKING = [
+    ("FIELD_REMOVED", "Student.email"),
+    ("OUTPUT_MADE_NULLABLE", "Student.name"),
+    ("REQUIRED_ARGUMENT_ADDED", "Query.student(tenant:)"),
+]
+
+
+def test_a_breaking_change_is_refused_without_force_and_nothing_is_stored(
+    api: RegistryApi, dynamodb_client: Any, registry_table: str
+) -> None:
+    api.register("students")
+    api.register("lessons")
+    before = table_items(dynamodb_client, registry_table)
+
+    refused = api.register("students", "students-breaking")
+
+    assert refused.status == 409
+    [summary, *changes] = refused.json()["errors"]
+    assert summary["code"] == "BREAKING_CHANGE"
+    assert "would break client queries" in summary["message"]
+    assert "force" in summary["message"]
+    assert sorted((c["code"], c["coordinate"]) for c in changes) == BREAKING
+    assert all(change["service"] == "students" for change in changes)
+    assert table_items(dynamodb_client, registry_table) == before
+    assert api.call("GET", "/services/students").json()["sdl"] == subgraph_sdl("students")
+
+
+def test_force_publishes_a_breaking_change_and_reports_it(api: RegistryApi) -> None:
+    api.register("students")
+    api.register("lessons")
+
+    forced = api.register("students", "students-breaking", force=True)
+
+    assert forced.status == 200
+    assert forced.json()["supergraphVersion"] == 3
+    assert sorted((c["code"], c["coordinate"]) for c in forced.json()["breakingChanges"]) == (
+        BREAKING
+    )
+    assert api.call("GET", "/services/students").json()["sdl"] == subgraph_sdl("students-breaking")
+
+
+def test_additive_changes_and_first_registrations_need_no_force(api: RegistryApi) -> None:
+    # Nothing published yet: nothing to break, even for a schema others would call breaking.
+    assert api.register("students", "students-breaking").status == 200
+    assert api.register("lessons").status == 200  # adds fields and types: breaks nothing
