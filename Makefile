@@ -8,7 +8,7 @@ NODE_STAMP := tools/node/node_modules/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
 BENCH_NODE_STAMP := bench/node_modules/.installed-stamp
 
-.PHONY: dev test lint bench assets node-tools clean
+.PHONY: dev test lint bench chaos assets node-tools clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ dev: $(STAMP) $(NODE_STAMP) assets
 
 bench: $(STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP)
 	$(BIN)/python -m bench
+
+# The local stack under injected faults (a few minutes; not part of `make test`): writes
+# bench/results/chaos.md and fails if any row of the fault table does. CHAOS_LOAD_SECONDS=N
+# shortens or lengthens the load at the end.
+CHAOS_LOAD_SECONDS ?= 120
+chaos: $(STAMP) $(NODE_STAMP) assets
+	$(BIN)/python -m bench.chaos --load-seconds $(CHAOS_LOAD_SECONDS)
 
 clean:
 	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static bench/node_modules bench/.work

@@ -1,0 +1,1 @@
+"""`make chaos`: the local stack under injected faults, with a report (bench/results/chaos.md)."""
