@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -121,6 +122,18 @@ def test_the_three_jwt_settings_go_together() -> None:
         GatewaySettings(jwt_issuer=ISSUER)
 
 
+@pytest.fixture(autouse=True)
+def _bff_logger_restored() -> Iterator[None]:
+    """`bff serve` sets the "bff" logger up on the test's captured stdout; later tests would log
+    to that closed stream, so it is put back as it was."""
+    logger = logging.getLogger("bff")
+    # Powertools also marks the logger itself (its handler, its formatter): all of it goes back.
+    state = {**vars(logger), "handlers": list(logger.handlers)}
+    yield
+    vars(logger).clear()
+    vars(logger).update(state)
+
+
 class _Args:
     supergraph = str(SUPERGRAPH_FILE)
     registry_table = None
@@ -148,6 +161,7 @@ def _serve_without_serving(
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(app=app, **options))
     # Not in the test process: freezing its objects would outlast the test.
     monkeypatch.setattr("bff.commands.tune_garbage_collector", lambda: None)
+
     assert serve_command(args) == 0  # type: ignore[arg-type]
     return ran
 
