@@ -40,7 +40,11 @@ from discovery.store.errors import (
     VersionNotFound,
 )
 from discovery.store.versions import VersionHeader, VersionLog
-from discovery.usage import UsageReader
+from discovery.usage import UsageReader, coordinate_usage, window
+
+# A breaking change to a coordinate no operation used in this many days is not refused (the
+# window `POST /checks` weighs changes by by default).
+USAGE_WINDOW_DAYS = 30
 
 
 def compose_with_default(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
@@ -172,8 +176,10 @@ class RegistryStore:
 
         The new graph's client-facing schema is compared with the published one; with
         `allow_breaking=False` a change that would break client queries raises
-        `BreakingChangesRefused` and nothing is stored. The comparison is made against the
-        very version the new one replaces (a concurrent registration makes it run again).
+        `BreakingChangesRefused` and nothing is stored. When the BFF's usage is recorded, only
+        changes to coordinates some operation used in the last `USAGE_WINDOW_DAYS` are refused
+        (as `POST /checks` judges them). The comparison is made against the very version the
+        new one replaces (a concurrent registration makes it run again).
         """
         _require_valid_name(name)
         found: list[tuple[Any, ...]] = [()]
@@ -181,7 +187,9 @@ class RegistryStore:
         def check(replaced_version: int, new_sdl: str) -> None:
             found[0] = self._breaking_changes(replaced_version, new_sdl)
             if found[0] and not allow_breaking:
-                raise BreakingChangesRefused(name, found[0])
+                used = self._used(found[0])
+                if used:
+                    raise BreakingChangesRefused(name, used)
 
         unchanged: list[Registration] = []
 
@@ -208,6 +216,13 @@ class RegistryStore:
         record = published.service(name)
         assert record is not None
         return Registration(record, published.version, changed=True, breaking_changes=found[0])
+
+    def _used(self, changes: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The changes some recorded operation used (all of them when no usage is recorded)."""
+        if self.usage is None:
+            return changes
+        operations = self.usage.operations(*window(USAGE_WINDOW_DAYS))
+        return tuple(c for c in changes if coordinate_usage(operations, c.coordinate))
 
     def _breaking_changes(self, replaced_version: int, new_sdl: str) -> tuple[Any, ...]:
         if replaced_version == 0:

@@ -1,5 +1,6 @@
 """Usage the BFF recorded, read by the registry: GET /usage, GET /usage/coordinates/{c}, and
-POST /checks weighing each breaking change by who used it (the BFF and the registry over the
+POST /checks (and PUT /services: refused only for a used change) weighing each breaking change
+by who used it (the BFF and the registry over the
 same tables, moto server over HTTP)."""
 
 from __future__ import annotations
@@ -210,3 +211,34 @@ def test_the_cli_shows_who_a_change_breaks_and_what_was_used(
     assert "Student.email: unused from" in capsys.readouterr().out
     assert bff(registry_url, "usage", "coordinate", "Student.name") == 0
     assert "Student.name: 2 request(s) by mobile, last" in capsys.readouterr().out
+
+
+# --- registration weighed by usage: a used field is not removed without force -----------
+
+
+def register(registry: Transport, sdl: str, **options: Any) -> tuple[int, Any]:
+    body = {"url": "http://students.test/graphql", "sdl": sdl, **options}
+    reply = registry.request(
+        "PUT",
+        "/services/students",
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
+    )
+    return reply.status, reply.json()
+
+
+def test_a_used_field_is_not_removed_without_force(registry: Transport, used: None) -> None:
+    status, body = register(registry, WITHOUT_NAME)
+
+    assert status == 409
+    assert [e.get("coordinate") for e in body["errors"][1:]] == ["Student.name"]
+    forced_status, forced = register(registry, WITHOUT_NAME, force=True)
+    assert forced_status == 200
+    assert [c["coordinate"] for c in forced["breakingChanges"]] == ["Student.name"]
+
+
+def test_a_field_nobody_used_is_removed_without_force(registry: Transport, used: None) -> None:
+    status, body = register(registry, WITHOUT_EMAIL)
+
+    assert status == 200, body
+    assert [c["coordinate"] for c in body["breakingChanges"]] == ["Student.email"]
