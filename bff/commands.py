@@ -107,6 +107,7 @@ def serve_command(args: argparse.Namespace) -> int:
     }
     print(f"bff: serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
     if args.workers == 1:
+        _json_logs()
         tune_garbage_collector()
         uvicorn.run(app, **options)
         return 0
@@ -135,14 +136,7 @@ def _check_aws_region(config: GatewaySettings) -> None:
 
 
 def serving_app(config: GatewaySettings) -> Any:
-    """The ASGI app `bff serve` runs: the gateway's app, behind JWT verification when set.
-
-    Logs are Powertools' JSON lines on stdout, as in Lambda (POWERTOOLS_LOG_LEVEL sets the
-    level): one per GraphQL request, plus warnings and errors.
-    """
-    from aws_lambda_powertools import Logger
-
-    Logger(service="bff")
+    """The ASGI app `bff serve` runs: the gateway's app, behind JWT verification when set."""
     from bff.gateway import FileSupergraphProvider, Gateway, provider_from_settings
     from bff.http.app import GraphQLApp
 
@@ -160,8 +154,18 @@ def worker_app() -> Any:
     from bff.config import GatewaySettings
 
     app = serving_app(GatewaySettings.from_environ())
+    _json_logs()
     tune_garbage_collector()
     return app
+
+
+def _json_logs() -> None:
+    """Logs are Powertools' JSON lines on stdout, as in Lambda (POWERTOOLS_LOG_LEVEL sets the
+    level): one per GraphQL request, plus warnings and errors. Set up only in the process that
+    serves, once it is about to: the handler binds the stdout of that moment."""
+    from aws_lambda_powertools import Logger
+
+    Logger(service="bff")
 
 
 def _positive_int(text: str) -> int:
