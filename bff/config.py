@@ -69,6 +69,13 @@ def _origins(value: str) -> tuple[str, ...]:
     return tuple(origin.strip() for origin in text.split(",") if origin.strip())
 
 
+def _tracing_exporter(value: str) -> str:
+    word = value.strip().lower() or "off"
+    if word not in ("off", "console", "otlp"):
+        raise ValueError(f"expected off, console or otlp, got {value!r}")
+    return word
+
+
 def _env(
     name: str, parse: Callable[[str], Any], *, gt: float | None = None, ge: float | None = None
 ) -> dict[str, Any]:
@@ -191,6 +198,12 @@ class GatewaySettings:
     # closes idle connections: otherwise it may send a request on a connection being closed.
     serve_keepalive_seconds: float = field(
         default=75.0, metadata=_env("SERVE_KEEPALIVE_SECONDS", _float, gt=0)
+    )
+
+    # OpenTelemetry spans: off, console (stdout) or otlp (OTEL_EXPORTER_OTLP_ENDPOINT; in AWS
+    # the ADOT collector layer, which sends them to X-Ray). See bff/observability/tracing.py.
+    tracing_exporter: str = field(
+        default="off", metadata=_env("TRACING_EXPORTER", _tracing_exporter)
     )
 
     # Per supergraph version: parsed, validated and planned operations kept in an LRU cache.

@@ -44,6 +44,7 @@ from bff.execution import execute_plan
 from bff.execution.deadline import Deadline, deadline_scope
 from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport, transport_from_settings
+from bff.observability.tracing import stage_span
 from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
 from bff.progressive_override import OverrideLabelSampler
@@ -357,14 +358,15 @@ class ServedSupergraph:
     def _build_operation(
         self, query: str, operation_name: str | None, labels: frozenset[str]
     ) -> CachedOperation:
-        try:
-            document = parse(query, max_tokens=self._max_tokens)
-        except GraphQLError as error:
-            raise GraphQLRequestError([_formatted(error, PARSE_FAILED)]) from None
-        # The cheap limits first: they bound what the spec's rules would spend.
-        errors = validate(self.schema, document, self._limits) or validate(
-            self.schema, document, self._rules
-        )
+        with stage_span("graphql.parse_validate"):
+            try:
+                document = parse(query, max_tokens=self._max_tokens)
+            except GraphQLError as error:
+                raise GraphQLRequestError([_formatted(error, PARSE_FAILED)]) from None
+            # The cheap limits first: they bound what the spec's rules would spend.
+            errors = validate(self.schema, document, self._limits) or validate(
+                self.schema, document, self._rules
+            )
         if errors:
             raise GraphQLRequestError([_formatted(error, VALIDATION_FAILED) for error in errors])
         try:
@@ -379,7 +381,8 @@ class ServedSupergraph:
                 answer = _execute_locally(self, document, None, operation_name)
             return CachedOperation(prepared, None, document, answer)
         try:
-            plan = self.planner_for(labels).plan(document, operation_name)
+            with stage_span("graphql.plan"):
+                plan = self.planner_for(labels).plan(document, operation_name)
         except PlanningError as error:
             # A valid operation no subgraph path can answer: the client learns why, once.
             logger.warning("operation cannot be planned", error=str(error))

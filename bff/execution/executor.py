@@ -38,6 +38,7 @@ from bff.execution.response_keys import restore_client_keys
 from bff.execution.schema_index import SchemaIndex, index_for
 from bff.execution.shaping import shape_data
 from bff.execution.transport import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
+from bff.observability.tracing import stage_span
 from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
 
 logger = Logger(service="bff", child=True)
@@ -78,15 +79,16 @@ async def execute_plan(
             await run.execute_mutation(plan.node, operation, schema)
         else:
             await run.execute(plan.node, run.errors)
-    data = shape_data(
-        run.data,
-        operation=operation,
-        variables=variables,
-        schema=schema,
-        errors=run.errors,
-        failed_paths=run.failed_paths,
-        root_values=root_values,
-    )
+    with stage_span("graphql.shape"):
+        data = shape_data(
+            run.data,
+            operation=operation,
+            variables=variables,
+            schema=schema,
+            errors=run.errors,
+            failed_paths=run.failed_paths,
+            root_values=root_values,
+        )
     return GatewayResult(data, run.errors)
 
 

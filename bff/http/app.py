@@ -46,6 +46,7 @@ from bff.http.media_types import (
 from bff.observability.request_log import log_request
 from bff.observability.request_record import RequestRecord, current_request
 from bff.observability.timed_transport import TimedTransport
+from bff.observability.tracing import configure_tracing, current_trace_id, request_span
 
 logger = Logger(service="bff", child=True)
 
@@ -101,6 +102,7 @@ class GraphQLApp:
         # Told every GraphQL request's record once answered: one log line by default; the
         # Lambda handler adds per-subgraph metrics.
         self.record_request: Callable[[RequestRecord], None] | None = log_request
+        configure_tracing(config.tracing_exporter)
         # Every subgraph call is timed into the running request's record.
         if not isinstance(gateway.transport, TimedTransport):
             gateway.transport = TimedTransport(gateway.transport)  # type: ignore[assignment]
@@ -202,9 +204,11 @@ class GraphQLApp:
         started = time.perf_counter()
         token = current_request.set(record)
         try:
-            status, extra_headers, result, outcome = await self._execute(
-                scope, receive, headers, media_type, record
-            )
+            with request_span(headers):
+                record.trace_id = current_trace_id() or record.trace_id
+                status, extra_headers, result, outcome = await self._execute(
+                    scope, receive, headers, media_type, record
+                )
         finally:
             current_request.reset(token)
         record.status, record.outcome = status, outcome

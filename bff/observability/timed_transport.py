@@ -1,4 +1,5 @@
-"""Times every subgraph call into the running request's record, at the transport boundary."""
+"""Times every subgraph call into the running request's record, at the transport boundary,
+inside a `graphql.fetch` span whose trace context the subgraph receives (when tracing is on)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
 from bff.observability.request_record import SubgraphCall, current_request
+from bff.observability.tracing import fetch_span, tracing_enabled
 
 
 class TimedTransport:
@@ -25,13 +27,17 @@ class TimedTransport:
     async def fetch(
         self, endpoint: SubgraphEndpoint, payload: dict[str, Any], headers: Mapping[str, str]
     ) -> dict[str, Any]:
+        if tracing_enabled():
+            headers = dict(headers)  # gets this call's traceparent
         record = current_request.get()
         if record is None:
-            return await self.wrapped.fetch(endpoint, payload, headers)
+            with fetch_span(endpoint.name, headers):  # type: ignore[arg-type]
+                return await self.wrapped.fetch(endpoint, payload, headers)
         started = time.perf_counter()
         ok = False
         try:
-            response = await self.wrapped.fetch(endpoint, payload, headers)
+            with fetch_span(endpoint.name, headers):  # type: ignore[arg-type]
+                response = await self.wrapped.fetch(endpoint, payload, headers)
             ok = not response.get("errors")
             return response
         finally:  # a SubgraphFetchError leaves ok False

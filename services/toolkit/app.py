@@ -1,6 +1,7 @@
 """`create_app`: the ASGI app of a subgraph (GraphQL at /graphql behind the API-key check).
 
-Layers, outermost first: Starlette's error guard (500 without details), `ApiKeyMiddleware`
+Layers, outermost first: Starlette's error guard (500 without details),
+`TraceContextMiddleware` (the caller's W3C `traceparent`: trace id for logs), `ApiKeyMiddleware`
 (401 on any route without a valid key), `ForwardedClaimsMiddleware` (X-BFF-Claims), then the
 router with strawberry's GraphQL view on `/graphql` (POST, and GET for queries; GraphiQL off).
 Unknown paths answer 404 in the same GraphQL-shaped JSON as other pre-GraphQL errors.
@@ -26,6 +27,7 @@ from services.toolkit.api_keys import ApiKeyMiddleware, ApiKeys
 from services.toolkit.claims import CLAIMS_STATE_KEY, ForwardedClaimsMiddleware
 from services.toolkit.context import SubgraphContext
 from services.toolkit.errors import ErrorCode, error_body
+from services.toolkit.trace_context import TRACE_STATE_KEY, TraceContextMiddleware
 
 GRAPHQL_PATH = "/graphql"
 
@@ -59,6 +61,7 @@ class SubgraphGraphQL(GraphQL):
             response=response,
             resources=self.resources,
             claims=request.scope.get("state", {}).get(CLAIMS_STATE_KEY),
+            trace_id=request.scope.get("state", {}).get(TRACE_STATE_KEY),
         )
 
 
@@ -90,6 +93,7 @@ def create_app(
     return Starlette(
         routes=[Route(GRAPHQL_PATH, SubgraphGraphQL(schema, resources))],
         middleware=[
+            Middleware(TraceContextMiddleware, service_name=service_name),
             Middleware(ApiKeyMiddleware, api_keys=keys, service_name=service_name),
             Middleware(ForwardedClaimsMiddleware),
         ],

@@ -22,14 +22,17 @@ class SubgraphContext(Generic[R]):
     """What resolvers get as `info.context`.
 
     `resources` is whatever the service passed to `create_app` (typically its repository);
-    `claims` is the decoded `X-BFF-Claims` header or None. Loaders live as long as the
-    request, so one request's batch never serves another request stale data.
+    `claims` is the decoded `X-BFF-Claims` header or None; `trace_id` the caller's trace.
+    Loaders live as long as the request, so one request's batch never serves another request
+    stale data.
     """
 
     request: Request
     response: Response
     resources: R
     claims: dict[str, Any] | None
+    # The caller's W3C trace id (`traceparent`; the gateway's request trace), or None.
+    trace_id: str | None = None
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def loader(self, load: BatchLoad[K, T]) -> DataLoader[K, T]:

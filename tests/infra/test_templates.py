@@ -193,6 +193,9 @@ def placeholder_environment(
     """The function's variables with deploy-time values replaced by plausible placeholders."""
     values = {}
     for name, value in variables.items():
+        if isinstance(value, dict) and "Fn::If" in value:
+            # An optional feature's setting: its value when the feature is off (the default).
+            value = value["Fn::If"][2]
         if isinstance(value, str):
             values[name] = value
         elif isinstance(value, dict) and "Default" in parameters.get(value.get("Ref"), {}):
@@ -693,3 +696,12 @@ def test_alarms_notify_the_topic_when_one_is_given(path: Path) -> None:
         assert alarm["AlarmActions"] == {
             "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]
         }
+
+
+def test_the_bff_traces_to_the_adot_layer_only_when_the_layer_is_given() -> None:
+    properties = load(INFRA / "bff.yaml")["Resources"]["BffFunction"]["Properties"]
+    layers = {"Fn::If": ["HasTracing", [{"Ref": "TracingLayerArn"}], {"Ref": "AWS::NoValue"}]}
+    assert properties["Layers"] == layers
+    exporter = properties["Environment"]["Variables"]["TRACING_EXPORTER"]
+    assert exporter == {"Fn::If": ["HasTracing", "otlp", "off"]}
+    assert load(INFRA / "bff.yaml")["Parameters"]["TracingLayerArn"]["Default"] == ""

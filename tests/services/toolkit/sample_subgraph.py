@@ -12,6 +12,7 @@ from services.toolkit.api_keys import ApiKeys
 from services.toolkit.app import create_app
 from services.toolkit.context import SubgraphContext
 from services.toolkit.errors import ErrorCode, UserError
+from services.toolkit.observability import service_logger
 from services.toolkit.schema import build_subgraph_schema
 
 SERVICE_NAME = "sample"
@@ -48,6 +49,15 @@ class Query:
     @strawberry.field
     def claims(self, info: Info) -> str | None:
         return None if info.context.claims is None else json.dumps(info.context.claims)
+
+    @strawberry.field
+    def trace_id(self, info: Info) -> str | None:
+        return info.context.trace_id
+
+    @strawberry.field
+    def logged_trace_id(self) -> str | None:
+        """The trace id the service's log lines carry while this request runs."""
+        return service_logger(SERVICE_NAME).get_current_keys().get("trace_id")
 
     @strawberry.field
     def refuse(self, code: str) -> str:
