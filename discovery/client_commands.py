@@ -78,8 +78,8 @@ def register_usage(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Days are UTC dates (YYYY-MM-DD); default: the last 30 days.",
     )
     window = argparse.ArgumentParser(add_help=False, parents=[common])
-    window.add_argument("--from", dest="start", metavar="DAY")
-    window.add_argument("--to", dest="end", metavar="DAY")
+    window.add_argument("--from", dest="start", metavar="DAY", help="first day (YYYY-MM-DD, UTC)")
+    window.add_argument("--to", dest="end", metavar="DAY", help="last day (YYYY-MM-DD, UTC)")
     actions = usage.add_subparsers(dest="action", metavar="ACTION", required=True)
     operations = actions.add_parser(
         "operations", parents=[window], help="operations seen, most used first"
@@ -89,7 +89,7 @@ def register_usage(subparsers: Any, common: argparse.ArgumentParser) -> None:
     coordinate = actions.add_parser(
         "coordinate", parents=[window], help="who used a coordinate (Type.field, Enum.VALUE...)"
     )
-    coordinate.add_argument("coordinate")
+    coordinate.add_argument("coordinate", help="a schema coordinate, e.g. Student.email")
     coordinate.set_defaults(func=_with_client(_coordinate))
 
 
