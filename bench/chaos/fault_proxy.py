@@ -154,7 +154,10 @@ async def _trickle(request: web.Request, status: int, answer: bytes) -> web.Stre
         headers={"Content-Type": "application/json", "Content-Length": str(len(answer))},
     )
     await response.prepare(request)
-    for index in range(len(answer)):
-        await response.write(answer[index : index + 1])
-        await asyncio.sleep(0.2)
+    try:
+        for index in range(len(answer)):
+            await response.write(answer[index : index + 1])
+            await asyncio.sleep(0.2)
+    except ConnectionError:
+        pass  # the gateway gave up on it (its deadline): what this fault is for
     return response
