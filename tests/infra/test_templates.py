@@ -521,7 +521,7 @@ def test_the_bff_api_checks_jwts_on_graphql_and_only_health_and_graphiql_are_pub
         for event in events.values()
         if event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
     }
-    assert public == {"/health", "/graphiql", "/graphiql/{proxy+}"}
+    assert public == {"/health", "/health/live", "/graphiql", "/graphiql/{proxy+}"}
     assert all(
         event["Properties"]["Method"] == "GET"
         for event in events.values()
