@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from graphql import FieldNode, SelectionNode
+from graphql import (
+    DirectiveNode,
+    FieldNode,
+    InlineFragmentNode,
+    NamedTypeNode,
+    NameNode,
+    SelectionNode,
+    SelectionSetNode,
+)
 
 from bff.supergraph import TypeInfo
 
@@ -80,8 +88,21 @@ class AbstractTypeWalk:
             if isinstance(node, FieldNode):
                 (concrete if node.name.value == "__typename" else local).append(node)
                 continue
-            type_condition = self.fragment_parts(node)[0]
-            (local if type_condition in (None, pos.type_name) else concrete).append(node)
+            type_condition, directives, inner = self.fragment_parts(node)
+            if type_condition in (None, pos.type_name):
+                local.append(node)
+                continue
+            # Interface fields inside a fragment on one implementation are this subgraph's to
+            # answer too (for every object; the answer keeps them only for that type): asking
+            # the concrete subgraph would send them straight back here, a second fetch.
+            here, rest = self.split_here(pos, type_info, inner)
+            if not here:
+                concrete.append(node)
+                continue
+            # The fragment's own @skip/@include still guard both parts.
+            local.extend([_inline(None, here, directives)] if directives else here)
+            if rest:
+                concrete.append(_inline(type_condition, rest, directives))
         self.walk_object(pos, local)
         if concrete:
             candidates = [
@@ -96,3 +117,54 @@ class AbstractTypeWalk:
                 )
             target = self.jump(pos, Candidate(candidates[0], type_info.name, None), None)
             self.walk(target, concrete)
+
+    def split_here(
+        self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
+    ) -> tuple[list[SelectionNode], list[SelectionNode]]:
+        """(the fields this `@interfaceObject` subgraph answers itself, the rest), looking into
+        inline fragments too."""
+        here: list[SelectionNode] = []
+        rest: list[SelectionNode] = []
+        for node in selections:
+            if self.answered_here(pos, type_info, node):
+                here.append(node)
+            elif isinstance(node, InlineFragmentNode):
+                inner_here, inner_rest = self.split_here(
+                    pos, type_info, node.selection_set.selections
+                )
+                if not inner_here:
+                    rest.append(node)
+                    continue
+                # Answered here for every object (the answer keeps them for the fragment's
+                # type only); the fragment's @skip/@include still guard them.
+                directives = tuple(node.directives or ())
+                here.extend([_inline(None, inner_here, directives)] if directives else inner_here)
+                if inner_rest:
+                    condition = node.type_condition.name.value if node.type_condition else None
+                    rest.append(_inline(condition, inner_rest, directives))
+            else:
+                rest.append(node)
+        return here, rest
+
+    def answered_here(self, pos: Position, type_info: TypeInfo, node: SelectionNode) -> bool:
+        """Whether an `@interfaceObject` position's subgraph resolves this field itself."""
+        assert pos.group is not None
+        if not isinstance(node, FieldNode) or node.name.value == "__typename":
+            return False
+        info = type_info.fields.get(node.name.value)
+        return info is not None and self.planner.is_local(pos.group.service, type_info.name, info)
+
+
+def _inline(
+    type_condition: str | None,
+    selections: Sequence[SelectionNode],
+    directives: tuple[DirectiveNode, ...] = (),
+) -> InlineFragmentNode:
+    """`... on type_condition @directives { selections }`, for part of a client fragment."""
+    return InlineFragmentNode(
+        type_condition=NamedTypeNode(name=NameNode(value=type_condition))
+        if type_condition
+        else None,
+        directives=directives,
+        selection_set=SelectionSetNode(selections=tuple(selections)),
+    )

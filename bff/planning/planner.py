@@ -41,6 +41,7 @@ from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
 from .positions import Candidate, Position, Step
+from .printing import print_arguments
 from .query_graph import QueryGraph
 from .selections import alias_of, client_children, client_fields, find_provided
 
@@ -167,6 +168,8 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
         self.groups: list[FetchGroup] = []
         self.roots: list[FetchGroup] = []
         self.entity_groups: dict[tuple[object, ...], FetchGroup] = {}
+        # Root fields planned so far: (response key, printed arguments) -> subgraph.
+        self.root_choices: dict[tuple[str, str], str] = {}
 
     def build(self) -> QueryPlan:
         supergraph = self.planner.supergraph
@@ -337,8 +340,15 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
             raise PlanningError(f"no subgraph resolves {pos.type_name}.{info.name}")
         used = {group.service for group in self.roots}
         sub = node.selection_set.selections if node.selection_set else ()
+        # The same root field met again (e.g. under other directives or in a fragment) goes
+        # where it went first: one subgraph answers the object, so nothing below it is asked
+        # of two subgraphs or twice of one.
+        repeat = (alias_of(node) or info.name, print_arguments(node.arguments or ()))
+        earlier = self.root_choices.get(repeat) if pos.group is None else None
         graph = (
-            info.graphs[0]
+            earlier
+            if earlier is not None
+            else info.graphs[0]
             if len(info.graphs) == 1
             else min(
                 info.graphs,
@@ -349,6 +359,8 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
                 ),
             )
         )
+        if pos.group is None and self.kind == "query":
+            self.root_choices.setdefault(repeat, graph)
         group = self.root_group(graph) if pos.group is None else self.nested_root_group(graph, pos)
         draft = group.selection
         for directives in pos.conditions:
