@@ -508,6 +508,10 @@ def test_deploying_a_service_registers_it(path: Path) -> None:
     assert named_resources(properties["RegistryUrl"]) == {"registry-url"}
     # A new function version on each code change re-registers the (possibly new) schema.
     assert properties["FunctionVersion"] == {"Ref": f"{service.capitalize()}Function.Version"}
+    # A breaking change fails the deploy unless the stack is told to force it.
+    assert properties["Force"] == {"Ref": "ForceBreakingChanges"}
+    force = load(path)["Parameters"]["ForceBreakingChanges"]
+    assert (force["Default"], force["AllowedValues"]) == ("false", ["false", "true"])
 
 
 def test_the_bff_api_checks_jwts_on_graphql_and_only_health_and_graphiql_are_public() -> None:
