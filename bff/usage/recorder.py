@@ -75,6 +75,7 @@ class UsageRecorder:
         self._clock = clock
         self._sample = sample
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._pending: dict[tuple[str, str, str, str, str], _Pending] = {}
         self._dropped = 0
         self._since: float | None = None
@@ -152,12 +153,20 @@ class UsageRecorder:
 
     def flush_if_due(self) -> None:
         """Flush when the oldest pending count waited `USAGE_FLUSH_SECONDS` (Lambda's tail)."""
-        since = self._since
-        if since is not None and self._clock() - since >= self._flush_seconds:
-            self.flush()
+        # Waits for a background flush in progress: what it swapped out is written first.
+        with self._flushing:
+            since = self._since
+            if since is not None and self._clock() - since >= self._flush_seconds:
+                self._flush()
 
     def flush(self) -> int:
-        """Write what is pending; returns how many operations were written. Never raises."""
+        """Write what is pending; returns how many operations were written. Never raises.
+        One flush at a time: a flush in the invocation's tail waits for the background one,
+        so what it swapped out is written before the handler returns."""
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self) -> int:
         with self._lock:
             pending, self._pending = self._pending, {}
             dropped, self._dropped = self._dropped, 0

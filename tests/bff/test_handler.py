@@ -223,3 +223,29 @@ def test_a_failing_subgraph_is_counted_and_logged_without_overwriting_the_servic
     (line,) = [log for log in outcome["logs"] if log["message"] == "graphql request"]
     assert line["outcome"] == "ExecutedWithErrors"
     assert line["subgraph_calls"][0]["ok"] is False
+
+
+def test_usage_is_flushed_in_the_invocations_tail_before_the_process_stops(
+    subgraphs: LoopbackSubgraphs, make_table, dynamodb_client, moto_server
+) -> None:
+    from discovery.usage import UsageReader, window
+    from services.toolkit.tables import BFF
+
+    bff_table = make_table(BFF)
+    # The flusher thread waits an hour: only the handler's tail can have written the counts.
+    env = {
+        "SUPERGRAPH_FILE": str(SUPERGRAPH_FILE),
+        "BFF_TABLE": bff_table,
+        "USAGE_FLUSH_SECONDS": "3600",
+    }
+    outcome = _run_warm(subgraphs, 1, env, headers={"graphql-client-name": "mobile"})
+    assert outcome["statuses"] == [200]
+    assert UsageReader(dynamodb_client, bff_table).operations(*window(1)) == []
+
+    # Once the counts waited USAGE_FLUSH_SECONDS, the invocation that sees it writes them.
+    env["USAGE_FLUSH_SECONDS"] = "0.000001"
+    outcome = _run_warm(subgraphs, 2, env, headers={"graphql-client-name": "mobile"})
+
+    (usage,) = UsageReader(dynamodb_client, bff_table).operations(*window(1))
+    assert (usage.client, usage.count) == ("mobile", 2)
+    assert usage.coordinates == {"Query.student", "Query.student(id:)", "Student.name"}
