@@ -36,11 +36,15 @@ $(BENCH_NODE_STAMP): bench/package.json bench/package-lock.json
 assets: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m bff.http.assets build
 
+# The distribution (serverless-bff): a wheel with GraphiQL's assets, in dist/.
+wheel: assets
+	$(BIN)/python -m build --wheel --outdir dist .
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) $(NODE_STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP) assets
+test: $(STAMP) $(NODE_STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP) assets wheel
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
@@ -58,7 +62,7 @@ chaos: $(STAMP) $(NODE_STAMP) assets
 	$(BIN)/python -m bench.chaos --load-seconds $(CHAOS_LOAD_SECONDS)
 
 clean:
-	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static bench/node_modules bench/.work
+	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static bench/node_modules bench/.work dist build
 
 # Lambda packages for `sam build` (see infra/lambda.mk).
 include infra/lambda.mk

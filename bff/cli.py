@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 # The distribution that installs the `bff` command (pyproject.toml's `name`).
-DISTRIBUTION = "bff"
+DISTRIBUTION = "serverless-bff"
 
 # Each module here exposes `register(subparsers)`; it adds its subcommands and sets
 # `func` on them (a callable taking the parsed namespace and returning an exit code).

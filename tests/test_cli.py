@@ -83,5 +83,5 @@ def test_dev_without_the_development_dependencies_names_them_and_the_extra(
     assert main(["dev", "--dir", str(tmp_path)]) == 1
     error = capsys.readouterr().err
     assert "needs packages that are not installed: moto[server];" in error
-    assert "pip install 'bff[dev]'" in error
+    assert "pip install 'serverless-bff[dev]'" in error
     assert not (tmp_path / "credentials.json").exists()

@@ -16,6 +16,7 @@ import pytest
 
 from bff.config import GatewaySettings
 from bff.devstack.moto_server import free_port, wait_for_port
+from tests.support.edge_clients import graphql_over_http
 from tests.test_cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,13 +79,7 @@ def test_the_serve_command_serves_what_the_block_before_composed() -> None:
         wait_for_port("127.0.0.1", port, timeout=60)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=30) as response:
             assert json.loads(response.read()) == {"status": "ok"}
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/graphql",
-            data=b'{"query": "{ __typename }"}',
-            headers={"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert json.loads(response.read()) == {"data": {"__typename": "Query"}}
+        assert graphql_over_http(f"http://127.0.0.1:{port}") == {"data": {"__typename": "Query"}}
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -70,8 +70,8 @@ def run_dev(args: argparse.Namespace) -> int:
     if missing:
         print(
             "bff dev: the local stack needs packages that are not installed: "
-            f"{', '.join(missing)}; install the development extra: pip install 'bff[dev]' "
-            "(or run `make dev` in a clone)",
+            f"{', '.join(missing)}; install the development extra: "
+            "pip install 'serverless-bff[dev]' (or run `make dev` in a clone)",
             file=sys.stderr,
         )
         return 1

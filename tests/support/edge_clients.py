@@ -134,3 +134,16 @@ class LambdaClient:
         return EdgeResponse(
             *read_result(self.handler(event, FakeLambdaContext(function_name="bff")))
         )
+
+
+def graphql_over_http(base_url: str, query: str = "{ __typename }") -> Any:
+    """POST `query` to a running server's /graphql (a real socket); its JSON answer."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base_url}/graphql",
+        data=orjson.dumps({"query": query}),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return orjson.loads(response.read())
