@@ -213,12 +213,17 @@ def lambda_entry_points() -> list[tuple[str, dict[str, str]]]:
 
 
 class _TemplateLoader(yaml.SafeLoader):
-    """Reads CloudFormation YAML: `!Ref X` loads as {"Ref": "X"}, other intrinsics as None."""
+    """Reads CloudFormation YAML: `!Ref X` loads as {"Ref": "X"}, `!If` as its else value,
+    other intrinsics as None."""
 
 
 def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     if suffix == "Ref" and isinstance(node, yaml.ScalarNode):
         return {"Ref": loader.construct_scalar(node)}
+    if suffix == "If" and isinstance(node, yaml.SequenceNode) and len(node.value) == 3:
+        # `!If [condition, then, else]`: the value with the template's optional features off
+        # (their parameters default to empty), e.g. TRACING_EXPORTER "off".
+        return loader.construct_object(node.value[2], deep=True)
     return None
 
 

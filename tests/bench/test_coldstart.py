@@ -13,6 +13,8 @@ def test_every_lambda_entry_point_in_the_templates_is_found_with_its_environment
     assert {"bff.handler", "discovery.handler", "services.students.handler"} <= set(entry_points)
     # Parameter defaults are used where the template gives them (a valid log level).
     assert entry_points["bff.handler"].get("POWERTOOLS_LOG_LEVEL", "INFO").isupper()
+    # `!If [condition, then, else]` gives its else value: optional features off by default.
+    assert entry_points["bff.handler"].get("TRACING_EXPORTER", "off") == "off"
 
 
 def test_import_time_of_each_entry_point_is_measured() -> None:
