@@ -38,6 +38,7 @@ FEATURES = (
     "progressive-override",
     "aliasing",
     "requires-arguments",
+    "provides-interface",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
