@@ -140,6 +140,19 @@ class GatewaySettings:
     subgraph_url_overrides: dict[str, str] = field(
         default_factory=dict, metadata=_env("SUBGRAPH_URL_OVERRIDES", _json_map)
     )
+    # Keys the verified user's token is signed with, per subgraph (bff/execution/identity_tokens):
+    # inline (comma-separated keys, first signs) locally, Secrets Manager ids in AWS.
+    subgraph_claims_keys: dict[str, str] = field(
+        default_factory=dict, metadata=_env("SUBGRAPH_CLAIMS_KEYS", _json_map)
+    )
+    subgraph_claims_key_secret_ids: dict[str, str] = field(
+        default_factory=dict, metadata=_env("SUBGRAPH_CLAIMS_KEY_SECRET_IDS", _json_map)
+    )
+    claims_token_ttl_seconds: int = field(
+        default=60, metadata=_env("CLAIMS_TOKEN_TTL_SECONDS", _int, gt=0)
+    )
+    # How long a secret read from Secrets Manager is kept before it is read again (rotation).
+    secrets_ttl_seconds: int = field(default=300, metadata=_env("SECRETS_TTL_SECONDS", _int, ge=0))
 
     # Clients (registered in the registry table): unknown and unnamed clients get the policy and
     # contract of this one (none: any operation, full schema, no persisted queries).

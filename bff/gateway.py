@@ -42,6 +42,7 @@ from bff.clients.identity import ClientIdentity
 from bff.config import ConfigurationError, GatewaySettings, read_api_keys, resolve_api_keys
 from bff.execution import execute_plan
 from bff.execution.deadline import Deadline, deadline_scope
+from bff.execution.identity_tokens import ForwardedIdentity, IdentitySigner, SubgraphSigningKeys
 from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport, transport_from_settings
 from bff.observability.tracing import stage_span
@@ -409,6 +410,7 @@ class Gateway:
         transport: SubgraphTransport | None = None,
         admission: ClientAdmission | None = None,
         usage: UsageRecorder | None = None,
+        signer: IdentitySigner | None = None,
     ) -> None:
         self.config = config
         self.transport = transport or transport_from_settings(config)
@@ -416,6 +418,14 @@ class Gateway:
         self.admission = admission or ClientAdmission.from_settings(config)
         # Which schema coordinates each client uses (bff/usage/).
         self.usage = usage or UsageRecorder.from_settings(config)
+        self.signer = signer or IdentitySigner(
+            SubgraphSigningKeys(
+                config.subgraph_claims_keys,
+                config.subgraph_claims_key_secret_ids,
+                ttl_seconds=config.secrets_ttl_seconds,
+            ),
+            ttl_seconds=config.claims_token_ttl_seconds,
+        )
         self._provider = provider
         self._configured_keys = api_keys
         self._keys_by_ref: dict[str, str] = {}
@@ -466,6 +476,7 @@ class Gateway:
         self,
         request: GraphQLRequest,
         *,
+        claims: Mapping[str, Any] | None = None,
         forwarded_headers: Mapping[str, str] | None = None,
         query_only: bool = False,
         deadline: Deadline | None = None,
@@ -474,6 +485,10 @@ class Gateway:
 
         Subgraph calls end by `deadline` (default: `REQUEST_DEADLINE_SECONDS` from now); those
         that could not are answered as `SUBGRAPH_UNAVAILABLE` next to what did arrive.
+
+        `claims` are the verified user's (the edge's JWT authorizer checked them); each
+        subgraph called receives them as a token signed for it. `forwarded_headers` are sent
+        to every subgraph as they are.
 
         Raises `GraphQLRequestError` (nothing was executed), `OperationNotAllowedError` (a
         mutation when `query_only`) and `SupergraphUnavailableError`.
@@ -491,7 +506,7 @@ class Gateway:
             raise OperationNotAllowedError(operation.kind)
         variables = _coerce_variables(served, operation, request.variables)
         response = await self._answer(
-            served, operation, request, variables, forwarded_headers, deadline
+            served, operation, request, variables, claims, forwarded_headers, deadline
         )
         identity = request.client or ClientIdentity()
         self.usage.record(
@@ -512,6 +527,7 @@ class Gateway:
         operation: CachedOperation,
         request: GraphQLRequest,
         variables: dict[str, Any],
+        claims: Mapping[str, Any] | None,
         forwarded_headers: Mapping[str, str] | None,
         deadline: Deadline | None,
     ) -> dict[str, Any]:
@@ -532,6 +548,10 @@ class Gateway:
             )
             root_values = introspected.data or {}
             errors.extend(error.formatted for error in introspected.errors or ())
+        forwarded: Mapping[str, str] | ForwardedIdentity = forwarded_headers or {}
+        if claims:
+            await self.signer.keys.refresh()
+            forwarded = ForwardedIdentity(self.signer, claims, forwarded_headers)
         if deadline is None:
             deadline = Deadline.after(self.config.request_deadline_seconds)
         with deadline_scope(deadline):
@@ -542,7 +562,7 @@ class Gateway:
                 schema=served.schema,
                 endpoints=served.endpoints,
                 transport=self.transport,
-                forwarded_headers=forwarded_headers or {},
+                forwarded_headers=forwarded,
                 root_values=root_values,
             )
         errors.extend(result.errors)

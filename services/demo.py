@@ -23,6 +23,7 @@ from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
 from services.students.directory import StudentDirectory
 from services.students.repository import StudentRepository
+from services.toolkit.authorization import owned_student_id
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.errors import ErrorCode, UserError
 from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS, TableSpec, create_table
@@ -64,6 +65,9 @@ LESSONS_CATALOGUE: tuple[tuple[str, Difficulty, int, tuple[Language, ...]], ...]
     ("Dynamic programming", H, 450, (P, JAVA, RUST)),
 )
 MAX_DAYS_AGO = 420  # beyond a year, so LAST_YEAR and ALL_TIME boards differ
+# The demo user (the local stack's `userToken`) owns the first demo student; no one owns the rest.
+DEMO_USER_SUB = "demo-user"
+DEMO_USER_STUDENT_ID = owned_student_id(DEMO_USER_SUB)
 
 
 @dataclass(frozen=True)
@@ -91,15 +95,17 @@ def table_name(spec: TableSpec, explicit: str | None, client: Any) -> str:
     return name
 
 
-def demo_students(now: datetime) -> list[tuple[str, str, str, datetime]]:
-    """(id, name, email, joinedAt) for 36 students, joined over the past two years."""
+def demo_students(now: datetime) -> list[tuple[str, str, str, datetime, str | None]]:
+    """(id, name, email, joinedAt, owner) for 36 students, joined over the past two years; the
+    first is the demo user's own."""
     people = [(first, last) for last in LAST_NAMES for first in FIRST_NAMES]
     return [
         (
-            demo_id("student", number),
+            DEMO_USER_STUDENT_ID if number == 1 else demo_id("student", number),
             f"{first} {last}",
             f"{first.lower()}.{last.lower()}@example.com",
             now - timedelta(days=700 - number * 17),
+            DEMO_USER_SUB if number == 1 else None,
         )
         for number, (first, last) in enumerate(people, start=1)
     ]
@@ -163,13 +169,13 @@ def seed(
     student_ids = [person[0] for person in people]
     existing_students = students.get_many(student_ids)
     students_created = 0
-    for (student_id, name, email, joined_at), existing in zip(
+    for (student_id, name, email, joined_at, owner), existing in zip(
         people, existing_students, strict=True
     ):
         if existing is not None:
             continue
         try:
-            students.register(name, email, student_id=student_id, joined_at=joined_at)
+            students.register(name, email, student_id=student_id, joined_at=joined_at, owner=owner)
             students_created += 1
         except UserError as error:
             if error.code != ErrorCode.CONFLICT:  # already there from an earlier run

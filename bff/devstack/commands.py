@@ -41,8 +41,13 @@ def register(subparsers: Any) -> None:
     dev.set_defaults(func=run_dev)
 
     token = subparsers.add_parser("token", help="print a development JWT the local stack accepts")
-    token.add_argument("--sub", required=True, help="the token's subject (a student id)")
+    token.add_argument("--sub", required=True, help="the token's subject (the user's id)")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.add_argument(
+        "--scope",
+        default="",
+        help='space-separated scopes for the `scope` claim, e.g. "admin" (default: none)',
+    )
     token.add_argument("--dir", type=Path, default=DEV_DIR, help="state folder (default .dev)")
     token.set_defaults(func=run_token)
 
@@ -53,7 +58,9 @@ def run_token(args: argparse.Namespace) -> int:
     if args.ttl <= 0:
         print("bff token: --ttl must be a positive number of seconds", file=sys.stderr)
         return 2
-    print(load_or_create_signing_key(args.dir).mint(args.sub, ttl_seconds=args.ttl))
+    extra = {"scope": " ".join(args.scope.split())} if args.scope.strip() else None
+    key = load_or_create_signing_key(args.dir)
+    print(key.mint(args.sub, ttl_seconds=args.ttl, extra_claims=extra))
     return 0
 
 

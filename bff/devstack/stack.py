@@ -31,7 +31,11 @@ SERVICE_NAMES = ("students", "lessons", "analytics")
 CLIENTS_DIR = Path(__file__).parent / "clients"
 # Tokens from `make dev` last a working day; `bff token` mints others.
 DEV_TOKEN_TTL_SECONDS = 12 * 3600
-DEV_TOKEN_SUBJECT = "dev-user"
+# `token`: an admin (the README's examples create lessons); `userToken`: the demo user, a plain
+# user who owns the demo student `userStudentId` (services/demo.py).
+DEV_TOKEN_SUBJECT = "dev-admin"
+DEV_ADMIN_SCOPE = "openid admin"
+DEV_USER_SCOPE = "openid"
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 5.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -93,11 +97,21 @@ class DevCredentials:
     """What `.dev/credentials.json` holds (ARCHITECTURE.md section 8)."""
 
     token: str
+    user_token: str
+    user_student_id: str
     admin_token: str
     api_keys: dict[str, str]
+    # Each subgraph's claims-signing key (the BFF signs, the subgraph verifies); not written out.
+    claims_keys: dict[str, str]
 
     def as_json(self) -> dict[str, Any]:
-        return {"token": self.token, "adminToken": self.admin_token, "apiKeys": self.api_keys}
+        return {
+            "token": self.token,
+            "userToken": self.user_token,
+            "userStudentId": self.user_student_id,
+            "adminToken": self.admin_token,
+            "apiKeys": self.api_keys,
+        }
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -229,10 +243,21 @@ def start_stack(
     if busy:
         raise StackError(_busy_message(busy))
     signing_key = load_or_create_signing_key(state_dir)
+    from services.demo import DEMO_USER_STUDENT_ID, DEMO_USER_SUB
+
     credentials = DevCredentials(
-        token=signing_key.mint(DEV_TOKEN_SUBJECT, ttl_seconds=DEV_TOKEN_TTL_SECONDS),
+        token=signing_key.mint(
+            DEV_TOKEN_SUBJECT,
+            ttl_seconds=DEV_TOKEN_TTL_SECONDS,
+            extra_claims={"scope": DEV_ADMIN_SCOPE},
+        ),
+        user_token=signing_key.mint(
+            DEMO_USER_SUB, ttl_seconds=DEV_TOKEN_TTL_SECONDS, extra_claims={"scope": DEV_USER_SCOPE}
+        ),
+        user_student_id=DEMO_USER_STUDENT_ID,
         admin_token=secrets.token_urlsafe(32),
         api_keys={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
+        claims_keys={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
     )
     tables = {
         "students": "students",
@@ -287,7 +312,10 @@ def start_stack(
             launcher.start(
                 name,
                 ["-m", "bff.cli", "serve-service", name, "--port", str(ports.service(name))],
-                {"API_KEYS": credentials.api_keys[name]},
+                {
+                    "API_KEYS": credentials.api_keys[name],
+                    "CLAIMS_KEYS": credentials.claims_keys[name],
+                },
                 port=ports.service(name),
                 wait=False,
             )
@@ -315,6 +343,7 @@ def start_stack(
             ],
             {
                 "SUBGRAPH_API_KEYS": json.dumps(credentials.api_keys),
+                "SUBGRAPH_CLAIMS_KEYS": json.dumps(credentials.claims_keys),
                 "REGISTRY_POLL_SECONDS": REGISTRY_POLL_SECONDS,
                 "POWERTOOLS_SERVICE_NAME": "bff",
                 # The admin's credential also shows /health's details locally.

@@ -32,6 +32,7 @@ from graphql import GraphQLSchema
 from bff.execution.conditions import excludes_every_selection
 from bff.execution.entity_batch import EntityBatch, objects_at, representation_index
 from bff.execution.error_masking import subgraph_error, unavailable_error
+from bff.execution.header_propagation import PerSubgraphHeaders
 from bff.execution.merging import merge_into
 from bff.execution.operation import PreparedOperation
 from bff.execution.response_keys import restore_client_keys
@@ -64,7 +65,7 @@ async def execute_plan(
     schema: GraphQLSchema,
     endpoints: Mapping[str, SubgraphEndpoint],
     transport: SubgraphTransport,
-    forwarded_headers: Mapping[str, str] = _EMPTY,
+    forwarded_headers: Mapping[str, str] | PerSubgraphHeaders = _EMPTY,
     root_values: Mapping[str, Any] = _EMPTY,
 ) -> GatewayResult:
     """Run `plan` for the client `operation` and return the shaped response.
@@ -112,7 +113,7 @@ class _PlanRun:
         index: SchemaIndex,
         endpoints: Mapping[str, SubgraphEndpoint],
         transport: SubgraphTransport,
-        forwarded_headers: Mapping[str, str],
+        forwarded_headers: Mapping[str, str] | PerSubgraphHeaders,
     ) -> None:
         self.variables = variables
         self.index = index

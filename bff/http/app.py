@@ -29,7 +29,7 @@ from bff.gateway import (
     SupergraphUnavailableError,
 )
 from bff.http.assets import DEFAULT_STATIC_DIR, StaticAssets
-from bff.http.claims import forwarded_claims_headers
+from bff.http.claims import verified_claims
 from bff.http.cors import ALLOWED_METHODS, CORSPolicy, Headers
 from bff.http.graphiql import graphiql_page
 from bff.http.graphql_params import (
@@ -242,7 +242,7 @@ class GraphQLApp:
             record.name_operation(request.query, request.operation_name)
             result = await self.gateway.execute(
                 request,
-                forwarded_headers=forwarded_claims_headers(scope),
+                claims=verified_claims(scope),
                 query_only=get,
                 deadline=deadline,
             )

@@ -12,6 +12,7 @@ from services.analytics import operations
 from services.analytics.leaderboards import MAX_RANKED, Board, Period
 from services.analytics.loaders import AnalyticsLoaders
 from services.events.lesson_completed import Language, parse_instant
+from services.toolkit.authorization import require_admin
 from services.toolkit.context import SubgraphContext
 from services.toolkit.schema import build_subgraph_schema
 
@@ -127,8 +128,11 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Recompute every leaderboard now (also done hourly).")
+    @strawberry.mutation(
+        description="Recompute every leaderboard now (admin scope; also done hourly)."
+    )
     async def refresh_leaderboards(self, info: AnalyticsInfo) -> bool:
+        require_admin(info.context.identity, "refreshLeaderboards")
         resources = info.context.resources
         await asyncio.to_thread(
             operations.refresh_leaderboards, resources.repository, resources.students

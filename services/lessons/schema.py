@@ -20,6 +20,7 @@ from services.lessons.records import (
     Difficulty,
     LessonRecord,
 )
+from services.toolkit.authorization import require_admin, require_owner
 from services.toolkit.context import SubgraphContext
 from services.toolkit.schema import build_subgraph_schema
 
@@ -133,8 +134,11 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a lesson (BAD_USER_INPUT when a rule is broken).")
+    @strawberry.mutation(
+        description="Create a lesson (admin scope; BAD_USER_INPUT when a rule is broken)."
+    )
     async def create_lesson(self, info: LessonsInfo, input: CreateLessonInput) -> Lesson:
+        require_admin(info.context.identity, "createLesson")
         record = await asyncio.to_thread(
             operations.create_lesson,
             info.context.resources.repository,
@@ -147,7 +151,8 @@ class Mutation:
 
     @strawberry.mutation(
         description=(
-            "Record that a student solved a lesson in a language. XP is awarded once per lesson "
+            "Record that a student solved a lesson in a language: FORBIDDEN unless the caller "
+            "owns the student or has the admin scope. XP is awarded once per lesson "
             "per student: a repeat returns the first completion with awardedXp 0. NOT_FOUND for "
             "an unknown lesson or student (nothing is recorded), BAD_USER_INPUT for a language "
             f"the lesson does not offer or a studentId longer than {MAX_STUDENT_ID_LENGTH}."
@@ -160,6 +165,7 @@ class Mutation:
         lesson_id: strawberry.ID,
         language: Language,
     ) -> CompleteLessonResult:
+        require_owner(info.context.identity, student_id, "completeLesson")
         resources = info.context.resources
         outcome = await asyncio.to_thread(
             operations.complete_lesson,

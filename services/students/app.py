@@ -8,10 +8,13 @@ from services.students.repository import StudentRepository
 from services.students.schema import SERVICE_NAME, schema
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.app import create_app as create_subgraph_app
+from services.toolkit.identity import IdentityVerifier
 
 
 def create_app(
-    repository: StudentRepository | None = None, api_keys: ApiKeys | None = None
+    repository: StudentRepository | None = None,
+    api_keys: ApiKeys | None = None,
+    identity: IdentityVerifier | None = None,
 ) -> ASGIApp:
     """The app on `repository` (default: STUDENTS_TABLE) behind `api_keys` (default: env)."""
     return create_subgraph_app(
@@ -19,4 +22,5 @@ def create_app(
         SERVICE_NAME,
         resources=repository if repository is not None else StudentRepository.from_environment(),
         api_keys=api_keys,
+        identity=identity,
     )

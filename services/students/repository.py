@@ -44,6 +44,8 @@ class StudentRecord:
     name: str
     email: str
     joined_at: datetime
+    # The `sub` of the user who owns the student (None: managed by admins only).
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def _from_item(item: dict[str, Any]) -> StudentRecord:
         name=item["name"]["S"],
         email=item["email"]["S"],
         joined_at=parse_datetime(item["joinedAt"]["S"]),
+        owner=item["owner"]["S"] if "owner" in item else None,
     )
 
 
@@ -109,16 +112,19 @@ class StudentRepository:
         *,
         student_id: str | None = None,
         joined_at: datetime | None = None,
+        owner: str | None = None,
     ) -> StudentRecord:
-        """Store a new student; `CONFLICT` if the email is taken (then nothing is written).
+        """Store a new student; `CONFLICT` if the email or id is taken (then nothing is written).
 
-        `student_id` and `joined_at` may be given for deterministic demo data.
+        `student_id` and `joined_at` may be given for deterministic demo data; `owner` is the
+        `sub` of the user who owns it (its id is then `owned_student_id(owner)`).
         """
         record = StudentRecord(
             id=student_id or str(uuid.uuid4()),
             name=normalize_name(name),
             email=email.strip(),
             joined_at=joined_at or datetime.now(UTC),
+            owner=owner,
         )
         normalized_email = normalize_email(email)
         joined = format_datetime(record.joined_at)
@@ -131,6 +137,8 @@ class StudentRepository:
             "email": {"S": record.email},
             "joinedAt": {"S": joined},
         }
+        if owner is not None:
+            student_item["owner"] = {"S": owner}
         email_item = {
             "pk": {"S": f"EMAIL#{normalized_email}"},
             "sk": {"S": "EMAIL"},
@@ -157,9 +165,12 @@ class StudentRepository:
                     "A student with this email is already registered.", ErrorCode.CONFLICT
                 ) from None
             if reasons[1:2] == ["ConditionalCheckFailed"]:
-                raise UserError(
-                    "A student with this id already exists.", ErrorCode.CONFLICT
-                ) from None
+                message = (
+                    "A student with this id already exists."
+                    if owner is None
+                    else "This user already owns a student."
+                )
+                raise UserError(message, ErrorCode.CONFLICT) from None
             raise
         return record
 

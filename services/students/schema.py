@@ -14,7 +14,9 @@ from datetime import datetime
 import strawberry
 
 from services.students.repository import StudentPageRecord, StudentRecord, StudentRepository
+from services.toolkit.authorization import owned_student_id
 from services.toolkit.context import SubgraphContext
+from services.toolkit.errors import ErrorCode, UserError
 from services.toolkit.schema import build_subgraph_schema
 
 SERVICE_NAME = "students"
@@ -66,6 +68,8 @@ class StudentPage:
 class RegisterStudentInput:
     name: str
     email: str
+    # Admins only: the `sub` of the user who will own the student.
+    owner: str | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -86,12 +90,37 @@ class Query:
         page = await asyncio.to_thread(info.context.resources.list_page, first, cursor)
         return StudentPage.from_record(page)
 
+    @strawberry.field
+    async def me(self, info: Info) -> Student | None:
+        """The student the caller owns; null when none (or anonymous)."""
+        identity = info.context.identity
+        if identity is None:
+            return None
+        return await Student.resolve_reference(
+            strawberry.ID(owned_student_id(identity.subject)), info
+        )
+
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation
     async def register_student(self, input: RegisterStudentInput, info: Info) -> Student:
-        record = await asyncio.to_thread(info.context.resources.register, input.name, input.email)
+        """A user registers the one student it owns; an admin registers any (for `owner`, or
+        owned by nobody). Anonymous callers (no verified user: internal tools holding the API
+        key) register unowned students."""
+        identity = info.context.identity
+        owner = None if input.owner is strawberry.UNSET else input.owner
+        if owner is not None and (identity is None or not identity.is_admin):
+            raise UserError("Only admins may choose a student's owner.", ErrorCode.FORBIDDEN)
+        if owner is None and identity is not None and not identity.is_admin:
+            owner = identity.subject
+        record = await asyncio.to_thread(
+            info.context.resources.register,
+            input.name,
+            input.email,
+            student_id=None if owner is None else owned_student_id(owner),
+            owner=owner,
+        )
         return Student.from_record(record)
 
 

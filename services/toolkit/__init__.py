@@ -9,7 +9,7 @@ Import from the modules (this package stays empty so `tables` imports nothing he
 - `app.create_app(schema, service_name, resources=..., api_keys=None)` -> ASGI app serving
   `/graphql`; every route needs `X-API-Key` (`api_keys.ApiKeys`, default from `API_KEYS` or
   `API_KEY_SECRET_ID`). Resolvers get `info.context: context.SubgraphContext` with
-  `.resources` (what you passed), `.claims` (decoded `X-BFF-Claims` or None), and
+  `.resources` (what you passed), `.identity` (the verified caller or None), and
   `.loader(batch_fn)` (a request-scoped strawberry DataLoader for `batch_fn`).
 - `handler.create_handler(app, service_name)` -> Lambda handler (mangum, lifespan off).
 - `batching.batch_get_items(client, table, keys)` -> items aligned with keys (None if absent);
@@ -17,7 +17,9 @@ Import from the modules (this package stays empty so `tables` imports nothing he
 - `items.to_item(dict)` / `from_item(item)` / `to_attribute(value)`: DynamoDB attribute values
   to and from plain Python values (boto3's type (de)serializers).
 - `pagination.check_page_size(first)`, `encode_cursor(key)`, `decode_cursor(cursor, names)`.
-- `claims.encode_claims(dict)` / `decode_claims(value)`: the `X-BFF-Claims` header format.
+- `identity.IdentityVerifier` / `Identity`: the BFF's signed `X-BFF-Identity` token, verified;
+  `authorization.require_admin` / `require_owner` / `owned_student_id`: who may do what.
+- `secrets.RotatingKeys`: key lists, fixed or from Secrets Manager re-read after a TTL.
 - `serving.BackgroundServer(app)`: uvicorn in a thread on a free port (dev stack, tests);
   `serving.serve(app, host, port)` in the foreground.
 - `aws_clients.dynamodb_client()`: the process-wide boto3 client (pass your own in tests).

@@ -2,7 +2,8 @@
 
 Layers, outermost first: Starlette's error guard (500 without details),
 `TraceContextMiddleware` (the caller's W3C `traceparent`: trace id for logs), `ApiKeyMiddleware`
-(401 on any route without a valid key), `ForwardedClaimsMiddleware` (X-BFF-Claims), then the
+(401 on any route without a valid key), `IdentityMiddleware` (the signed
+X-BFF-Identity), then the
 router with strawberry's GraphQL view on `/graphql` (POST, and GET for queries; GraphiQL off).
 Unknown paths answer 404 in the same GraphQL-shaped JSON as other pre-GraphQL errors.
 """
@@ -24,9 +25,14 @@ from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
 
 from services.toolkit.api_keys import ApiKeyMiddleware, ApiKeys
-from services.toolkit.claims import CLAIMS_STATE_KEY, ForwardedClaimsMiddleware
 from services.toolkit.context import SubgraphContext
 from services.toolkit.errors import ErrorCode, error_body
+from services.toolkit.identity import (
+    IDENTITY_STATE_KEY,
+    IdentityMiddleware,
+    IdentityVerifier,
+    verifier_from_environment,
+)
 from services.toolkit.trace_context import TRACE_STATE_KEY, TraceContextMiddleware
 
 GRAPHQL_PATH = "/graphql"
@@ -60,7 +66,7 @@ class SubgraphGraphQL(GraphQL):
             request=request,
             response=response,
             resources=self.resources,
-            claims=request.scope.get("state", {}).get(CLAIMS_STATE_KEY),
+            identity=request.scope.get("state", {}).get(IDENTITY_STATE_KEY),
             trace_id=request.scope.get("state", {}).get(TRACE_STATE_KEY),
         )
 
@@ -83,19 +89,22 @@ def create_app(
     *,
     resources: Any = None,
     api_keys: ApiKeys | None = None,
+    identity: IdentityVerifier | None = None,
 ) -> ASGIApp:
     """The subgraph's ASGI app, the same under uvicorn and under mangum in Lambda.
 
     `resources` is handed to resolvers as `info.context.resources` (create clients once per
-    process and pass them in); `api_keys` defaults to `ApiKeys.from_environment()`.
+    process and pass them in); `api_keys` defaults to `ApiKeys.from_environment()`, `identity`
+    (the verifier of the BFF's signed tokens) to `CLAIMS_KEYS` / `CLAIMS_KEY_SECRET_ID`.
     """
     keys = api_keys if api_keys is not None else ApiKeys.from_environment()
+    verifier = identity if identity is not None else verifier_from_environment(service_name)
     return Starlette(
         routes=[Route(GRAPHQL_PATH, SubgraphGraphQL(schema, resources))],
         middleware=[
             Middleware(TraceContextMiddleware, service_name=service_name),
             Middleware(ApiKeyMiddleware, api_keys=keys, service_name=service_name),
-            Middleware(ForwardedClaimsMiddleware),
+            Middleware(IdentityMiddleware, verifier=verifier, service_name=service_name),
         ],
         exception_handlers={HTTPException: _http_error},
     )

@@ -1,4 +1,4 @@
-"""The per-request GraphQL context of a subgraph: resources, forwarded claims, DataLoaders."""
+"""The per-request GraphQL context of a subgraph: resources, verified identity, DataLoaders."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any, Generic, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
+
+from services.toolkit.identity import Identity
 
 R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
@@ -22,15 +24,15 @@ class SubgraphContext(Generic[R]):
     """What resolvers get as `info.context`.
 
     `resources` is whatever the service passed to `create_app` (typically its repository);
-    `claims` is the decoded `X-BFF-Claims` header or None; `trace_id` the caller's trace.
-    Loaders live as long as the request, so one request's batch never serves another request
-    stale data.
+    `identity` is the caller the BFF's signed token names, or None (anonymous: no token, or one
+    that did not verify; `services.toolkit.authorization` refuses it). `trace_id` is the caller's trace. Loaders live as long as
+    the request, so one request's batch never serves another request stale data.
     """
 
     request: Request
     response: Response
     resources: R
-    claims: dict[str, Any] | None
+    identity: Identity | None
     # The caller's W3C trace id (`traceparent`; the gateway's request trace), or None.
     trace_id: str | None = None
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)

@@ -115,7 +115,13 @@ def data(stack: LocalStack, query: str, variables: dict[str, Any] | None = None)
 
 
 def test_credentials_are_written_as_documented(stack: LocalStack) -> None:
-    assert set(stack.credentials) == {"token", "adminToken", "apiKeys"}
+    assert set(stack.credentials) == {
+        "token",
+        "userToken",
+        "userStudentId",
+        "adminToken",
+        "apiKeys",
+    }
     assert set(stack.credentials["apiKeys"]) == {"students", "lessons", "analytics"}
     assert (stack.state_dir / "credentials.json").stat().st_mode & 0o077 == 0
     output = stack.output()
@@ -184,6 +190,72 @@ def test_completing_a_lesson_shows_the_new_xp_within_seconds(stack: LocalStack) 
         time.sleep(0.1)
         seen = data(stack, query, {"id": student["id"]})["student"]["xp"]
     assert seen == expected
+
+
+COMPLETE = """
+mutation Complete($student: ID!, $lesson: ID!, $language: Language!) {
+  completeLesson(studentId: $student, lessonId: $lesson, language: $language) {
+    awardedXp firstCompletion
+  }
+}
+"""
+
+
+def _unfinished_lesson(stack: LocalStack, student_id: str) -> tuple[int, dict[str, Any]]:
+    """The student's XP and a lesson it has not completed yet."""
+    result = data(
+        stack,
+        """query Student($id: ID!) {
+          student(id: $id) { xp completions { lesson { id } } }
+          lessons { id xp languages }
+        }""",
+        {"id": student_id},
+    )
+    done = {completion["lesson"]["id"] for completion in result["student"]["completions"]}
+    lesson = next(lesson for lesson in result["lessons"] if lesson["id"] not in done)
+    return result["student"]["xp"], lesson
+
+
+def test_a_plain_user_acts_only_for_the_student_it_owns(stack: LocalStack) -> None:
+    user_token, own_id = stack.credentials["userToken"], stack.credentials["userStudentId"]
+    status, body = graphql(stack, "{ me { id name } }", token=user_token)
+    assert status == 200 and body["data"]["me"]["id"] == own_id, body
+    other_id = next(
+        item["id"]
+        for item in data(stack, "{ students(first: 5) { items { id } } }")["students"]["items"]
+        if item["id"] != own_id
+    )
+
+    # Another student: FORBIDDEN, nothing recorded, XP unchanged.
+    other_xp, lesson = _unfinished_lesson(stack, other_id)
+    variables = {"student": other_id, "lesson": lesson["id"], "language": lesson["languages"][0]}
+    status, body = graphql(stack, COMPLETE, variables, token=user_token)
+    assert body["data"] is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
+    # Nothing was stored, so no LessonCompleted event exists that could award XP later.
+    assert _unfinished_lesson(stack, other_id)[0] == other_xp
+
+    # Its own student: recorded and awarded.
+    _, lesson = _unfinished_lesson(stack, own_id)
+    variables = {"student": own_id, "lesson": lesson["id"], "language": lesson["languages"][0]}
+    status, body = graphql(stack, COMPLETE, variables, token=user_token)
+    assert body["data"]["completeLesson"] == {"awardedXp": lesson["xp"], "firstCompletion": True}
+
+
+def test_admin_only_mutations_are_refused_to_a_plain_user(stack: LocalStack) -> None:
+    user_token = stack.credentials["userToken"]
+    create = """mutation { createLesson(input: {title: "Sneaky", difficulty: EASY, xp: 50,
+                 languages: [GO]}) { id } }"""
+    for mutation in (create, "mutation { refreshLeaderboards }"):
+        status, body = graphql(stack, mutation, token=user_token)
+        assert status == 200, body
+        assert body["data"] is None
+        assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
+    assert "Sneaky" not in {
+        lesson["title"] for lesson in data(stack, "{ lessons { title } }")["lessons"]
+    }
+    # The stack's own token has the admin scope.
+    assert data(stack, "mutation { refreshLeaderboards }") == {"refreshLeaderboards": True}
 
 
 def test_without_a_token_the_bff_answers_401(stack: LocalStack) -> None:

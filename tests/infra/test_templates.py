@@ -27,6 +27,8 @@ STAGE = "test"
 # Variables the code reads that a deployed function does not need, and why.
 NOT_NEEDED_IN_AWS = {
     "API_KEYS": "local alternative to API_KEY_SECRET_ID",
+    "CLAIMS_KEYS": "local alternative to CLAIMS_KEY_SECRET_ID",
+    "SUBGRAPH_CLAIMS_KEYS": "local alternative to SUBGRAPH_CLAIMS_KEY_SECRET_IDS",
     "SUBGRAPH_API_KEYS": "local alternative to SUBGRAPH_API_KEY_SECRET_IDS",
     "SUPERGRAPH_FILE": "local alternative to REGISTRY_TABLE",
     "REGISTRY_ADMIN_TOKEN": "local alternative to REGISTRY_ADMIN_TOKEN_SECRET_ID",
@@ -363,13 +365,23 @@ def test_every_environment_variable_the_code_reads_is_set_by_the_template(
 # Everything each function's role may name: exports of this stage (without the `bff-STAGE-`
 # prefix) and resources of its own stack.
 ALLOWED = {
-    "StudentsFunction": {"students-table-name", "students-api-key-secret-arn"},
+    "StudentsFunction": {
+        "students-table-name",
+        "students-api-key-secret-arn",
+        "students-claims-key-secret-arn",
+    },
     # Lessons and analytics read the students table (DynamoDBReadPolicy) to act only on
     # students that exist (services/students/directory.py).
-    "LessonsFunction": {"lessons-table-name", "lessons-api-key-secret-arn", "students-table-name"},
+    "LessonsFunction": {
+        "lessons-table-name",
+        "lessons-api-key-secret-arn",
+        "lessons-claims-key-secret-arn",
+        "students-table-name",
+    },
     "AnalyticsFunction": {
         "analytics-table-name",
         "analytics-api-key-secret-arn",
+        "analytics-claims-key-secret-arn",
         "students-table-name",
     },
     "LessonsPublisherFunction": {
@@ -402,6 +414,9 @@ ALLOWED = {
         "students-api-key-secret-arn",
         "lessons-api-key-secret-arn",
         "analytics-api-key-secret-arn",
+        "students-claims-key-secret-arn",
+        "lessons-claims-key-secret-arn",
+        "analytics-claims-key-secret-arn",
     },
 }
 PLATFORM_POLICIES = set(FakeManagedPolicyLoader().load().values())
@@ -485,17 +500,28 @@ SERVICE_STACKS = [INFRA / name / "service.yaml" for name in ("students", "lesson
 
 
 @pytest.mark.parametrize("path", SERVICE_STACKS, ids=template_id)
-def test_subgraph_api_requires_a_key_whose_value_comes_from_secrets_manager(path: Path) -> None:
+def test_the_subgraph_checks_every_key_of_its_secret_with_a_ttl(path: Path) -> None:
+    """Rotation end to end: the function, not an API Gateway key fixed at deploy time, checks
+    X-API-Key against the secret (every key in it) and re-reads it after the TTL; the same
+    holds for the claims-signing keys."""
+    service = path.parent.name
     resources = load(path)["Resources"]
-    assert resources["Api"]["Properties"]["Auth"]["ApiKeyRequired"] is True
-    value = resources["ApiKey"]["Properties"]["Value"]
-    # A dynamic reference resolved at deploy time, never a literal key.
-    template_text, variables = value["Fn::Sub"]
-    assert template_text.startswith("{{resolve:secretsmanager:${SecretArn}")
-    assert named_resources(variables["SecretArn"]) == {f"{path.parent.name}-api-key-secret-arn"}
-    plan = resources["UsagePlan"]["Properties"]
-    assert plan["ApiStages"][0]["ApiId"] == {"Ref": "Api"}
-    assert resources["UsagePlanKey"]["Properties"]["KeyId"] == {"Ref": "ApiKey"}
+    assert not {
+        resource["Type"]
+        for resource in resources.values()
+        if resource["Type"] in {"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlanKey"}
+    }
+    assert "ApiKeyRequired" not in resources["Api"]["Properties"].get("Auth", {})
+    variables = resources[f"{service.capitalize()}Function"]["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert named_resources(variables["API_KEY_SECRET_ID"]) == {f"{service}-api-key-secret-arn"}
+    assert named_resources(variables["CLAIMS_KEY_SECRET_ID"]) == {
+        f"{service}-claims-key-secret-arn"
+    }
+    assert variables["SECRETS_TTL_SECONDS"] == {"Ref": "SecretsTtlSeconds"}
+    throttling = resources["Api"]["Properties"]["MethodSettings"][0]
+    assert throttling["ThrottlingRateLimit"] > 0
 
 
 @pytest.mark.parametrize("path", SERVICE_STACKS, ids=template_id)

@@ -11,7 +11,14 @@ import pytest
 
 from services.analytics.leaderboards import ALL_BOARDS, Board, Period
 from services.analytics.repository import AnalyticsRepository
-from services.demo import DemoSummary, demo_id, seed, table_name
+from services.demo import (
+    DEMO_USER_STUDENT_ID,
+    DEMO_USER_SUB,
+    DemoSummary,
+    demo_id,
+    seed,
+    table_name,
+)
 from services.lessons.repository import LessonsRepository
 from services.students.repository import StudentRepository
 from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS, create_table
@@ -63,8 +70,11 @@ def test_seed_loads_consistent_data_into_all_three_services(
     students = StudentRepository(tables["students"], dynamodb_client)
     lessons = LessonsRepository(tables["lessons"], dynamodb_client)
     analytics = AnalyticsRepository(tables["analytics"], dynamodb_client)
-    student_ids = [demo_id("student", n) for n in range(1, 37)]
+    student_ids = [DEMO_USER_STUDENT_ID] + [demo_id("student", n) for n in range(2, 37)]
     assert all(student is not None for student in students.get_many(student_ids))
+    # The demo user owns exactly the first student (the local stack's userStudentId).
+    owners = [student.owner for student in students.get_many(student_ids)]  # type: ignore[union-attr]
+    assert owners == [DEMO_USER_SUB] + [None] * 35
     assert len(lessons.list_lessons()) == 20
     # Every student's XP in analytics is exactly the XP of their completions in lessons.
     for student_id, xp in zip(student_ids, analytics.xp_of(student_ids), strict=True):

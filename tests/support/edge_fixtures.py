@@ -20,6 +20,8 @@ from tests.support.loopback_subgraphs import SUPERGRAPH_FILE, LoopbackSubgraphs
 
 SUPERGRAPH_VERSION = 7
 API_KEYS = {"students": "students-key", "lessons": "lessons-key"}
+# Each subgraph's own claims-signing key (what the BFF signs the user's token with).
+CLAIMS_KEYS = {name: f"{name}-claims-key-0123456789abcdef0123456789" for name in API_KEYS}
 ALLOWED_ORIGIN = "https://app.example.com"
 MAX_BODY_BYTES = 64 * 1024
 
@@ -59,6 +61,7 @@ def edge_settings(
         supergraph_file=str(SUPERGRAPH_FILE),
         subgraph_url_overrides=subgraphs.urls,
         subgraph_api_keys=API_KEYS,
+        subgraph_claims_keys=CLAIMS_KEYS,
         subgraph_timeout_seconds=5,
         cors_allow_origins=(ALLOWED_ORIGIN,),
         max_body_bytes=MAX_BODY_BYTES,

@@ -1,7 +1,8 @@
 """Through the local API Gateway into the real BFF handler and on to a loopback subgraph.
 
-A verified token's claims reach the subgraph as `X-BFF-Claims`; a claims header the client sends
-does not; a rejected token never gets as far as the BFF, so no subgraph is called.
+A verified token's claims reach the subgraph in a token the BFF signs for it (`X-BFF-Identity`);
+identity headers the client sends do not; a rejected token never gets as far as the BFF, so no
+subgraph is called.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ from bff.devstack.jwt_keys import SigningKey, load_or_create_signing_key
 from bff.devstack.moto_server import free_port, wait_for_port
 from discovery.composition.compose import compose
 from discovery.composition.result import CompositionSuccess, SubgraphInput
-from services.toolkit.claims import decode_claims
+from services.toolkit.identity import IdentityVerifier
+from services.toolkit.secrets import RotatingKeys
 from services.toolkit.serving import BackgroundServer
 
 SUBGRAPH_SDL = Path(__file__).parent / "fixtures" / "echo" / "subgraph.graphql"
 API_KEY = "echo-subgraph-key"
+CLAIMS_KEY = "echo-claims-key-0123456789abcdef0123456789"
+VERIFIER = IdentityVerifier(RotatingKeys.of(CLAIMS_KEY), "echo")
 
 
 @dataclass
@@ -55,8 +59,9 @@ def echo_subgraph() -> Iterator[EchoSubgraph]:
         await request.body()
         headers = dict(request.headers)  # names already lower-cased
         recorded.append(headers)
-        claims = decode_claims(headers["x-bff-claims"]) if "x-bff-claims" in headers else {}
-        return JSONResponse({"data": {"whoami": claims.get("sub")}})
+        token = headers.get("x-bff-identity")
+        identity = VERIFIER.verify(token) if token else None
+        return JSONResponse({"data": {"whoami": identity and identity.subject}})
 
     app = Starlette(routes=[Route("/graphql", whoami, methods=["POST"])])
     with BackgroundServer(app) as server:
@@ -86,6 +91,7 @@ def edge(echo_subgraph: EchoSubgraph, tmp_path_factory: pytest.TempPathFactory) 
         **os.environ,
         "SUPERGRAPH_FILE": str(supergraph),
         "SUBGRAPH_API_KEYS": json.dumps({"echo": API_KEY}),
+        "SUBGRAPH_CLAIMS_KEYS": json.dumps({"echo": CLAIMS_KEY}),
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
     with log_path.open("wb") as log:
@@ -128,15 +134,18 @@ def test_verified_claims_reach_the_subgraph_and_client_claims_do_not(
 ) -> None:
     forged = "eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJhZG1pbiJ9"  # {"sub":"admin","role":"admin"}
     token = edge.signing_key.mint("student-42", extra_claims={"scope": "profile"})
-    status, body = post_graphql(edge, {"authorization": f"Bearer {token}", "x-bff-claims": forged})
+    status, body = post_graphql(
+        edge,
+        {"authorization": f"Bearer {token}", "x-bff-claims": forged, "x-bff-identity": forged},
+    )
     assert status == 200, body
     assert body["data"] == {"whoami": "student-42"}
     headers = echo_subgraph.seen[-1]
     assert headers["x-api-key"] == API_KEY
-    claims = decode_claims(headers["x-bff-claims"])
-    assert claims["sub"] == "student-42"
-    assert claims["scope"] == "profile"
-    assert "role" not in claims
+    identity = VERIFIER.verify(headers["x-bff-identity"])
+    assert identity.subject == "student-42"
+    assert identity.scopes == {"profile"}
+    assert "role" not in identity.claims
     assert forged not in json.dumps(headers)
 
 

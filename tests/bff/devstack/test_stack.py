@@ -63,13 +63,17 @@ def test_the_fixed_ports_are_the_documented_ones() -> None:
 def test_bff_token_prints_a_token_the_local_authorizer_accepts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["token", "--sub", "student-9", "--ttl", "120", "--dir", str(tmp_path)]) == 0
-    token = capsys.readouterr().out.strip()
+    arguments = ["token", "--sub", "student-9", "--ttl", "120", "--dir", str(tmp_path)]
+    assert main(arguments) == 0
+    assert main([*arguments, "--scope", " admin  lessons:write "]) == 0
+    plain, scoped = capsys.readouterr().out.split()
     jwks = load_or_create_signing_key(tmp_path).jwks()
     authorizer = JwtAuthorizer(issuer=DEV_ISSUER, audience=DEV_AUDIENCE, jwks=jwks)
-    claims = authorizer.authorize(f"Bearer {token}").claims
+    claims = authorizer.authorize(f"Bearer {plain}").claims
     assert claims["sub"] == "student-9"
     assert claims["exp"] - claims["iat"] == 120
+    assert "scope" not in claims
+    assert authorizer.authorize(f"Bearer {scoped}").claims["scope"] == "admin lessons:write"
 
 
 def test_bff_token_refuses_a_non_positive_ttl(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from services.toolkit.claims import decode_claims
+from bff.execution.identity_tokens import IDENTITY_HEADER
+from services.toolkit.identity import IdentityVerifier
+from services.toolkit.secrets import RotatingKeys
 from tests.support.edge_clients import post_json
-from tests.support.edge_fixtures import API_KEYS
+from tests.support.edge_fixtures import API_KEYS, CLAIMS_KEYS
 
 PROFILE = """
 query Profile($id: ID!) {
@@ -65,24 +67,43 @@ def test_each_subgraph_gets_its_own_api_key(client, subgraphs) -> None:
 
 
 @pytest.mark.parametrize("client", ["lambda-v1", "lambda-v2"], indirect=True)
-def test_verified_claims_are_forwarded_and_client_headers_are_not(client, subgraphs) -> None:
-    claims = {"sub": "user-1", "email": "ada@example.com", "scope": "read"}
+def test_the_verified_user_reaches_each_subgraph_as_a_token_signed_for_it(
+    client, subgraphs
+) -> None:
+    claims = {"sub": "user-1", "email": "ada@example.com", "scope": "read admin"}
     before = len(subgraphs.requests)
     post_json(
         client,
         {"query": PROFILE, "variables": {"id": "1"}},
-        headers={"x-bff-claims": "forged", "authorization": "Bearer client-token", "x-other": "1"},
+        headers={
+            IDENTITY_HEADER: "forged",
+            "x-bff-claims": "forged",
+            "authorization": "Bearer client-token",
+            "x-other": "1",
+        },
         claims=claims,
     )
     recorded = subgraphs.requests[before:]
-    assert recorded
+    assert {request.service for request in recorded} == {"students", "lessons"}
     for request in recorded:
-        assert decode_claims(request.headers["x-bff-claims"]) == claims
+        token = request.headers[IDENTITY_HEADER.lower()]
+        identity = _verifier(request.service).verify(token)
+        assert (identity.subject, identity.scopes) == ("user-1", {"read", "admin"})
+        assert identity.claims["email"] == "ada@example.com"
+        # Addressed to this subgraph only: the other one refuses it.
+        other = "lessons" if request.service == "students" else "students"
+        with pytest.raises(ValueError):
+            _verifier(other).verify(token)
         assert "authorization" not in request.headers
+        assert "x-bff-claims" not in request.headers
         assert "x-other" not in request.headers
 
 
-def test_without_an_authorizer_no_claims_are_sent(client, subgraphs) -> None:
+def _verifier(service: str) -> IdentityVerifier:
+    return IdentityVerifier(RotatingKeys.of(CLAIMS_KEYS[service]), service)
+
+
+def test_without_an_authorizer_no_identity_is_sent(client, subgraphs) -> None:
     before = len(subgraphs.requests)
-    post_json(client, {"query": PROFILE, "variables": {"id": "1"}}, headers={"x-bff-claims": "x"})
-    assert all("x-bff-claims" not in r.headers for r in subgraphs.requests[before:])
+    post_json(client, {"query": PROFILE, "variables": {"id": "1"}}, headers={IDENTITY_HEADER: "x"})
+    assert all(IDENTITY_HEADER.lower() not in r.headers for r in subgraphs.requests[before:])

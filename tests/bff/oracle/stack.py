@@ -27,10 +27,16 @@ from services.analytics.app import create_app as create_analytics_app
 from services.lessons.app import create_app as create_lessons_app
 from services.students.app import create_app as create_students_app
 from services.toolkit.api_keys import ApiKeys
+from services.toolkit.identity import IdentityVerifier
+from services.toolkit.secrets import RotatingKeys
 from services.toolkit.serving import BackgroundServer
 from tests.bff.oracle.school import School
 
 API_KEYS = {name: f"oracle-{name}-key" for name in ("students", "lessons", "analytics")}
+CLAIMS_KEYS = {name: f"oracle-{name}-claims-key-0123456789abcdef" for name in API_KEYS}
+# The oracle's client is an admin (the monolith applies no authorization): what API Gateway's
+# JWT authorizer would have verified, put where mangum puts the Lambda event.
+ADMIN_CLAIMS = {"sub": "oracle-admin", "scope": "openid admin"}
 SUPERGRAPH_VERSION = 1
 
 
@@ -51,9 +57,26 @@ class StaticSupergraph:
         return self.supergraph
 
 
-def serve_gateway(gateway: Gateway, config: GatewaySettings) -> BackgroundServer:
-    """The gateway's ASGI app under uvicorn in a thread, started."""
-    return BackgroundServer(GraphQLApp(gateway, config), lifespan=True).start()
+def serve_gateway(
+    gateway: Gateway, config: GatewaySettings, claims: Mapping[str, str] | None = None
+) -> BackgroundServer:
+    """The gateway's ASGI app under uvicorn in a thread, started; with `claims`, every request
+    carries them as the JWT authorizer's verified claims."""
+    app: Any = GraphQLApp(gateway, config)
+    if claims is not None:
+        app = _authorized(app, claims)
+    return BackgroundServer(app, lifespan=True).start()
+
+
+def _authorized(app: Any, claims: Mapping[str, str]) -> Any:
+    event = {"requestContext": {"authorizer": {"jwt": {"claims": dict(claims)}}}}
+
+    async def with_claims(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await app(
+            {**scope, "aws.event": event} if scope["type"] == "http" else scope, receive, send
+        )
+
+    return with_claims
 
 
 def post_graphql(
@@ -103,11 +126,21 @@ class OracleStack:
 
     def __init__(self, school: School) -> None:
         keys = {name: ApiKeys.of(key) for name, key in API_KEYS.items()}
+        verifiers = {
+            name: IdentityVerifier(RotatingKeys.of(key), name) for name, key in CLAIMS_KEYS.items()
+        }
         self.services = {
-            "students": BackgroundServer(create_students_app(school.students, keys["students"])),
+            "students": BackgroundServer(
+                create_students_app(
+                    school.students, keys["students"], identity=verifiers["students"]
+                )
+            ),
             "lessons": BackgroundServer(
                 create_lessons_app(
-                    repository=school.lessons, students=school.directory, api_keys=keys["lessons"]
+                    repository=school.lessons,
+                    students=school.directory,
+                    api_keys=keys["lessons"],
+                    identity=verifiers["lessons"],
                 )
             ),
             "analytics": BackgroundServer(
@@ -115,6 +148,7 @@ class OracleStack:
                     repository=school.analytics,
                     students=school.directory,
                     api_keys=keys["analytics"],
+                    identity=verifiers["analytics"],
                 )
             ),
         }
@@ -133,9 +167,13 @@ class OracleStack:
             raise AssertionError(f"the services do not compose: {result.errors}")
         self.supergraph_sdl = result.supergraph_sdl
         supergraph = load_supergraph(result.supergraph_sdl, version=SUPERGRAPH_VERSION)
-        config = GatewaySettings(subgraph_api_keys=API_KEYS, subgraph_timeout_seconds=10)
+        config = GatewaySettings(
+            subgraph_api_keys=API_KEYS,
+            subgraph_claims_keys=CLAIMS_KEYS,
+            subgraph_timeout_seconds=10,
+        )
         gateway = Gateway(StaticSupergraph(supergraph), config, api_keys=API_KEYS)
-        self.gateway_server = serve_gateway(gateway, config)
+        self.gateway_server = serve_gateway(gateway, config, ADMIN_CLAIMS)
 
     @property
     def subgraph_urls(self) -> dict[str, str]:

@@ -92,6 +92,7 @@ def test_no_federation_internals_are_visible(oracle: Oracle) -> None:
     assert {field["name"] for field in query_type["fields"]} == {
         "student",
         "students",
+        "me",
         "lesson",
         "lessons",
         "leaderboard",

@@ -19,6 +19,7 @@ from tests.services.toolkit.transports import (
     graphql,
     open_transport,
 )
+from tests.support.identity import admin_headers, verifier
 
 OPERATIONS = Path(__file__).parent / "operations"
 API_KEY = "analytics-key"
@@ -42,12 +43,25 @@ def repository(analytics_table: str, private_client: Any) -> AnalyticsRepository
 def transport(
     request: pytest.FixtureRequest, repository: AnalyticsRepository, students: StudentDirectory
 ) -> Iterator[Transport]:
-    app = create_app(repository=repository, students=students, api_keys=ApiKeys.of(API_KEY))
+    app = create_app(
+        repository=repository,
+        students=students,
+        api_keys=ApiKeys.of(API_KEY),
+        identity=verifier("analytics"),
+    )
     with open_transport(request.param, app, "analytics") as opened:
         yield opened
 
 
-def run(transport: Transport, name: str, api_key: str | None = API_KEY, **variables: Any) -> Any:
-    reply = graphql(transport, operation(name), variables, api_key=api_key)
+def run(
+    transport: Transport,
+    name: str,
+    api_key: str | None = API_KEY,
+    identity: dict[str, str] | None = None,
+    **variables: Any,
+) -> Any:
+    """Run a stored operation as an admin, unless `identity` (headers) says who."""
+    headers = admin_headers("analytics") if identity is None else identity
+    reply = graphql(transport, operation(name), variables, api_key=api_key, headers=headers)
     assert reply.status == 200, reply.body
     return reply.json()

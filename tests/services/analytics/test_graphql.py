@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 
 from services.analytics.consumer import make_handler
+from services.analytics.leaderboards import Board, Period
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, LessonCompleted, parse_instant
 from tests.services.analytics.conftest import API_KEY, operation, run
 from tests.services.analytics.known_data import expected_boards, known_events
 from tests.services.lessons.conftest import record_calls
 from tests.services.toolkit.transports import Transport, graphql
+from tests.support.identity import identity_headers, user_headers
 
 
 def consume_all(repository: AnalyticsRepository, events: list[LessonCompleted]) -> None:
@@ -176,3 +178,18 @@ def test_an_out_of_range_first_is_refused_and_stores_nothing(
 
     assert [error["extensions"]["code"] for error in body["errors"]] == ["BAD_USER_INPUT"]
     assert private_client.scan(TableName=analytics_table)["Items"] == []
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [user_headers("analytics"), {}, identity_headers("analytics", "u", scope="admins")],
+    ids=["user", "anonymous", "admin-like-scope"],
+)
+def test_refreshing_leaderboards_without_admin_is_forbidden_and_refreshes_nothing(
+    transport: Transport, repository: AnalyticsRepository, identity: dict[str, str]
+) -> None:
+    body = run(transport, "refresh", identity=identity)
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert repository.pointers([Board(None, Period.ALL_TIME)]) == {}

@@ -15,6 +15,7 @@ from services.toolkit.tables import ANALYTICS, TableSpec
 from tests.services.analytics.conftest import operation
 from tests.services.analytics.known_data import known_events
 from tests.services.toolkit.transports import ApiGatewayLambda, graphql
+from tests.support.identity import CLAIMS_KEY, admin_headers, user_headers
 
 SCHEDULE_EVENT = {
     "version": "0",
@@ -59,14 +60,26 @@ def test_the_module_handler_serves_graphql_from_its_configuration(
 ) -> None:
     make_table(ANALYTICS)  # exported in ANALYTICS_TABLE
     monkeypatch.setenv("API_KEYS", '["deployed-key", "next-key"]')
+    monkeypatch.setenv("CLAIMS_KEYS", CLAIMS_KEY)
     import services.analytics.handler as module
 
     lambda_function = ApiGatewayLambda(importlib.reload(module).handler, event_version)
 
-    refreshed = graphql(lambda_function, operation("refresh"), {}, api_key="next-key")
+    admin = admin_headers("analytics")
+    refreshed = graphql(
+        lambda_function, operation("refresh"), {}, api_key="next-key", headers=admin
+    )
+    refused = graphql(
+        lambda_function,
+        operation("refresh"),
+        {},
+        api_key="next-key",
+        headers=user_headers("analytics"),
+    )
     denied = graphql(lambda_function, operation("refresh"), {}, api_key=None)
 
     assert refreshed.status == 200
     assert refreshed.json() == {"data": {"refreshLeaderboards": True}}
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert denied.status == 401
     assert denied.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -25,6 +25,7 @@ from services.toolkit.serving import BackgroundServer
 from tests.services.events.conftest import RecordingPublisher, complete
 from tests.services.lessons.conftest import operation
 from tests.services.toolkit.transports import LoopbackHttp, graphql
+from tests.support.identity import admin_headers, verifier
 
 
 class FlakyConsumer:
@@ -180,7 +181,7 @@ def test_when_every_delivery_attempt_fails_the_record_waits_for_the_next_poll(
 def test_twenty_concurrent_completions_over_http_award_xp_once_and_publish_one_event(
     lessons: LessonsRepository, analytics: AnalyticsRepository
 ) -> None:
-    app = create_app(repository=lessons, api_keys=ApiKeys.of("key"))
+    app = create_app(repository=lessons, api_keys=ApiKeys.of("key"), identity=verifier("lessons"))
     recorder = RecordingPublisher(forward=bus_to(consumer.make_handler(lambda: analytics)))
     variables = {"studentId": "s1", "lessonId": "loops", "language": "PYTHON"}
 
@@ -190,7 +191,11 @@ def test_twenty_concurrent_completions_over_http_award_xp_once_and_publish_one_e
             replies = list(
                 pool.map(
                     lambda _: graphql(
-                        client, operation("complete_lesson"), variables, api_key="key"
+                        client,
+                        operation("complete_lesson"),
+                        variables,
+                        api_key="key",
+                        headers=admin_headers("lessons"),
                     ),
                     range(20),
                 )

@@ -20,6 +20,7 @@ from tests.services.toolkit.transports import (
     graphql,
     open_transport,
 )
+from tests.support.identity import admin_headers, verifier
 
 OPERATIONS = Path(__file__).parent / "operations"
 API_KEY = "lessons-key-current"
@@ -45,15 +46,26 @@ def transport(
     request: pytest.FixtureRequest, repository: LessonsRepository, students: StudentDirectory
 ) -> Iterator[Transport]:
     app = create_app(
-        repository=repository, students=students, api_keys=ApiKeys.of(API_KEY, ROTATED_API_KEY)
+        repository=repository,
+        students=students,
+        api_keys=ApiKeys.of(API_KEY, ROTATED_API_KEY),
+        identity=verifier("lessons"),
     )
     with open_transport(request.param, app, "lessons") as opened:
         yield opened
 
 
-def run(transport: Transport, name: str, api_key: str | None = API_KEY, **variables: Any) -> Any:
-    """Run a stored operation; returns the JSON body after checking the HTTP status is 200."""
-    reply: Reply = graphql(transport, operation(name), variables, api_key=api_key)
+def run(
+    transport: Transport,
+    name: str,
+    api_key: str | None = API_KEY,
+    identity: dict[str, str] | None = None,
+    **variables: Any,
+) -> Any:
+    """Run a stored operation (as an admin unless `identity`, headers, says who); returns the
+    JSON body after checking the HTTP status is 200."""
+    headers = admin_headers("lessons") if identity is None else identity
+    reply: Reply = graphql(transport, operation(name), variables, api_key=api_key, headers=headers)
     assert reply.status == 200, reply.body
     return reply.json()
 

@@ -15,6 +15,7 @@ from services.students.repository import StudentRecord, StudentRepository
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.tables import STUDENTS, create_table
 from tests.services.toolkit.transports import TRANSPORT_NAMES, Transport, open_transport
+from tests.support.identity import verifier
 
 DATA = Path(__file__).parent / "data"
 KEY = "students-key-2026-11"
@@ -40,7 +41,7 @@ def repository(students_table: str, moto_server: Any) -> StudentRepository:
 
 @pytest.fixture(scope="module", params=TRANSPORT_NAMES)
 def students(request: pytest.FixtureRequest, repository: StudentRepository) -> Iterator[Transport]:
-    app = create_app(repository, ApiKeys.of(KEY, ROTATED_KEY))
+    app = create_app(repository, ApiKeys.of(KEY, ROTATED_KEY), identity=verifier("students"))
     with open_transport(request.param, app, "students") as transport:
         yield transport
 

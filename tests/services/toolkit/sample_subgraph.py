@@ -14,6 +14,7 @@ from services.toolkit.context import SubgraphContext
 from services.toolkit.errors import ErrorCode, UserError
 from services.toolkit.observability import service_logger
 from services.toolkit.schema import build_subgraph_schema
+from tests.support.identity import verifier
 
 SERVICE_NAME = "sample"
 LEAKY_DETAIL = "connect to db.internal:5432 with password hunter2 failed"
@@ -47,8 +48,11 @@ class Query:
         return info.context.resources["greeting"]
 
     @strawberry.field
-    def claims(self, info: Info) -> str | None:
-        return None if info.context.claims is None else json.dumps(info.context.claims)
+    def identity(self, info: Info) -> str | None:
+        identity = info.context.identity
+        if identity is None:
+            return None
+        return json.dumps({"sub": identity.subject, "scopes": sorted(identity.scopes)})
 
     @strawberry.field
     def trace_id(self, info: Info) -> str | None:
@@ -72,4 +76,10 @@ schema = build_subgraph_schema(SERVICE_NAME, query=Query, types=[Note])
 
 
 def create_sample_app(api_keys: ApiKeys) -> ASGIApp:
-    return create_app(schema, SERVICE_NAME, resources={"greeting": "hello"}, api_keys=api_keys)
+    return create_app(
+        schema,
+        SERVICE_NAME,
+        resources={"greeting": "hello"},
+        api_keys=api_keys,
+        identity=verifier(SERVICE_NAME),
+    )

@@ -56,9 +56,7 @@ def secrets_client(moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.mark.parametrize("secret", ['["s1", "s2"]', "s1,s2"])
-def test_keys_come_from_secrets_manager_read_once_per_process(
-    secrets_client: Any, secret: str
-) -> None:
+def test_keys_come_from_secrets_manager_read_once_per_ttl(secrets_client: Any, secret: str) -> None:
     name = f"sample/api-keys/{uuid.uuid4().hex}"
     arn = secrets_client.create_secret(Name=name, SecretString=secret)["ARN"]
     calls: list[str] = []

@@ -1,0 +1,160 @@
+"""The verified user, forwarded to each subgraph as a short-lived JWT the BFF signs for it.
+
+Each subgraph has its own signing keys (HS256): the BFF signs with the first key of the
+subgraph's list, names it by `kid` (a hash of the key, never the key), and sets `aud` to the
+subgraph's name, `iss` to `bff` and `exp` a few seconds ahead (`CLAIMS_TOKEN_TTL_SECONDS`).
+The subgraph verifies signature, audience, issuer and expiry (`services.toolkit.identity`).
+
+Why per-subgraph symmetric keys rather than one KMS or RSA key: signing is an HMAC in process
+(no KMS call per request, ~20 µs), and a subgraph holds only its own key, so whoever steals it can
+mint tokens addressed to that subgraph alone. Rotation keeps two keys valid at once: the key
+list is `new,old`-style (first signs, all verify), read from Secrets Manager through Powertools
+Parameters and re-read after `SECRETS_TTL_SECONDS`.
+
+Keys come from `SUBGRAPH_CLAIMS_KEYS` (JSON map: subgraph -> comma-separated keys, local) or
+`SUBGRAPH_CLAIMS_KEY_SECRET_IDS` (JSON map: subgraph -> secret id, AWS). A subgraph without keys
+gets no identity (it treats the request as anonymous).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jwt
+import orjson
+
+IDENTITY_HEADER = "X-BFF-Identity"
+ISSUER = "bff"
+ALGORITHM = "HS256"
+# Claims the BFF sets itself; the user's own values for them are not forwarded.
+_REGISTERED = frozenset({"iss", "aud", "exp", "nbf", "iat", "jti"})
+
+
+def key_id(key: bytes) -> str:
+    """The `kid` a key is known by: a hash prefix, so the header never reveals the key."""
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+def parse_keys(raw: str) -> tuple[bytes, ...]:
+    """A JSON list or a comma-separated string of keys, first one signing."""
+    text = raw.strip()
+    values = orjson.loads(text) if text.startswith("[") else text.split(",")
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise ValueError("expected a JSON list of strings or comma-separated keys")
+    keys = tuple(value.strip().encode() for value in values if value.strip())
+    if not keys:
+        raise ValueError("no keys")
+    return keys
+
+
+class SubgraphSigningKeys:
+    """Signing keys by subgraph: fixed ones, or secrets re-read after `ttl_seconds`."""
+
+    def __init__(
+        self,
+        inline: Mapping[str, str] | None = None,
+        secret_ids: Mapping[str, str] | None = None,
+        *,
+        ttl_seconds: float = 300,
+        secrets_client: Any | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._keys = {name: parse_keys(raw) for name, raw in (inline or {}).items()}
+        self._secret_ids = dict(secret_ids or {})
+        self._ttl = ttl_seconds
+        self._secrets_client = secrets_client
+        self._clock = clock
+        self._loaded_at: float | None = None
+        self._provider: Any = None
+
+    def first(self, subgraph: str) -> bytes | None:
+        keys = self._keys.get(subgraph)
+        return keys[0] if keys else None
+
+    async def refresh(self) -> None:
+        """Re-read the secrets when the TTL has passed (in a thread: boto3 blocks)."""
+        if not self._secret_ids:
+            return
+        now = self._clock()
+        if self._loaded_at is not None and now - self._loaded_at < self._ttl:
+            return
+        self._loaded_at = now
+        await asyncio.to_thread(self._read_secrets)
+
+    def _read_secrets(self) -> None:
+        from aws_lambda_powertools import Logger
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        if self._provider is None:
+            self._provider = SecretsProvider(boto3_client=self._secrets_client)
+        for name, secret_id in self._secret_ids.items():
+            try:
+                value = self._provider.get(secret_id, max_age=int(self._ttl))
+                self._keys[name] = parse_keys(value if isinstance(value, str) else "")
+            except Exception as error:
+                # Keep the keys read last time; the message names the secret, never its value.
+                Logger(service="bff", child=True).error(
+                    "cannot read claims signing keys",
+                    service=name,
+                    secret_id=secret_id,
+                    error=type(error).__name__,
+                )
+
+
+class IdentitySigner:
+    """Signs a user's claims for one subgraph at a time."""
+
+    def __init__(
+        self,
+        keys: SubgraphSigningKeys,
+        *,
+        ttl_seconds: int = 60,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.keys = keys
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+
+    def token(self, claims: Mapping[str, Any], audience: str) -> str | None:
+        """A JWT for `audience` carrying `claims` (None: no key for that subgraph)."""
+        key = self.keys.first(audience)
+        if key is None:
+            return None
+        issued_at = int(self._clock())
+        payload = {name: value for name, value in claims.items() if name not in _REGISTERED}
+        payload.update(
+            {"iss": ISSUER, "aud": audience, "iat": issued_at, "exp": issued_at + self.ttl_seconds}
+        )
+        return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"kid": key_id(key)})
+
+
+class ForwardedIdentity:
+    """One request's forwarded headers: fixed ones plus the identity token per subgraph.
+
+    Tokens are signed lazily, once per subgraph the request calls.
+    """
+
+    __slots__ = ("_claims", "_headers", "_signer", "_tokens")
+
+    def __init__(
+        self,
+        signer: IdentitySigner,
+        claims: Mapping[str, Any],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._signer = signer
+        self._claims = claims
+        self._headers = dict(headers or {})
+        self._tokens: dict[str, dict[str, str]] = {}
+
+    def for_subgraph(self, name: str) -> Mapping[str, str]:
+        headers = self._tokens.get(name)
+        if headers is None:
+            token = self._signer.token(self._claims, name)
+            headers = {**self._headers, IDENTITY_HEADER: token} if token else self._headers
+            self._tokens[name] = headers
+        return headers
