@@ -116,7 +116,7 @@ def fetch_service_sdl(url: str, api_key: str | None = None, *, timeout: float = 
 
 def register_service(
     registry_url: str,
-    admin_token: str,
+    token: str,
     name: str,
     url: str,
     *,
@@ -130,8 +130,10 @@ def register_service(
 ) -> RegistrationResult:
     """Register `name` at `url` with the registry, waiting (with backoff) for both to be up.
 
-    `api_key` is the service's own key, used only to read its SDL; `api_key_ref` is what the
-    registry stores so the gateway can find that key (e.g. a Secrets Manager id).
+    `token` is the service's own registry credential (or the admin's); `api_key` is the
+    service's own key, used only to read its SDL; `api_key_ref` is what the registry stores so
+    the gateway can find that key (e.g. a Secrets Manager id; a service credential may only
+    name its own).
     """
     if sdl is None:
 
@@ -139,7 +141,7 @@ def register_service(
             return fetch_service_sdl(url, api_key, timeout=timeout)
 
         sdl = backoff.run(fetch, sleep)
-    client = RegistryClient(registry_url, admin_token, timeout=timeout)
+    client = RegistryClient(registry_url, token, timeout=timeout)
     schema = sdl
 
     def put() -> dict[str, Any]:

@@ -3,7 +3,11 @@
 Create and Update fetch the subgraph's SDL from the deployed service (with its API key) and
 `PUT /services/{name}` it to the registry, which composes the whole graph and publishes a new
 supergraph version, or refuses with 422 (the deploy then fails with the composition errors as
-its reason). Delete removes the service; a service the registry does not know counts as removed.
+its reason). It uses the service's own registry credential (`RegistryTokenSecretId`), which
+may register and update this service only, so no service stack holds the admin token and none
+can re-point or remove another service. Removing a service needs the admin credential: Delete
+leaves the registration in place (logged; an admin runs `bff services remove NAME`), and the
+gateway answers that service's fields with SUBGRAPH_UNAVAILABLE until then.
 
 Only the standard library and boto3 (which the Lambda runtime provides) are used: the function's
 package is this module with `discovery.registration` and `discovery.client`, the same
@@ -22,7 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from discovery.client import RegistryClient, RegistryRequestFailed, RegistryUnreachable
 from discovery.registration import Backoff, RegistrationFailed, register_service
 
 logger = logging.getLogger(__name__)
@@ -44,7 +47,7 @@ class RegistrationProperties:
     service_name: str
     service_url: str
     registry_url: str
-    admin_token_secret_id: str
+    registry_token_secret_id: str
     api_key_secret_id: str
     # `Force: "true"` publishes a change that breaks client queries; otherwise the deploy fails
     # with the breaking changes as its reason.
@@ -56,7 +59,7 @@ class RegistrationProperties:
             "service_name": "ServiceName",
             "service_url": "ServiceUrl",
             "registry_url": "RegistryUrl",
-            "admin_token_secret_id": "AdminTokenSecretId",
+            "registry_token_secret_id": "RegistryTokenSecretId",
             "api_key_secret_id": "ApiKeySecretId",
         }
         missing = [prop for prop in names.values() if not str(properties.get(prop) or "").strip()]
@@ -92,16 +95,21 @@ def handle_event(event: Mapping[str, Any], context: Any, *, read_secret: SecretR
     try:
         properties = RegistrationProperties.from_event(event.get("ResourceProperties") or {})
         deadline = _deadline(context)
-        admin_token = read_secret(properties.admin_token_secret_id)
-        secrets.append(admin_token)
         if request_type in ("Create", "Update"):
+            registry_token = read_secret(properties.registry_token_secret_id)
+            secrets.append(registry_token)
             api_key = _first_key(read_secret(properties.api_key_secret_id))
             secrets.append(api_key)
-            data = register(properties, admin_token, api_key, deadline)
+            data = register(properties, registry_token, api_key, deadline)
             physical_id = properties.physical_id
         elif request_type == "Delete":
             data = {}
-            deregister(properties, admin_token)
+            logger.warning(
+                "service %s stays registered: removing it needs the registry admin credential "
+                "(bff services remove %s)",
+                properties.service_name,
+                properties.service_name,
+            )
         else:
             raise RegistrationFailed(f"unknown request type {request_type!r}")
     except RegistrationFailed as failure:
@@ -117,7 +125,7 @@ def handle_event(event: Mapping[str, Any], context: Any, *, read_secret: SecretR
 
 
 def register(
-    properties: RegistrationProperties, admin_token: str, api_key: str, deadline: float
+    properties: RegistrationProperties, registry_token: str, api_key: str, deadline: float
 ) -> dict[str, Any]:
     """Read the service's SDL with its key and `PUT` it to the registry, as a service does.
 
@@ -128,7 +136,7 @@ def register(
     """
     result = register_service(
         properties.registry_url,
-        admin_token,
+        registry_token,
         properties.service_name,
         properties.service_url,
         api_key=api_key,
@@ -144,22 +152,6 @@ def register(
         "breakingChanges": len(breaking),
         "breakingChangeCoordinates": ",".join(change["coordinate"] for change in breaking),
     }
-
-
-def deregister(properties: RegistrationProperties, admin_token: str) -> None:
-    """`DELETE /services/{name}`; 404 means it is already gone, which is what Delete wants."""
-    client = RegistryClient(properties.registry_url, admin_token, timeout=HTTP_TIMEOUT_SECONDS)
-    try:
-        client.remove(properties.service_name)
-    except RegistryRequestFailed as error:
-        if error.status == 404:
-            return
-        raise RegistrationFailed(
-            f"the registry answered HTTP {error.status} to removing {properties.service_name}: "
-            + "; ".join(str(item.get("message", item)) for item in error.errors)
-        ) from None
-    except RegistryUnreachable as error:
-        raise RegistrationFailed(str(error)) from None
 
 
 def send_response(

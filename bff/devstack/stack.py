@@ -100,6 +100,8 @@ class DevCredentials:
     user_token: str
     user_student_id: str
     admin_token: str
+    # Each service's registry credential: registers and checks that service only.
+    service_tokens: dict[str, str]
     api_keys: dict[str, str]
     # Each subgraph's claims-signing key (the BFF signs, the subgraph verifies); not written out.
     claims_keys: dict[str, str]
@@ -110,6 +112,7 @@ class DevCredentials:
             "userToken": self.user_token,
             "userStudentId": self.user_student_id,
             "adminToken": self.admin_token,
+            "serviceTokens": self.service_tokens,
             "apiKeys": self.api_keys,
         }
 
@@ -256,6 +259,7 @@ def start_stack(
         ),
         user_student_id=DEMO_USER_STUDENT_ID,
         admin_token=secrets.token_urlsafe(32),
+        service_tokens={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
         api_keys={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
         claims_keys={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
     )
@@ -305,7 +309,10 @@ def start_stack(
                 "--log-level",
                 "warning",
             ],
-            {"REGISTRY_ADMIN_TOKEN": credentials.admin_token},
+            {
+                "REGISTRY_ADMIN_TOKEN": credentials.admin_token,
+                "REGISTRY_SERVICE_TOKENS": json.dumps(credentials.service_tokens),
+            },
             port=ports.registry,
         )
         for name in SERVICE_NAMES:
@@ -515,17 +522,18 @@ def _create_tables(stack: RunningStack) -> None:
 
 
 def _register(stack: RunningStack, name: str) -> None:
-    """The service registers itself as on deploy: its SDL (read with its key) to the registry."""
+    """The service registers itself as on deploy: its SDL (read with its key) to the registry,
+    with its own registry credential."""
     from discovery.registration import RegistrationFailed, register_service
 
     try:
         register_service(
             stack.registry_url,
-            stack.credentials.admin_token,
+            stack.credentials.service_tokens[name],
             name,
             stack.subgraph_url(name),
             api_key=stack.credentials.api_keys[name],
-            api_key_ref=f"local/{name}",
+            api_key_ref=f"local/{name}/api-key",
         )
     except RegistrationFailed as failure:
         raise StackError(f"{name} could not register: {failure}") from None
@@ -640,7 +648,8 @@ The local stack is up.
 
 Clients: web (apq, full schema), mobile (safelist: its published documents only; no
 `internal` fields). Name yours with the graphql-client-name header; `bff clients list`.
-Token, admin token and API keys: {credentials_path}
+Tokens (admin: token; plain user: userToken, owning userStudentId), registry
+credentials (adminToken, serviceTokens) and API keys: {credentials_path}
 Browser origins allowed (CORS): {", ".join(stack.cors_origins) or "none"}
 
 Try it:

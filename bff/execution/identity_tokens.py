@@ -3,7 +3,8 @@
 Each subgraph has its own signing keys (HS256): the BFF signs with the first key of the
 subgraph's list, names it by `kid` (a hash of the key, never the key), and sets `aud` to the
 subgraph's name, `iss` to `bff` and `exp` a few seconds ahead (`CLAIMS_TOKEN_TTL_SECONDS`).
-The subgraph verifies signature, audience, issuer and expiry (`services.toolkit.identity`).
+The subgraph verifies signature, audience, issuer and expiry (`services.toolkit.identity`); the
+format is `bff/identity_token.py`, shared by both sides.
 
 Why per-subgraph symmetric keys rather than one KMS or RSA key: signing is an HMAC in process
 (no KMS call per request, ~20 µs), and a subgraph holds only its own key, so whoever steals it can
@@ -19,24 +20,20 @@ gets no identity (it treats the request as anonymous).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jwt
 import orjson
+
+from bff.identity_token import encode, key_id
+
+__all__ = ["IDENTITY_HEADER", "ISSUER", "ForwardedIdentity", "IdentitySigner", "key_id"]
 
 IDENTITY_HEADER = "X-BFF-Identity"
 ISSUER = "bff"
-ALGORITHM = "HS256"
 # Claims the BFF sets itself; the user's own values for them are not forwarded.
 _REGISTERED = frozenset({"iss", "aud", "exp", "nbf", "iat", "jti"})
-
-
-def key_id(key: bytes) -> str:
-    """The `kid` a key is known by: a hash prefix, so the header never reveals the key."""
-    return hashlib.sha256(key).hexdigest()[:16]
 
 
 def parse_keys(raw: str) -> tuple[bytes, ...]:
@@ -129,7 +126,7 @@ class IdentitySigner:
         payload.update(
             {"iss": ISSUER, "aud": audience, "iat": issued_at, "exp": issued_at + self.ttl_seconds}
         )
-        return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"kid": key_id(key)})
+        return encode(payload, key)
 
 
 class ForwardedIdentity:

@@ -1,10 +1,12 @@
 """The registry HTTP API (ASGI, FastAPI): services, the published supergraph, checks, rollback.
 
-Every route except `/health` and the OpenAPI document needs `Authorization: Bearer <admin
-token>`: writes change what every client sees, and reads expose service URLs and API-key
-references (the BFF reads `/supergraph` with the same token, or the table directly).
+Every route except `/health` and the OpenAPI document needs `Authorization: Bearer <token>`:
+the admin token for everything, or a service's own token to register, read and check that
+service only (discovery/api/credentials.py; 403 FORBIDDEN otherwise). Writes change what every
+client sees, and reads expose service URLs and API-key references (the BFF reads the table).
 """
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from fastapi import Depends, FastAPI, Header, Path, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from discovery.api.clients import clients_router
+from discovery.api.credentials import DEFAULT_API_KEY_REF_PATTERN, Caller, ServiceTokens
 from discovery.api.errors import Unauthenticated, error_response, install_error_handlers
 from discovery.api.models import (
     CheckRequest,
@@ -41,7 +44,8 @@ ServiceName = Annotated[
 ]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed request (field details)"},
-    401: {"model": ErrorResponse, "description": "Missing or wrong admin token"},
+    401: {"model": ErrorResponse, "description": "Missing or unknown credential"},
+    403: {"model": ErrorResponse, "description": "The credential may not do this"},
 }
 
 
@@ -49,6 +53,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 class RegistryResources:
     store: RegistryStore
     admin_token: AdminToken
+    service_tokens: ServiceTokens
+    api_key_ref_pattern: str
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """The store, for a caller whose credential verified (what it may do is checked per route)."""
+
+    store: RegistryStore
+    caller: Caller
+    api_key_ref_pattern: str
 
 
 class LazyResources:
@@ -74,9 +89,12 @@ def create_app(
     composer: Composer = compose_with_default,
     dynamodb_client: Any | None = None,
     secrets_client: Any | None = None,
+    service_tokens: ServiceTokens | None = None,
+    api_key_ref_pattern: str | None = None,
 ) -> FastAPI:
     """The registry API. `settings` default to the environment (REGISTRY_TABLE,
-    REGISTRY_ADMIN_TOKEN or REGISTRY_ADMIN_TOKEN_SECRET_ID), read on the first request."""
+    REGISTRY_ADMIN_TOKEN or REGISTRY_ADMIN_TOKEN_SECRET_ID), `service_tokens` to
+    REGISTRY_SERVICE_TOKENS or REGISTRY_SERVICE_TOKEN_SECRET_IDS, read on the first request."""
 
     def build() -> RegistryResources:
         resolved = settings or RegistrySettings.from_env()
@@ -89,22 +107,38 @@ def create_app(
                 usage_table=resolved.usage_table,
             ),
             admin_token=AdminToken(resolved, secrets_client=secrets_client),
+            service_tokens=service_tokens or ServiceTokens.from_environment(),
+            api_key_ref_pattern=api_key_ref_pattern
+            or os.environ.get("REGISTRY_API_KEY_REF_PATTERN")
+            or DEFAULT_API_KEY_REF_PATTERN,
         )
 
     resources = LazyResources(build)
-    bearer = HTTPBearer(auto_error=False, description="The registry admin token")
+    bearer = HTTPBearer(auto_error=False, description="The admin token or a service's token")
 
-    def registry(
+    def authorized(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> RegistryStore:
+    ) -> Authorized:
         current = resources.get()
         if credentials is None:
-            raise Unauthenticated("send Authorization: Bearer <registry admin token>")
-        if not current.admin_token.matches(credentials.credentials):
-            raise Unauthenticated("the admin token is not valid")
-        return current.store
+            raise Unauthenticated("send Authorization: Bearer <registry token>")
+        presented = credentials.credentials
+        if current.admin_token.matches(presented):
+            caller = Caller()
+        else:
+            service = current.service_tokens.service_of(presented)
+            if service is None:
+                raise Unauthenticated("the token is not a valid registry credential")
+            caller = Caller(service)
+        return Authorized(current.store, caller, current.api_key_ref_pattern)
 
-    Store = Annotated[RegistryStore, Depends(registry)]
+    Access = Annotated[Authorized, Depends(authorized)]
+
+    def admin_store(access: Access) -> RegistryStore:
+        access.caller.require_admin("this route")
+        return access.store
+
+    Store = Annotated[RegistryStore, Depends(admin_store)]
 
     app = FastAPI(
         title="Service registry",
@@ -133,8 +167,9 @@ def create_app(
         responses={**ERRORS, 404: {"model": ErrorResponse}},
         tags=["services"],
     )
-    def show_service(name: ServiceName, store: Store) -> dict[str, Any]:
-        return store.service(name).to_json()
+    def show_service(name: ServiceName, access: Access) -> dict[str, Any]:
+        access.caller.require_service(name, "read")
+        return access.store.service(name).to_json()
 
     @app.put(
         "/services/{name}",
@@ -147,13 +182,16 @@ def create_app(
         tags=["services"],
     )
     def register_service(
-        name: ServiceName, body: ServiceRegistration, store: Store
+        name: ServiceName, body: ServiceRegistration, access: Access
     ) -> dict[str, Any]:
-        """Register or update a service. The whole graph is composed with it; only a graph
+        """Register or update a service (the admin, or that service's own credential, whose
+        apiKeyRef must name its own secret). The whole graph is composed with it; only a graph
         that composes is published (as a new supergraph version), and one that would break
         client queries only with `force` (409 otherwise). Unchanged url, SDL and apiKeyRef are
         a no-op."""
-        registration = store.register(
+        access.caller.require_service(name, "register")
+        access.caller.require_own_api_key_ref(name, body.api_key_ref, access.api_key_ref_pattern)
+        registration = access.store.register(
             name, body.url, body.sdl, api_key_ref=body.api_key_ref, allow_breaking=body.force
         )
         return {
@@ -223,11 +261,12 @@ def create_app(
         return {"version": store.rollback(body.version), "rolledBackTo": body.version}
 
     @app.post("/checks", response_model=CheckResponse, responses=ERRORS, tags=["checks"])
-    def check(body: CheckRequest, store: Store) -> dict[str, Any]:
+    def check(body: CheckRequest, access: Access) -> dict[str, Any]:
         """Compose the current graph with this service's SDL and list the breaking changes
         to the client-facing schema, storing nothing (for CI before a deploy)."""
+        access.caller.require_service(body.name, "check")
         return check_service(
-            store,
+            access.store,
             body.name,
             body.url,
             body.sdl,

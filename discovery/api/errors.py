@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from discovery.api.credentials import Forbidden
 from discovery.store import (
     BreakingChangesRefused,
     ClientNotFound,
@@ -27,6 +28,7 @@ logger = Logger(service="registry")
 STATUS_CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     415: "UNSUPPORTED_MEDIA_TYPE",
@@ -35,7 +37,7 @@ BREAKING_CHANGE = "BREAKING_CHANGE"
 
 
 class Unauthenticated(Exception):
-    """No or a wrong admin token."""
+    """No credential, or one that is neither the admin's nor a service's."""
 
 
 def error_response(
@@ -77,6 +79,10 @@ async def _unauthenticated(_: Request, exc: Exception) -> JSONResponse:
         [{"code": "UNAUTHENTICATED", "message": str(exc)}],
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+async def _forbidden(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(403, [{"code": STATUS_CODES[403], "message": str(exc)}])
 
 
 async def _registry_error(_: Request, exc: Exception) -> JSONResponse:
@@ -127,6 +133,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Unauthenticated, _unauthenticated)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(ClientError, _storage_error)
     app.add_exception_handler(BotoCoreError, _storage_error)

@@ -21,6 +21,7 @@ import boto3
 import pytest
 
 from discovery.api import create_app as create_registry_app
+from discovery.api.credentials import ServiceTokens
 from discovery.api.settings import RegistrySettings
 from discovery.registration import fetch_service_sdl
 from discovery.registration_resource import NOT_REGISTERED, handler
@@ -34,6 +35,8 @@ from tests.support.api_gateway import FakeLambdaContext
 FIXTURES = Path(__file__).parent / "fixtures" / "registration"
 ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 API_KEY = "students-" + uuid.uuid4().hex
+# Each service's own registry credential; the custom resource uses its service's.
+SERVICE_TOKENS = {name: f"{name}-registry-{uuid.uuid4().hex}" for name in ("students", "impostor")}
 
 
 @dataclass
@@ -82,9 +85,10 @@ def cloudformation() -> Iterator[CloudFormation]:
 class Deployment:
     registry_url: str
     service_url: str
+    token_secrets: dict[str, str]  # each service's registry token, by service
+    key_secrets: dict[str, str]  # each service's API key secret (named as in AWS)
     admin_secret: str
-    key_secret: str
-    wrong_admin_secret: str
+    wrong_token_secret: str
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +99,22 @@ def deployment(moto_server: Any, dynamodb_client: Any) -> Iterator[Deployment]:
     create_table(dynamodb_client, REGISTRY, registry_table)
     create_table(dynamodb_client, STUDENTS, students_table)
     secrets = boto3.client("secretsmanager", endpoint_url=moto_server.endpoint)
-    admin_secret = secrets.create_secret(Name=f"admin-{suffix}", SecretString=ADMIN_TOKEN)["ARN"]
-    key_secret = secrets.create_secret(Name=f"key-{suffix}", SecretString=API_KEY)["ARN"]
-    wrong_admin_secret = secrets.create_secret(
-        Name=f"wrong-admin-{suffix}", SecretString="not-the-admin-token"
-    )["ARN"]
+
+    def secret(name: str, value: str) -> str:
+        return str(secrets.create_secret(Name=name, SecretString=value)["ARN"])
+
+    token_secrets = {
+        name: secret(f"bff/{suffix}/{name}/registry-token", token)
+        for name, token in SERVICE_TOKENS.items()
+    }
+    # The impostor holds the same API key: only its credential and name differ.
+    key_secrets = {name: secret(f"bff/{suffix}/{name}/api-key", API_KEY) for name in SERVICE_TOKENS}
+    admin_secret = secret(f"bff/{suffix}/registry/admin-token", ADMIN_TOKEN)
+    wrong_token_secret = secret(f"wrong-token-{suffix}", "not-a-registry-token")
     registry = create_registry_app(
         RegistrySettings(table_name=registry_table, admin_token=ADMIN_TOKEN),
         dynamodb_client=dynamodb_client,
+        service_tokens=ServiceTokens(SERVICE_TOKENS),
     )
     students = create_students_app(
         StudentRepository(students_table, dynamodb_client), api_keys=ApiKeys.of(API_KEY)
@@ -122,9 +134,10 @@ def deployment(moto_server: Any, dynamodb_client: Any) -> Iterator[Deployment]:
         yield Deployment(
             registry_url=registry_server.url,
             service_url=f"{service.url}/graphql",
+            token_secrets=token_secrets,
+            key_secrets=key_secrets,
             admin_secret=admin_secret,
-            key_secret=key_secret,
-            wrong_admin_secret=wrong_admin_secret,
+            wrong_token_secret=wrong_token_secret,
         )
 
 
@@ -160,8 +173,8 @@ def cfn_event(
         "ServiceName": name,
         "ServiceUrl": deployment.service_url,
         "RegistryUrl": deployment.registry_url,
-        "AdminTokenSecretId": deployment.admin_secret,
-        "ApiKeySecretId": deployment.key_secret,
+        "RegistryTokenSecretId": deployment.token_secrets.get(name, deployment.admin_secret),
+        "ApiKeySecretId": deployment.key_secrets.get(name, ""),
         "FunctionVersion": "1",
         **overrides,
     }
@@ -201,7 +214,7 @@ def registry_call(
         return error.code, json.loads(error.read())
 
 
-def test_create_update_and_delete_register_and_remove_the_service(
+def test_create_and_update_register_the_service_and_delete_leaves_it_to_the_admin(
     cloudformation: CloudFormation, deployment: Deployment
 ) -> None:
     create = cfn_event(cloudformation, deployment, "Create")
@@ -218,7 +231,7 @@ def test_create_update_and_delete_register_and_remove_the_service(
     status, service = registry_get(deployment, "/services/students")
     assert status == 200
     assert service["url"] == deployment.service_url
-    assert service["apiKeyRef"] == deployment.key_secret
+    assert service["apiKeyRef"] == deployment.key_secrets["students"]
     assert "type Student" in service["sdl"]
 
     update = cfn_event(
@@ -237,12 +250,33 @@ def test_create_update_and_delete_register_and_remove_the_service(
         cloudformation, deployment, "Delete", physical_id=created["PhysicalResourceId"]
     )
     handler(delete, LambdaContext())
+    # The service's credential may not remove it: the stack's Delete succeeds and the
+    # registration stays for an admin to remove.
     assert cloudformation.last()["Status"] == "SUCCESS"
-    assert registry_get(deployment, "/services/students")[0] == 404
+    assert registry_get(deployment, "/services/students")[0] == 200
 
-    # Deleting again (the registry no longer knows it) still succeeds.
-    handler(delete, LambdaContext())
-    assert cloudformation.last()["Status"] == "SUCCESS"
+
+def test_a_services_credential_cannot_register_or_repoint_another_service(
+    cloudformation: CloudFormation, deployment: Deployment
+) -> None:
+    handler(cfn_event(cloudformation, deployment, "Create"), LambdaContext())
+    _, before = registry_get(deployment, "/services/greetings")
+
+    # The students stack's resource, renamed to take over greetings (its key ref and URL).
+    takeover = cfn_event(
+        cloudformation,
+        deployment,
+        "Create",
+        name="greetings",
+        RegistryTokenSecretId=deployment.token_secrets["students"],
+        ApiKeySecretId=deployment.key_secrets["students"],
+    )
+    handler(takeover, LambdaContext())
+    refused = cloudformation.last()
+
+    assert refused["Status"] == "FAILED"
+    assert "403" in refused["Reason"]
+    assert registry_get(deployment, "/services/greetings")[1] == before
 
 
 def test_a_refused_registration_fails_the_deploy_with_the_composition_errors(
@@ -274,17 +308,17 @@ def test_a_refused_registration_fails_the_deploy_with_the_composition_errors(
     assert "impostor" not in json.dumps(services)
 
 
-def test_a_wrong_admin_token_fails_without_leaking_it(
+def test_a_wrong_registry_token_fails_without_leaking_it(
     cloudformation: CloudFormation, deployment: Deployment
 ) -> None:
     event = cfn_event(
-        cloudformation, deployment, "Create", AdminTokenSecretId=deployment.wrong_admin_secret
+        cloudformation, deployment, "Create", RegistryTokenSecretId=deployment.wrong_token_secret
     )
     handler(event, LambdaContext())
     failed = cloudformation.last()
     assert failed["Status"] == "FAILED"
     assert failed["Reason"].startswith("registering students: registry answered 401")
-    assert "not-the-admin-token" not in json.dumps(failed)
+    assert "not-a-registry-token" not in json.dumps(failed)
     assert API_KEY not in json.dumps(failed)
 
 
@@ -320,31 +354,10 @@ def test_missing_properties_and_unreadable_secrets_are_reported(
     assert cloudformation.last()["Status"] == "FAILED"
     assert "RegistryUrl" in cloudformation.last()["Reason"]
 
-    event = cfn_event(cloudformation, deployment, "Create", AdminTokenSecretId="no-such-secret")
+    event = cfn_event(cloudformation, deployment, "Create", RegistryTokenSecretId="no-such-secret")
     handler(event, LambdaContext())
     assert cloudformation.last()["Status"] == "FAILED"
     assert "cannot read secret no-such-secret" in cloudformation.last()["Reason"]
-
-
-def test_a_refused_removal_fails_the_delete_with_the_reason(
-    cloudformation: CloudFormation, deployment: Deployment
-) -> None:
-    # Removing the last service would leave nothing to compose: the registry refuses (422).
-    handler(cfn_event(cloudformation, deployment, "Create"), LambdaContext())
-    handler(
-        cfn_event(cloudformation, deployment, "Delete", physical_id="students@x"),
-        LambdaContext(),
-    )
-    assert cloudformation.last()["Status"] == "SUCCESS"
-    delete_greetings = cfn_event(
-        cloudformation, deployment, "Delete", name="greetings", physical_id="greetings@x"
-    )
-    handler(delete_greetings, LambdaContext())
-    refused = cloudformation.last()
-    assert refused["Status"] == "FAILED"
-    assert refused["Reason"].startswith("the registry answered HTTP 422 to removing greetings")
-    assert refused["PhysicalResourceId"] == "greetings@x"
-    assert registry_get(deployment, "/services/greetings")[0] == 200
 
 
 def test_a_breaking_change_fails_the_deploy_unless_forced_and_the_check_is_reported(

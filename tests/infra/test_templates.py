@@ -32,6 +32,8 @@ NOT_NEEDED_IN_AWS = {
     "SUBGRAPH_API_KEYS": "local alternative to SUBGRAPH_API_KEY_SECRET_IDS",
     "SUPERGRAPH_FILE": "local alternative to REGISTRY_TABLE",
     "REGISTRY_ADMIN_TOKEN": "local alternative to REGISTRY_ADMIN_TOKEN_SECRET_ID",
+    "REGISTRY_SERVICE_TOKENS": "local alternative to REGISTRY_SERVICE_TOKEN_SECRET_IDS",
+    "REGISTRY_API_KEY_REF_PATTERN": "optional; the default matches the templates' secret names",
     "SUBGRAPH_URL_OVERRIDES": "local tweak; the registry holds the URLs",
     "AWS_ENDPOINT_URL_DYNAMODB": "local DynamoDB endpoint",
     "AWS_ENDPOINT_URL_SECRETSMANAGER": "local Secrets Manager endpoint",
@@ -393,20 +395,23 @@ ALLOWED = {
     "AnalyticsLeaderboardFunction": {"analytics-table-name", "students-table-name"},
     "StudentsRegistrationFunction": {
         "students-api-key-secret-arn",
-        "registry-admin-token-secret-arn",
+        "students-registry-token-secret-arn",
     },
     "LessonsRegistrationFunction": {
         "lessons-api-key-secret-arn",
-        "registry-admin-token-secret-arn",
+        "lessons-registry-token-secret-arn",
     },
     "AnalyticsRegistrationFunction": {
         "analytics-api-key-secret-arn",
-        "registry-admin-token-secret-arn",
+        "analytics-registry-token-secret-arn",
     },
     "RegistryFunction": {
         "registry-table-name",
         "registry-admin-token-secret-arn",
         "bff-table-name",
+        "students-registry-token-secret-arn",
+        "lessons-registry-token-secret-arn",
+        "analytics-registry-token-secret-arn",
     },
     "BffFunction": {
         "registry-table-name",

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from discovery.api import RegistrySettings, create_app
+from discovery.api.credentials import ServiceTokens
 from tests.services.toolkit.transports import TRANSPORT_NAMES, Reply, Transport, open_transport
 
 ADMIN_TOKEN = "registry-admin-token-for-tests"
+# Each service's own registry credential.
+SERVICE_TOKENS = {name: f"registry-{name}-token-for-tests" for name in ("students", "lessons")}
 SUBGRAPHS = Path(__file__).parent.parent / "fixtures" / "subgraphs"
 
 
@@ -54,7 +57,9 @@ def api(
     request: pytest.FixtureRequest, registry_table: str, dynamodb_client: Any
 ) -> Iterator[RegistryApi]:
     app = create_app(
-        RegistrySettings(registry_table, admin_token=ADMIN_TOKEN), dynamodb_client=dynamodb_client
+        RegistrySettings(registry_table, admin_token=ADMIN_TOKEN),
+        dynamodb_client=dynamodb_client,
+        service_tokens=ServiceTokens(SERVICE_TOKENS),
     )
     with open_transport(request.param, app, "registry") as transport:
         yield RegistryApi(transport)
