@@ -58,6 +58,13 @@ def _json_map(value: str) -> dict[str, str]:
     return document
 
 
+def _json_object(value: str) -> dict[str, Any]:
+    document = orjson.loads(value) if value.strip() else {}
+    if not isinstance(document, dict):
+        raise ValueError("expected a JSON object")
+    return document
+
+
 def _origins(value: str) -> tuple[str, ...]:
     # Accept a JSON list or a comma-separated list: both are common in templates.
     text = value.strip()
@@ -151,6 +158,10 @@ class GatewaySettings:
     claims_token_ttl_seconds: int = field(
         default=60, metadata=_env("CLAIMS_TOKEN_TTL_SECONDS", _int, gt=0)
     )
+    # What each @policy name requires of the verified claims (bff/authorization/policies.py).
+    authorization_policies: dict[str, Any] = field(
+        default_factory=dict, metadata=_env("AUTHORIZATION_POLICIES", _json_object)
+    )
     # How long a secret read from Secrets Manager is kept before it is read again (rotation).
     secrets_ttl_seconds: int = field(default=300, metadata=_env("SECRETS_TTL_SECONDS", _int, ge=0))
 
@@ -185,7 +196,8 @@ class GatewaySettings:
     max_body_bytes: int = field(
         default=DEFAULT_MAX_BODY_BYTES, metadata=_env("MAX_BODY_BYTES", _int, gt=0)
     )
-    graphiql_enabled: bool = field(default=True, metadata=_env("GRAPHIQL_ENABLED", _boolean))
+    # Off unless enabled (production default); `bff dev` turns both on.
+    graphiql_enabled: bool = field(default=False, metadata=_env("GRAPHIQL_ENABLED", _boolean))
     # Headers GraphiQL's Headers tab starts with (the local stack's token; JSON object), and
     # whether GraphiQL keeps edited headers (a token too) in the browser across reloads.
     graphiql_default_headers: dict[str, str] = field(
@@ -233,8 +245,12 @@ class GatewaySettings:
         default=20, metadata=_env("MAX_QUERY_REPEATED_FIELDS", _int, gt=0)
     )
     introspection_enabled: bool = field(
-        default=True, metadata=_env("INTROSPECTION_ENABLED", _boolean)
+        default=False, metadata=_env("INTROSPECTION_ENABLED", _boolean)
     )
+    # Demand control (bff/validation/cost_limit.py): the estimated cost an operation may have,
+    # and the size assumed for a list without @listSize. 0 turns the limit off.
+    max_cost: int = field(default=100_000, metadata=_env("MAX_QUERY_COST", _int, ge=0))
+    default_list_size: int = field(default=10, metadata=_env("DEFAULT_LIST_SIZE", _int, gt=0))
     # Planning steps (cost estimates and walk steps, ~0.1 ms each) one operation may take; more
     # is refused with QUERY_PLANNING_FAILED. Plans run in a worker thread meanwhile.
     planning_max_steps: int = field(

@@ -16,7 +16,7 @@ import copy
 import hashlib
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,6 +36,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from bff.authorization import AccessRules, Caller, PolicyRules, RemovedField, authorize_operation
 from bff.clients.admission import ClientAdmission
 from bff.clients.errors import DocumentRefused
 from bff.clients.identity import ClientIdentity
@@ -50,12 +51,15 @@ from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
 from bff.progressive_override import OverrideLabelSampler
 from bff.supergraph import Supergraph, SupergraphError, load_supergraph
+from bff.supergraph.links import schema_links
 from bff.usage.recorder import UsageRecorder
-from bff.validation import document_limit_rules, gateway_rules
+from bff.validation import CostModel, document_limit_rules, gateway_rules
 
 logger = Logger(service="bff", child=True)
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+# Plans kept per operation for different kinds of caller (scopes and policies that matter).
+MAX_CALLER_KINDS = 32
 _ROOT_TYPENAME = "__typename"
 
 # Codes clients see in `extensions.code` for requests that never reach execution.
@@ -204,6 +208,11 @@ class CachedOperation:
     plan: QueryPlan | None
     introspection: DocumentNode | None
     answer: dict[str, Any] | None = None
+    # Per kind of caller (bff.authorization.Caller, reduced to what the rules look at): the plan
+    # without the fields that caller may not see, and those fields.
+    authorized: dict[Any, tuple[QueryPlan, tuple[RemovedField, ...]]] = field(
+        default_factory=dict, compare=False
+    )
 
     @property
     def kind(self) -> str:
@@ -284,6 +293,7 @@ class ServedSupergraph:
         }
         self.operations = OperationCache(config.operation_cache_size)
         self._operation_cache_size = config.operation_cache_size
+        self.access = AccessRules(supergraph)
         self._max_tokens = config.max_tokens
         self._limits = document_limit_rules(max_repeated_fields=config.max_repeated_fields)
         self._rules = gateway_rules(
@@ -291,7 +301,37 @@ class ServedSupergraph:
             max_aliases=config.max_aliases,
             max_fields=config.max_fields,
             introspection_enabled=config.introspection_enabled,
+            max_cost=config.max_cost,
+            cost_model=cost_model(supergraph),
+            default_list_size=config.default_list_size,
         )
+
+    def authorized_plan(
+        self, operation: CachedOperation, caller: Caller, labels: frozenset[str] = frozenset()
+    ) -> tuple[QueryPlan, tuple[RemovedField, ...]]:
+        """The operation's plan without the fields `caller` may not see (planned once per kind
+        of caller), and those fields; raises `GraphQLRequestError` if it cannot be planned."""
+        assert operation.plan is not None
+        if not self.access:
+            return operation.plan, ()
+        key = self.access.cache_key(caller)
+        entry = operation.authorized.get(key)
+        if entry is None:
+            result = authorize_operation(operation.prepared, self.schema, self.access, key)
+            if result is None:
+                entry = (operation.plan, ())
+            elif result.document is None:
+                entry = (QueryPlan(None, operation.plan.operation_kind), result.removed)
+            else:
+                try:
+                    plan = self.planner_for(labels).plan(result.document)
+                    entry = (plan, result.removed)
+                except PlanningError as error:
+                    logger.warning("authorized operation cannot be planned", error=str(error))
+                    raise GraphQLRequestError([_error(str(error), PLANNING_FAILED)]) from None
+            if len(operation.authorized) < MAX_CALLER_KINDS:
+                operation.authorized[key] = entry
+        return entry
 
     def restricted(self, schema: GraphQLSchema) -> ServedSupergraph:
         """This version as a client with a contract sees it: `schema` for validation,
@@ -418,6 +458,7 @@ class Gateway:
         self.admission = admission or ClientAdmission.from_settings(config)
         # Which schema coordinates each client uses (bff/usage/).
         self.usage = usage or UsageRecorder.from_settings(config)
+        self.policies = PolicyRules(config.authorization_policies)
         self.signer = signer or IdentitySigner(
             SubgraphSigningKeys(
                 config.subgraph_claims_keys,
@@ -504,9 +545,20 @@ class Gateway:
             await self.admission.persisted_queries.put(admitted.persist_as, admitted.query)
         if query_only and operation.kind != "query":
             raise OperationNotAllowedError(operation.kind)
+        plan, forbidden = operation.plan, ()
+        if plan is not None:
+            caller = self.policies.caller(claims)
+            plan, forbidden = served.authorized_plan(operation, caller, labels)
         variables = _coerce_variables(served, operation, request.variables)
         response = await self._answer(
-            served, operation, request, variables, claims, forwarded_headers, deadline
+            served,
+            operation,
+            (plan, forbidden),
+            request,
+            variables,
+            claims,
+            forwarded_headers,
+            deadline,
         )
         identity = request.client or ClientIdentity()
         self.usage.record(
@@ -525,6 +577,7 @@ class Gateway:
         self,
         served: ServedSupergraph,
         operation: CachedOperation,
+        authorized: tuple[QueryPlan | None, tuple[RemovedField, ...]],
         request: GraphQLRequest,
         variables: dict[str, Any],
         claims: Mapping[str, Any] | None,
@@ -554,9 +607,12 @@ class Gateway:
             forwarded = ForwardedIdentity(self.signer, claims, forwarded_headers)
         if deadline is None:
             deadline = Deadline.after(self.config.request_deadline_seconds)
+        plan, forbidden = authorized
+        assert plan is not None
         with deadline_scope(deadline):
             result = await execute_plan(
-                operation.plan,
+                plan,
+                forbidden=forbidden,
                 operation=operation.prepared,
                 variables=variables,
                 schema=served.schema,
@@ -571,6 +627,16 @@ class Gateway:
     async def close(self) -> None:
         await self.transport.close()
         self.usage.close()
+
+
+def cost_model(supergraph: Supergraph) -> CostModel:
+    """The supergraph's `@cost`/`@listSize`, under the names its `@link` gives them."""
+    spec = schema_links(supergraph.schema).spec("cost")
+    if spec is None:
+        return CostModel()
+    return CostModel.from_schema(
+        supergraph.schema, spec.directive_name("cost"), spec.directive_name("listSize")
+    )
 
 
 def _coerce_variables(

@@ -351,6 +351,9 @@ def start_stack(
             {
                 "SUBGRAPH_API_KEYS": json.dumps(credentials.api_keys),
                 "SUBGRAPH_CLAIMS_KEYS": json.dumps(credentials.claims_keys),
+                # Off by default in production; on for local development.
+                "GRAPHIQL_ENABLED": "true",
+                "INTROSPECTION_ENABLED": "true",
                 "REGISTRY_POLL_SECONDS": REGISTRY_POLL_SECONDS,
                 "POWERTOOLS_SERVICE_NAME": "bff",
                 # The admin's credential also shows /health's details locally.

@@ -22,16 +22,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from collections.abc import Sequence as Sequence_
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from graphql import GraphQLSchema
 
 from bff.execution.conditions import excludes_every_selection
 from bff.execution.entity_batch import EntityBatch, objects_at, representation_index
-from bff.execution.error_masking import subgraph_error, unavailable_error
+from bff.execution.error_masking import (
+    forbidden_error,
+    forbidden_paths,
+    subgraph_error,
+    unavailable_error,
+)
 from bff.execution.header_propagation import PerSubgraphHeaders
 from bff.execution.merging import merge_into
 from bff.execution.operation import PreparedOperation
@@ -40,6 +46,9 @@ from bff.execution.schema_index import SchemaIndex, index_for
 from bff.execution.shaping import shape_data
 from bff.execution.transport import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
 from bff.observability.tracing import stage_span
+
+if TYPE_CHECKING:
+    from bff.authorization import RemovedField
 from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
 
 logger = Logger(service="bff", child=True)
@@ -67,19 +76,24 @@ async def execute_plan(
     transport: SubgraphTransport,
     forwarded_headers: Mapping[str, str] | PerSubgraphHeaders = _EMPTY,
     root_values: Mapping[str, Any] = _EMPTY,
+    forbidden: Sequence_[RemovedField] = (),
 ) -> GatewayResult:
     """Run `plan` for the client `operation` and return the shaped response.
 
     `variables` are the client's, already coerced with defaults applied; `schema` is the API
     schema; `root_values` are root fields the edge already resolved (introspection), by response
-    key, copied into `data` as they are.
+    key, copied into `data` as they are. `forbidden` are fields authorization removed from the
+    plan (`bff.authorization`): each is answered null with a FORBIDDEN error where it appears.
     """
     run = _PlanRun(variables, index_for(schema), endpoints, transport, forwarded_headers)
+    # Root fields first: a refused mutation field must count before later fields are sent.
+    run.refuse([removed for removed in forbidden if not removed.parent_path])
     if plan.node is not None:
         if plan.operation_kind == "mutation":
             await run.execute_mutation(plan.node, operation, schema)
         else:
             await run.execute(plan.node, run.errors)
+    run.refuse([removed for removed in forbidden if removed.parent_path])
     with stage_span("graphql.shape"):
         data = shape_data(
             run.data,
@@ -123,6 +137,12 @@ class _PlanRun:
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
         self.failed_paths: set[Path] = set()
+
+    def refuse(self, removed: Sequence_[RemovedField]) -> None:
+        """A FORBIDDEN error at every place a refused field appears in the data so far."""
+        for path in forbidden_paths(self.data, removed, self.index.type_matches):
+            self.errors.append(forbidden_error(path))
+            self.failed_paths.add(path)
 
     async def execute(self, node: PlanNode, errors: list[dict[str, Any]]) -> None:
         """Run `node`, appending its errors to `errors` in plan order (whatever finished first)."""

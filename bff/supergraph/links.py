@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from graphql import (
     ConstDirectiveNode,
     DocumentNode,
+    GraphQLSchema,
     ListValueNode,
     ObjectValueNode,
     SchemaDefinitionNode,
@@ -125,6 +126,12 @@ def read_links(document: DocumentNode) -> Links:
             )
         )
     return Links(tuple(specs), link_directive)
+
+
+def schema_links(schema: GraphQLSchema) -> Links:
+    """The links of a schema built from a supergraph document (its schema definition nodes)."""
+    nodes = tuple(node for node in (schema.ast_node, *schema.extension_ast_nodes) if node)
+    return read_links(DocumentNode(definitions=nodes))
 
 
 def _read_imports(node: object) -> dict[str, str]:

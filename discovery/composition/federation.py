@@ -22,13 +22,20 @@ FEDERATION_DIRECTIVES = (
     "inaccessible",
     "tag",
     "interfaceObject",
+    # Carried into the supergraph as Apollo's composition does: the gateway enforces the
+    # authorization ones (bff/authorization) and prices operations with the cost ones.
+    "authenticated",
+    "requiresScopes",
+    "policy",
+    "cost",
+    "listSize",
 )
 
 # Directives of later federation versions the gateway does not implement. Dropping the first
 # kind silently would change what clients may do (authorization, arguments filled from context),
 # so they fail composition; the second kind only informs tooling and is dropped with a hint.
-UNSUPPORTED_DIRECTIVES = ("authenticated", "requiresScopes", "policy", "context", "fromContext")
-IGNORED_DIRECTIVES = ("cost", "listSize", "composeDirective")
+UNSUPPORTED_DIRECTIVES = ("context", "fromContext")
+IGNORED_DIRECTIVES = ("composeDirective",)
 KNOWN_DIRECTIVES = FEDERATION_DIRECTIVES + UNSUPPORTED_DIRECTIVES + IGNORED_DIRECTIVES
 
 # Federation 1 had no @link: its directives always had these bare names.

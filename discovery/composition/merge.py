@@ -711,4 +711,22 @@ def merge_metadata(metas: Iterable[Metadata]) -> MergedMetadata:
     for meta in metas:
         merged.tags.extend(tag for tag in meta.tags if tag not in merged.tags)
     merged.deprecation = next((meta.deprecation for meta in metas if meta.deprecation), None)
+    # Authorization: required anywhere means required; the requirements of every subgraph all
+    # hold (their OR-of-ANDs are combined with AND), so no subgraph's protection is lost.
+    merged.authenticated = any(meta.authenticated for meta in metas)
+    merged.requires_scopes = _all_of([a for meta in metas for a in meta.requires_scopes])
+    merged.policies = _all_of([a for meta in metas for a in meta.policies])
+    costs = [meta.cost for meta in metas if meta.cost is not None]
+    merged.cost = max(costs) if costs else None
+    merged.list_size = next((meta.list_size for meta in metas if meta.list_size), None)
     return merged
+
+
+def _all_of(applications: list[list[list[str]]]) -> list[list[str]] | None:
+    """The AND of several OR-of-ANDs, as one OR-of-ANDs (sorted, without repeats)."""
+    if not applications:
+        return None
+    combined: set[frozenset[str]] = {frozenset()}
+    for alternatives in applications:
+        combined = {done | frozenset(option) for done in combined for option in alternatives}
+    return sorted((sorted(option) for option in combined), key=lambda option: (len(option), option))

@@ -27,6 +27,46 @@ JOIN_FIELD_WITH_LABELS = (
 )
 INACCESSIBLE_URL = "https://specs.apollo.dev/inaccessible/v0.2"
 TAG_URL = "https://specs.apollo.dev/tag/v0.3"
+# Carried as Apollo's composition carries them: (link, directive definitions, scalars).
+_AUTHORIZATION_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+CARRIED_SPECS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
+    (
+        "authenticated",
+        '@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)',
+        {"authenticated": f"directive @authenticated on {_AUTHORIZATION_LOCATIONS}"},
+        (),
+    ),
+    (
+        "requires_scopes",
+        '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)',
+        {
+            "requiresScopes": "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) "
+            f"on {_AUTHORIZATION_LOCATIONS}"
+        },
+        ("requiresScopes__Scope",),
+    ),
+    (
+        "policies",
+        '@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)',
+        {
+            "policy": "directive @policy(policies: [[policy__Policy!]!]!) "
+            f"on {_AUTHORIZATION_LOCATIONS}"
+        },
+        ("policy__Policy",),
+    ),
+    (
+        "cost",
+        '@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])',
+        {
+            "cost": "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | "
+            "FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR",
+            "listSize": "directive @listSize(assumedSize: Int, slicingArguments: [String!], "
+            "sizedFields: [String!], requireOneSlicingArgument: Boolean = true) "
+            "on FIELD_DEFINITION",
+        },
+        (),
+    ),
+)
 
 ALL_LOCATIONS = (
     "FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | "
@@ -90,6 +130,16 @@ def print_supergraph(schema: MergedSchema) -> str:
     if uses_inaccessible:
         directives["inaccessible"] = INACCESSIBLE_DIRECTIVE
         links.append(f'@link(url: "{INACCESSIBLE_URL}", for: SECURITY)')
+    carried_scalars: list[str] = []
+    for attribute, link, definitions_, scalars in CARRIED_SPECS:
+        if attribute == "cost":
+            used = schema.uses(lambda meta: meta.cost is not None or meta.list_size is not None)
+        else:
+            used = schema.uses(lambda meta, name=attribute: bool(getattr(meta, name)))
+        if used:
+            links.append(link)
+            directives.update(definitions_)
+            carried_scalars.extend(scalars)
     roots = [
         f"  {operation}: {name}"
         for operation, name in (
@@ -114,6 +164,8 @@ def print_supergraph(schema: MergedSchema) -> str:
         )
         + "}"
     )
+    for scalar in carried_scalars:
+        definitions[scalar] = f"scalar {scalar}"
     definitions["link__Import"] = "scalar link__Import"
     definitions["link__Purpose"] = LINK_PURPOSE
 
@@ -246,6 +298,16 @@ def metadata_directives(meta: MergedMetadata) -> list[str]:
     applied = [f"@tag(name: {print_string(tag)})" for tag in meta.tags]
     if meta.inaccessible:
         applied.append("@inaccessible")
+    if meta.authenticated:
+        applied.append("@authenticated")
+    if meta.requires_scopes:
+        applied.append(f"@requiresScopes(scopes: {_nested_strings(meta.requires_scopes)})")
+    if meta.policies:
+        applied.append(f"@policy(policies: {_nested_strings(meta.policies)})")
+    if meta.cost is not None:
+        applied.append(f"@cost(weight: {meta.cost})")
+    if meta.list_size:
+        applied.append(_applied("listSize", *_list_size_arguments(meta.list_size)))
     if meta.deprecation is not None:
         reason = meta.deprecation
         applied.append(
@@ -254,6 +316,27 @@ def metadata_directives(meta: MergedMetadata) -> list[str]:
             else f"@deprecated(reason: {print_string(reason)})"
         )
     return applied
+
+
+def _nested_strings(alternatives: list[list[str]]) -> str:
+    inner = ", ".join("[" + ", ".join(print_string(s) for s in one) + "]" for one in alternatives)
+    return f"[{inner}]"
+
+
+def _list_size_arguments(arguments: dict[str, object]) -> list[tuple[str, str | None]]:
+    def strings(value: object) -> str | None:
+        if not isinstance(value, list):
+            return None
+        return "[" + ", ".join(print_string(str(item)) for item in value) + "]"
+
+    assumed = arguments.get("assumedSize")
+    require_one = arguments.get("requireOneSlicingArgument")
+    return [
+        ("assumedSize", str(assumed) if isinstance(assumed, int) else None),
+        ("slicingArguments", strings(arguments.get("slicingArguments"))),
+        ("sizedFields", strings(arguments.get("sizedFields"))),
+        ("requireOneSlicingArgument", "false" if require_one is False else None),
+    ]
 
 
 def description_block(description: str | None, indent: str) -> str:

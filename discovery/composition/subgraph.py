@@ -85,6 +85,12 @@ class Metadata:
     tags: list[str] = field(default_factory=list)
     deprecation: str | None = None
     location: SourceLocation | None = None
+    authenticated: bool = False
+    # Each @requiresScopes / @policy application: a OR of ANDs ([["a", "b"], ["c"]]).
+    requires_scopes: list[list[list[str]]] = field(default_factory=list)
+    policies: list[list[list[str]]] = field(default_factory=list)
+    cost: int | None = None
+    list_size: dict[str, object] | None = None
 
 
 @dataclass(slots=True)
@@ -377,6 +383,20 @@ class SubgraphReader:
             tag_name = self._arguments(tag).get("name")
             if isinstance(tag_name, str) and tag_name not in meta.tags:
                 meta.tags.append(tag_name)
+        if "authenticated" in directives:
+            meta.authenticated = True
+        for canonical, argument, into in (
+            ("requiresScopes", "scopes", meta.requires_scopes),
+            ("policy", "policies", meta.policies),
+        ):
+            for applied in directives.get(canonical, []):
+                into.append(_alternatives(self._arguments(applied).get(argument)))
+        for applied in directives.get("cost", []):
+            weight = self._arguments(applied).get("weight")
+            if isinstance(weight, int):
+                meta.cost = max(weight, meta.cost or weight)
+        for applied in directives.get("listSize", []):
+            meta.list_size = self._arguments(applied)
         for directive in getattr(node, "directives", None) or ():
             if directive.name.value == "deprecated":
                 reason = self._arguments(directive).get("reason")
@@ -474,3 +494,14 @@ class SubgraphReader:
                 (location,) if location else (),
             )
         )
+
+
+def _alternatives(value: object) -> list[list[str]]:
+    """`[["a", "b"], ["c"]]` as given; anything malformed counts as an empty list (no one)."""
+    if not isinstance(value, list):
+        return []
+    return [
+        [str(item) for item in inner if isinstance(item, str)]
+        for inner in value
+        if isinstance(inner, list)
+    ]

@@ -14,6 +14,11 @@ class MergedMetadata:
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
     deprecation: str | None = None
+    authenticated: bool = False
+    requires_scopes: list[list[str]] | None = None  # a OR of ANDs
+    policies: list[list[str]] | None = None
+    cost: int | None = None
+    list_size: dict[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,10 @@ class MergedSchema:
         return any(
             _metadata_uses(type_, lambda meta: bool(meta.tags)) for type_ in self.types.values()
         )
+
+    def uses(self, test: Callable[[MergedMetadata], bool]) -> bool:
+        """Does any element's metadata pass `test` (which spec links the supergraph needs)?"""
+        return any(_metadata_uses(type_, test) for type_ in self.types.values())
 
 
 def _metadata_uses(type_: MergedType, test: Callable[[MergedMetadata], bool]) -> bool:

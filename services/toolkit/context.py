@@ -25,8 +25,9 @@ class SubgraphContext(Generic[R]):
 
     `resources` is whatever the service passed to `create_app` (typically its repository);
     `identity` is the caller the BFF's signed token names, or None (anonymous: no token, or one
-    that did not verify; `services.toolkit.authorization` refuses it). `trace_id` is the caller's trace. Loaders live as long as
-    the request, so one request's batch never serves another request stale data.
+    that did not verify; `services.toolkit.authorization` refuses it); `trace_id` the caller's
+    trace. Loaders live as long as the request, so one request's batch never serves another
+    request stale data.
     """
 
     request: Request

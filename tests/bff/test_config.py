@@ -38,7 +38,10 @@ def test_defaults_without_environment() -> None:
     config = GatewaySettings.from_environ({})
     assert config.cors_allow_origins == ()
     assert config.subgraph_api_keys == {}
-    assert config.introspection_enabled is True
+    # Production defaults: the schema is not introspectable and GraphiQL is off.
+    assert config.introspection_enabled is False
+    assert config.graphiql_enabled is False
+    assert config.max_cost > 0
 
 
 def test_origins_may_be_a_json_list() -> None:

@@ -41,7 +41,9 @@ class StaticProvider:
 
 @pytest.fixture
 async def gateway(subgraphs: LoopbackSubgraphs) -> AsyncIterator[Gateway]:
-    config = GatewaySettings(subgraph_url_overrides=subgraphs.urls, operation_cache_size=2)
+    config = GatewaySettings(
+        subgraph_url_overrides=subgraphs.urls, operation_cache_size=2, introspection_enabled=True
+    )
     gateway = Gateway(FileSupergraphProvider(SUPERGRAPH_FILE, version=1), config, api_keys={})
     yield gateway
     await gateway.close()

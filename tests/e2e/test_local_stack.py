@@ -120,8 +120,10 @@ def test_credentials_are_written_as_documented(stack: LocalStack) -> None:
         "userToken",
         "userStudentId",
         "adminToken",
+        "serviceTokens",
         "apiKeys",
     }
+    assert set(stack.credentials["serviceTokens"]) == {"students", "lessons", "analytics"}
     assert set(stack.credentials["apiKeys"]) == {"students", "lessons", "analytics"}
     assert (stack.state_dir / "credentials.json").stat().st_mode & 0o077 == 0
     output = stack.output()

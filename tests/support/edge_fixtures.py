@@ -66,7 +66,7 @@ def edge_settings(
         cors_allow_origins=(ALLOWED_ORIGIN,),
         max_body_bytes=MAX_BODY_BYTES,
         graphiql_assets_dir=str(assets_dir),
-        **overrides,
+        **{"graphiql_enabled": True, "introspection_enabled": True, **overrides},
     )
 
 

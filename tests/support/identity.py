@@ -32,7 +32,9 @@ def identity_token(
     *,
     scope: str = "",
     key: str = CLAIMS_KEY,
-    ttl_seconds: int = 60,
+    # Longer than the BFF's 60 s: tests build some tokens at import, minutes before a long
+    # run uses them.
+    ttl_seconds: int = 3600,
     issued_at: float | None = None,
     **claims: Any,
 ) -> str:

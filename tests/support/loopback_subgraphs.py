@@ -9,7 +9,9 @@ connection), and the headers the gateway sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
+import json
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -149,6 +151,7 @@ class RecordedRequest:
     service: str
     client_port: int
     headers: dict[str, str]
+    query: str = ""  # the GraphQL document of a POST
 
 
 @dataclass
@@ -216,11 +219,17 @@ class LoopbackSubgraphs:
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         peer = request.transport.get_extra_info("peername") if request.transport else None
+        query = ""
+        if request.method == "POST" and request.can_read_body:
+            body = await request.read()  # cached by aiohttp: the handler reads it again
+            with contextlib.suppress(ValueError):
+                query = str(json.loads(body).get("query", ""))
         self.requests.append(
             RecordedRequest(
                 service=request.path.split("/")[1],
                 client_port=peer[1] if peer else 0,
                 headers={name.lower(): value for name, value in request.headers.items()},
+                query=query,
             )
         )
         return await handler(request)

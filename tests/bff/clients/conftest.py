@@ -52,7 +52,8 @@ class ClientStack:
             subgraph_url_overrides=self.subgraphs.urls,
             subgraph_api_keys=API_KEYS,
             subgraph_timeout_seconds=5,
-            **overrides,
+            # The contract tests introspect (off by default in production).
+            **{"introspection_enabled": True, **overrides},
         )
 
     def app(self, **overrides: Any) -> GraphQLApp:

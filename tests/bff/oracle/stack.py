@@ -171,6 +171,7 @@ class OracleStack:
             subgraph_api_keys=API_KEYS,
             subgraph_claims_keys=CLAIMS_KEYS,
             subgraph_timeout_seconds=10,
+            introspection_enabled=True,  # the oracle compares introspection too
         )
         gateway = Gateway(StaticSupergraph(supergraph), config, api_keys=API_KEYS)
         self.gateway_server = serve_gateway(gateway, config, ADMIN_CLAIMS)

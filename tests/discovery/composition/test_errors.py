@@ -128,19 +128,20 @@ def test_errors_serialize_for_the_registry_api() -> None:
 
 
 def test_directives_the_gateway_cannot_honour_fail_composition() -> None:
-    # Dropping @authenticated would hand the field to anyone: refuse rather than expose it.
+    # Dropping @context would resolve @fromContext arguments to nothing: refuse instead.
     sdl = (
         'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@authenticated"])\n'
-        "type Query {\n  me: Int @authenticated\n}\n"
+        'import: ["@context"])\n'
+        "type Query {\n  me: User\n}\n"
+        'type User @context(name: "user") {\n  id: ID\n}\n'
     )
 
     (error,) = failure([SubgraphInput("students", "http://s", sdl)]).errors
 
     assert error.code == "UNSUPPORTED_FEATURE"
     assert error.service == "students"
-    assert "@authenticated" in error.message
-    assert error.locations == (SourceLocation(3, 11),)
+    assert "@context" in error.message
+    assert error.locations == (SourceLocation(5, 11),)
 
 
 def test_operations_in_a_schema_sdl_are_invalid_graphql() -> None:

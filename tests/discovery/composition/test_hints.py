@@ -33,24 +33,6 @@ def test_the_three_services_compose_without_hints() -> None:
     assert result.hints == ()
 
 
-def test_directives_that_only_inform_tooling_are_dropped_with_a_hint() -> None:
-    sdl = (
-        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@cost"])\n'
-        "type Query {\n  lessons: [String!]! @cost(weight: 5)\n}\n"
-    )
-
-    result = compose([SubgraphInput("lessons", "http://l", sdl)])
-
-    assert isinstance(result, CompositionSuccess)
-    assert "@cost" not in result.supergraph_sdl
-    assert [(h.code, h.message) for h in result.hints] == [
-        (
-            "IGNORED_DIRECTIVE",
-            "[lessons] @cost is not carried into the supergraph: this gateway does not use it.",
-        )
-    ]
-
-
 def test_progressive_override_labels_are_carried_in_join_v0_4() -> None:
     (accounts, billing) = subgraphs_of("override")
     billing = SubgraphInput(

@@ -81,6 +81,7 @@ def test_a_user_completes_lessons_for_its_own_student(
     seed_lesson(repository)
 
     body = complete(transport, owned_student_id(USER_SUB), USER)
+    assert "errors" not in body, body
 
     assert body["data"]["completeLesson"]["awardedXp"] == 120
     assert repository.completions_of(owned_student_id(USER_SUB))
