@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from services.lessons.repository import LessonsRepository
+from services.students.directory import StudentDirectory
 from services.toolkit.authorization import owned_student_id
+from tests.services.conftest import enroll
 from tests.services.lessons.conftest import error_codes, run, stored_items
 from tests.services.lessons.test_graphql import NEW_LESSON, seed_lesson
 from tests.services.toolkit.transports import Transport
@@ -30,6 +32,14 @@ NOT_ADMIN = {
     "admin-like-scopes": identity_headers("lessons", USER_SUB, scope="administrator admins"),
     "admin-for-another-service": identity_headers("students", USER_SUB, scope="admin"),
 }
+
+
+@pytest.fixture(autouse=True)
+def enrolled(students: StudentDirectory, private_client: Any) -> None:
+    """The owned students exist (lessons refuses completions for unknown students)."""
+    enroll(
+        students.table_name, private_client, *(owned_student_id(s) for s in (USER_SUB, OTHER_SUB))
+    )
 
 
 def complete(transport: Transport, student_id: str, identity: dict[str, str]) -> Any:
