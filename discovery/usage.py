@@ -123,6 +123,12 @@ def days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
+# The attributes every aggregate item is written with, in the one UpdateItem that makes it.
+_IDENTITY = frozenset(
+    {"client", "clientVersion", "documentHash", "operationName", "count", "lastSeen"}
+)
+
+
 class UsageReader:
     """Reads usage aggregates from the BFF table."""
 
@@ -135,6 +141,10 @@ class UsageReader:
         merged: dict[tuple[str, str, str], OperationUsage] = {}
         for day in days(start, end):
             for item in self._query(usage_pk(day)):
+                if not _IDENTITY.issubset(item):
+                    # Not written whole (DynamoDB applies an update atomically; moto server
+                    # does not, so a concurrent read can see half of one): nothing to count.
+                    continue
                 if client is not None and item["client"]["S"] != client:
                     continue
                 name = item["operationName"]["S"]
