@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import hashlib
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -333,6 +335,16 @@ class ServedSupergraph:
                 operation.authorized[key] = entry
         return entry
 
+    def use_api_keys(self, api_keys: Mapping[str, str]) -> None:
+        """Send these keys from now on. The endpoint map is updated in place, so the views of
+        clients with contracts (which share it) send them too."""
+        self.endpoints.update(
+            {
+                name: dataclasses.replace(endpoint, api_key=api_keys.get(name))
+                for name, endpoint in self.endpoints.items()
+            }
+        )
+
     def restricted(self, schema: GraphQLSchema) -> ServedSupergraph:
         """This version as a client with a contract sees it: `schema` for validation,
         introspection and shaping, its own operation cache; planner and endpoints shared."""
@@ -469,6 +481,8 @@ class Gateway:
         )
         self._provider = provider
         self._configured_keys = api_keys
+        self._explicit_keys = api_keys is not None
+        self._keys_read_at: float | None = None
         self._keys_by_ref: dict[str, str] = {}
         self._served: ServedSupergraph | None = None
 
@@ -485,13 +499,28 @@ class Gateway:
             api_keys = await self._api_keys_for(supergraph)
             served = ServedSupergraph(supergraph, self.config, api_keys)
             self._served = served
+        elif self._api_keys_due():
+            # Keys from Secrets Manager are read again after SECRETS_TTL_SECONDS: a rotated key
+            # is sent without a restart (the same version keeps its caches).
+            served.use_api_keys(await self._api_keys_for(supergraph, reread=True))
         return served
 
-    async def _api_keys_for(self, supergraph: Supergraph) -> dict[str, str]:
+    def _api_keys_due(self) -> bool:
+        from_secrets = bool(self.config.subgraph_api_key_secret_ids or self._keys_by_ref)
+        if not from_secrets or self._keys_read_at is None:
+            return False
+        return time.monotonic() - self._keys_read_at >= self.config.secrets_ttl_seconds
+
+    async def _api_keys_for(
+        self, supergraph: Supergraph, *, reread: bool = False
+    ) -> dict[str, str]:
         """Configured keys win; a subgraph without one uses the key its registry record points
-        to (each secret is read once per process, when a version first names it)."""
-        if self._configured_keys is None:
+        to (each secret is read when a version first names it, and again when `reread`)."""
+        if reread:
+            self._keys_by_ref.clear()
+        if self._configured_keys is None or (reread and not self._explicit_keys):
             self._configured_keys = await asyncio.to_thread(resolve_api_keys, self.config)
+        self._keys_read_at = time.monotonic()
         refs = getattr(self._provider, "api_key_refs", None) or {}
         wanted = {
             name: ref
