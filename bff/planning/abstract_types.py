@@ -103,6 +103,10 @@ class AbstractTypeWalk:
             local.extend([_inline(None, here, directives)] if directives else here)
             if rest:
                 concrete.append(_inline(type_condition, rest, directives))
+            elif not any(_is_typename(selection) for selection in concrete):
+                # The answer keeps those fields only for objects of the fragment's type: which
+                # type an object is, only a subgraph with the real interface can say.
+                concrete.append(_TYPENAME)
         self.walk_object(pos, local)
         if concrete:
             candidates = [
@@ -153,6 +157,13 @@ class AbstractTypeWalk:
             return False
         info = type_info.fields.get(node.name.value)
         return info is not None and self.planner.is_local(pos.group.service, type_info.name, info)
+
+
+_TYPENAME = FieldNode(name=NameNode(value="__typename"))
+
+
+def _is_typename(node: SelectionNode) -> bool:
+    return isinstance(node, FieldNode) and node.name.value == "__typename"
 
 
 def _inline(

@@ -136,8 +136,11 @@ def test_an_inaccessible_object_type_becomes_a_null_item(
         ("{ topItem { stars } }", {"topItem": {"stars": 5}}),
         ("{ topItem { __typename stars } }", {"topItem": {"__typename": "Book", "stars": 5}}),
         ("{ topItem { stars ... on Book { name } } }", {"topItem": {"stars": 5, "name": "Dune"}}),
+        # Interface fields in a fragment on one implementation are answered by the
+        # @interfaceObject subgraph, but only a subgraph with the real type says it applies.
+        ("{ topItem { ... on Book { stars } } }", {"topItem": {"stars": 5}}),
     ],
-    ids=["no-typename-needed", "typename", "concrete-fragment"],
+    ids=["no-typename-needed", "typename", "concrete-fragment", "interface-fields-on-one-type"],
 )
 def test_an_interface_object_answer_never_shows_the_interface_name(
     stack: FeatureStack, query: str, data: dict[str, Any]
