@@ -9,7 +9,10 @@ requiresScopes/v0.1, policy/v0.1), applied to fields and to the types fields ret
 - `@policy(policies: [["p", "q"], ["r"]])`: the same over policies (`policies.PolicyRules`).
 
 A field's requirement is its own directives AND those of the type it returns (object,
-interface, scalar or enum), so a type marked `@authenticated` is protected wherever it appears.
+interface, scalar or enum; for an abstract type, also those of each possible object type), so a
+type marked `@authenticated` is protected wherever it appears. An interface field also asks what
+the same field of every implementation asks: selecting it on the interface must not reach a
+protected implementation field unchecked.
 Directive names are resolved through the supergraph's `@link`s, so renamed imports work.
 """
 
@@ -23,6 +26,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
+    GraphQLUnionType,
     ListValueNode,
     StringValueNode,
     get_named_type,
@@ -90,6 +94,17 @@ class AccessRules:
                 own = self._read(field.ast_node, ())
                 returned: GraphQLNamedType = get_named_type(field.type)
                 requirement = own.and_(types.get(returned.name, Requirement()))
+                if isinstance(returned, GraphQLInterfaceType | GraphQLUnionType):
+                    # Whatever object the field returns may be one its type protects.
+                    for possible in schema.get_possible_types(returned):
+                        requirement = requirement.and_(types.get(possible.name, Requirement()))
+                if isinstance(named, GraphQLInterfaceType):
+                    # Selected on the interface, the field may be any implementation's: it asks
+                    # what each of them asks (as Apollo's composition carries them up).
+                    for implementation in schema.get_possible_types(named):
+                        other = implementation.fields.get(field_name)
+                        if other is not None:
+                            requirement = requirement.and_(self._read(other.ast_node, ()))
                 if requirement:
                     self.fields[(type_name, field_name)] = requirement
                     for one in requirement.scopes:
