@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -99,6 +100,8 @@ def test_installed_alone_it_serves_a_supergraph_file_with_graphiql(
             *("--supergraph", str(SUPERGRAPH_FILE), "--port", str(port)),
         ],
         cwd=tmp_path,
+        # GraphiQL is off unless enabled (a production default); this user turns it on.
+        env={**os.environ, "GRAPHIQL_ENABLED": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

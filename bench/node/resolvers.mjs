@@ -8,7 +8,7 @@ function accounts(data) {
   const users = byKey(data.users, "id");
   return {
     Query: {
-      me: () => data.users[0],
+      viewer: () => data.users[0],
       user: (_, { id }) => users.get(id) ?? null,
       users: () => data.users,
     },
