@@ -20,6 +20,7 @@ runs them). A plan is a tree:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -128,6 +129,18 @@ class QueryPlan:
 
     node: PlanNode | None
     operation_kind: Literal["query", "mutation", "subscription"] = "query"
+
+
+def plan_fetches(node: PlanNode | None) -> Iterator[tuple[tuple[str, ...], Fetch]]:
+    """Every fetch of a plan (tree order) with the response path its answer is merged at."""
+    match node:
+        case Fetch():
+            yield (), node
+        case Flatten():
+            yield node.path, node.node
+        case Sequence() | Parallel():
+            for child in node.nodes:
+                yield from plan_fetches(child)
 
 
 def print_plan(plan: QueryPlan) -> str:

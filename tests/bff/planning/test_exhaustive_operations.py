@@ -10,12 +10,12 @@ import pytest
 from graphql import parse, validate
 
 from bff.planning import QueryPlanner
+from bff.planning.nodes import plan_fetches
 from bff.supergraph import load_supergraph_file
 
 from .exhaustive_operations import root_field_operations
 from .golden import UNPLANNABLE
 from .subgraph_schemas import load_subgraph_schemas
-from .test_subgraph_operations import _fetches
 
 ROOT = Path(__file__).parents[3]
 PLANNING_FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,7 +40,7 @@ def test_every_field_plans(path: Path) -> None:
         assert not validate(supergraph.api_schema, document), f"generator bug: {text}"
         plan = planner.plan(document, None)
         assert plan.node is not None, name
-        for fetch in _fetches(plan.node):
+        for _, fetch in plan_fetches(plan.node):
             if fetch.service in subgraphs:
                 errors = validate(subgraphs[fetch.service], parse(fetch.operation))
                 assert not errors, f"{name} -> {fetch.service}: {fetch.operation}\n{errors}"

@@ -8,7 +8,6 @@ sends one inventory fetch per product level.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from graphql import parse
@@ -17,7 +16,7 @@ import bff.planning.planner as planner_module
 from bench.workload import FEDERATION_DIR, federation_subgraphs
 from bff.planning import QueryPlanner
 from bff.planning.fetch_groups import FetchGroup
-from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence, plan_fetches
 from bff.supergraph import load_supergraph
 from discovery.composition import CompositionSuccess, SubgraphInput, compose
 from tests.bff.planning.golden import GoldenCase, golden_cases, plannable_cases
@@ -36,17 +35,6 @@ def round_trips(node: PlanNode | None) -> int:
             return sum(round_trips(child) for child in node.nodes)
         case Parallel():
             return max(round_trips(child) for child in node.nodes)
-
-
-def fetches(node: PlanNode | None) -> Iterator[tuple[tuple[str, ...], Fetch]]:
-    match node:
-        case Fetch():
-            yield (), node
-        case Flatten():
-            yield node.path, node.node
-        case Sequence() | Parallel():
-            for child in node.nodes:
-                yield from fetches(child)
 
 
 def plan_unmerged(
@@ -70,7 +58,7 @@ def test_merging_adds_no_round_trip_and_no_fetch(
     unmerged = plan_unmerged(case, monkeypatch, planner)
 
     assert round_trips(merged.node) <= round_trips(unmerged.node)
-    assert len(list(fetches(merged.node))) <= len(list(fetches(unmerged.node)))
+    assert len(list(plan_fetches(merged.node))) <= len(list(plan_fetches(unmerged.node)))
 
 
 def test_unmerged_baseline_is_really_unmerged(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +68,7 @@ def test_unmerged_baseline_is_really_unmerged(monkeypatch: pytest.MonkeyPatch) -
     merged = planner.plan(parse(case.operation_text), case.operation_name)
     unmerged = plan_unmerged(case, monkeypatch, planner)
 
-    assert len(list(fetches(merged.node))) < len(list(fetches(unmerged.node)))
+    assert len(list(plan_fetches(merged.node))) < len(list(plan_fetches(unmerged.node)))
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +90,11 @@ def test_bench_deep_query_fetches_inventory_once_per_product_level(
 
     plan = bench_planner.plan(document, None)
 
-    per_service_and_path = Counter((fetch.service, path) for path, fetch in fetches(plan.node))
+    per_service_and_path = Counter((fetch.service, path) for path, fetch in plan_fetches(plan.node))
     assert sum(per_service_and_path.values()) == 13  # 16 before merging
     assert max(per_service_and_path.values()) == 1
-    inventory = [fetch.operation for _, fetch in fetches(plan.node) if fetch.service == "inventory"]
+    inventory = [
+        fetch.operation for _, fetch in plan_fetches(plan.node) if fetch.service == "inventory"
+    ]
     assert len(inventory) == 4
     assert all("inStock shippingEstimate" in operation for operation in inventory)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from graphql import FieldNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode, parse
 
 from bff.planning import PlanningError, QueryPlan, QueryPlanner
-from bff.planning.nodes import Fetch, Flatten, PlanNode
+from bff.planning.nodes import plan_fetches
 from tests.bff.features.test_features import FEATURES
 from tests.bff.property.agreement import subgraphs_of, supergraph_of
 from tests.bff.property.operation_generator import OperationGenerator
@@ -28,7 +27,7 @@ Asked = tuple[str, tuple[str, ...]]  # subgraph, response path of a leaf field
 def asked_twice(plan: QueryPlan) -> list[Asked]:
     """Each (subgraph, path of a leaf field) the plan asks for in more than one fetch."""
     asked: Counter[Asked] = Counter()
-    for path, fetch in _fetches(plan.node, ()):
+    for path, fetch in plan_fetches(plan.node):
         operation = parse(fetch.operation).definitions[0]
         assert isinstance(operation, OperationDefinitionNode)
         leaves: set[tuple[str, ...]] = set()
@@ -37,18 +36,6 @@ def asked_twice(plan: QueryPlan) -> list[Asked]:
         for leaf in leaves:
             asked[(fetch.service, leaf)] += 1
     return [key for key, count in asked.items() if count > 1]
-
-
-def _fetches(
-    node: PlanNode | None, path: tuple[str, ...]
-) -> Iterator[tuple[tuple[str, ...], Fetch]]:
-    if isinstance(node, Fetch):
-        yield path, node
-    elif isinstance(node, Flatten):
-        yield from _fetches(node.node, node.path)
-    elif node is not None:
-        for child in node.nodes:
-            yield from _fetches(child, path)
 
 
 def _leaves(

@@ -4,13 +4,11 @@ variables it uses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from graphql import GraphQLSchema, parse, validate
 
 from bff.planning import QueryPlanner
-from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+from bff.planning.nodes import plan_fetches
 
 from .golden import GoldenCase, plannable_cases
 from .subgraph_schemas import load_subgraph_schemas
@@ -19,24 +17,13 @@ CASES = [case for case in plannable_cases() if (case.folder / "subgraphs").is_di
 _schemas: dict[str, dict[str, GraphQLSchema]] = {}
 
 
-def _fetches(node: PlanNode | None) -> Iterator[Fetch]:
-    match node:
-        case Fetch():
-            yield node
-        case Flatten():
-            yield node.node
-        case Sequence() | Parallel():
-            for child in node.nodes:
-                yield from _fetches(child)
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_fetches_are_valid_subgraph_operations(case: GoldenCase) -> None:
     schemas = _schemas.setdefault(str(case.folder), load_subgraph_schemas(case.folder))
     client = parse(case.operation_text)
     plan = QueryPlanner(case.supergraph).plan(client, case.operation_name)
 
-    for fetch in _fetches(plan.node):
+    for _, fetch in plan_fetches(plan.node):
         document = parse(fetch.operation)
         errors = validate(schemas[fetch.service], document)
         assert not errors, f"{fetch.service}: {fetch.operation}\n{errors}"

@@ -4,7 +4,7 @@ validates against the schema that subgraph serves, and the gateway's answer over
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -12,7 +12,7 @@ from graphql import parse, validate
 
 from bff.gateway import PLANNING_FAILED
 from bff.planning import PlanningError, QueryPlanner
-from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+from bff.planning.nodes import plan_fetches
 from bff.supergraph import Supergraph, load_supergraph_file
 from tests.bff.features.computed_fields import COMPUTED_FIELDS
 from tests.bff.features.feature_stack import (
@@ -61,7 +61,7 @@ def assert_agrees(
     """The operation plans, each fetch is valid for its subgraph, and the gateway serving
     `supergraph` in `stack` answers what the monolith answers."""
     plan = QueryPlanner(supergraph).plan(parse(operation.text), None)
-    for fetch in fetches(plan.node):
+    for _, fetch in plan_fetches(plan.node):
         errors = validate(subgraphs[fetch.service].schema, parse(fetch.operation))
         assert not errors, f"{fetch.service} rejects:\n{fetch.operation}\n{errors}"
 
@@ -90,17 +90,6 @@ def monolith_of(feature: str) -> FixtureMonolith:
         list(subgraphs_of(feature).values()),
         COMPUTED_FIELDS.get(feature, {}),
     )
-
-
-def fetches(node: PlanNode | None) -> Iterator[Fetch]:
-    match node:
-        case Fetch():
-            yield node
-        case Flatten():
-            yield node.node
-        case Sequence() | Parallel():
-            for child in node.nodes:
-                yield from fetches(child)
 
 
 def assert_refused_whole(
