@@ -7,7 +7,6 @@ table is unreachable.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,16 +16,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from bff.clients.identity import ClientIdentity
+from bff.document_hash import document_hash
 from bff.supergraph.contracts import FULL_SCHEMA, Contract
 
 logger = Logger(service="bff", child=True)
 
 OPEN, APQ, SAFELIST = "open", "apq", "safelist"
 BUILT_IN_DEFAULT = "default"
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +77,7 @@ def client_set(
             policy=record.policy,
             contract=record.contract,
             documents=trusted,
-            bodies=frozenset(sha256_hex(d.body) for d in trusted.values()),
+            bodies=frozenset(document_hash(d.body) for d in trusted.values()),
         )
     default = profiles.get(default_client or "") or ClientProfile(BUILT_IN_DEFAULT)
     return ClientSet(revision, profiles, default)

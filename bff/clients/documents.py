@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bff.clients import errors
-from bff.clients.directory import APQ, SAFELIST, ClientProfile, sha256_hex
+from bff.clients.directory import APQ, SAFELIST, ClientProfile
 from bff.clients.persisted_queries import PersistedQueryStore
+from bff.document_hash import document_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ async def resolve_document(
     """Raises `errors.DocumentRefused` when the client may not run this (or it is unknown)."""
     if document_id is None:
         assert query is not None, "the edge requires a query or a document id"
-        if profile.policy == SAFELIST and sha256_hex(query) not in profile.bodies:
+        if profile.policy == SAFELIST and document_hash(query) not in profile.bodies:
             raise errors.not_in_list(profile.name)
         return ResolvedDocument(query)
     published = profile.documents.get(document_id)
@@ -60,7 +61,7 @@ async def resolve_document(
             raise errors.hash_mismatch()
         return ResolvedDocument(published.body)
     if profile.policy == SAFELIST:
-        if query is not None and sha256_hex(query) in profile.bodies:
+        if query is not None and document_hash(query) in profile.bodies:
             return ResolvedDocument(query)
         raise errors.not_found() if query is None else errors.not_in_list(profile.name)
     if profile.policy != APQ:
@@ -73,6 +74,6 @@ async def resolve_document(
         if stored is None:
             raise errors.not_found()
         return ResolvedDocument(stored)
-    if sha256_hex(query) != document_id.lower():
+    if document_hash(query) != document_id.lower():
         raise errors.hash_mismatch()
     return ResolvedDocument(query, persist_as=document_id.lower())

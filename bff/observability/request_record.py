@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from bff.clients.identity import client_identity
+from bff.document_hash import document_hash
 
 
 @dataclass(slots=True)
@@ -47,7 +47,7 @@ class RequestRecord:
     def name_operation(self, query: str | None, operation_name: str | None) -> None:
         self.operation_name = operation_name
         if query:
-            self.operation_hash = hashlib.sha256(query.encode()).hexdigest()
+            self.operation_hash = document_hash(query)
 
     def as_log_fields(self) -> dict[str, Any]:
         """The fields of the request's log line (names Powertools does not use itself)."""

@@ -17,7 +17,6 @@ and never fails a request.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import threading
 import time
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from graphql import GraphQLSchema
 
+from bff.document_hash import document_hash
 from bff.execution.operation import PreparedOperation
 from bff.usage.coordinates import OperationCoordinates, operation_coordinates
 
@@ -119,7 +119,7 @@ class UsageRecorder:
                 day,
                 client or UNKNOWN_CLIENT,
                 client_version or "-",
-                hashlib.sha256(query.encode()).hexdigest(),
+                document_hash(query),
                 operation_name or _name(prepared),
             )
             with self._lock:
