@@ -12,6 +12,7 @@ from typing import Any
 from graphql import GraphQLSchema, build_ast_schema, parse, validate, visit
 
 from bff.planning import QueryPlanner
+from bff.planning.nodes import plan_fetches
 from bff.supergraph import Supergraph, load_supergraph
 from discovery.registration import fetch_service_sdl
 from tests.bff.features.fixture_subgraph import _WithoutFederation
@@ -20,7 +21,7 @@ from tests.bff.oracle.monolith import run_monolith
 from tests.bff.oracle.school import SCHOOL_FILE
 from tests.bff.oracle.stack import API_KEYS
 from tests.bff.oracle.test_corpus import ordered
-from tests.bff.property.agreement import assert_same_errors, fetches
+from tests.bff.property.agreement import assert_same_errors
 from tests.bff.property.operation_generator import OperationGenerator
 
 SEED = 20261202
@@ -59,7 +60,7 @@ def test_generated_queries_answer_like_the_monolith(oracle: Oracle) -> None:
     for _ in range(OPERATIONS):
         operation = generator.operation()
         plan = planner.plan(parse(operation.text), None)
-        for fetch in fetches(plan.node):
+        for _, fetch in plan_fetches(plan.node):
             errors = validate(served[fetch.service], parse(fetch.operation))
             assert not errors, f"{fetch.service} rejects:\n{fetch.operation}\n{errors}"
 
