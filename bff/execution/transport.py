@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -125,16 +125,22 @@ class SubgraphTransport:
         """POST `payload` to the subgraph and return its GraphQL response (has data or errors)."""
         outgoing = outgoing_headers(endpoint, headers)
         body = orjson.dumps(payload)
-        if _is_mutation(payload):
-            exchange = await self._guarded(endpoint, body, outgoing, mutation=True)
-        elif not self._share_in_flight:
-            exchange = await self._guarded(endpoint, body, outgoing, mutation=False)
-        else:
-            key = (endpoint.name, endpoint.url, body, tuple(sorted(outgoing.items())))
-            exchange = await self.in_flight.share(
-                key, lambda: self._guarded(endpoint, body, outgoing, mutation=False)
-            )
-        return self._answer(endpoint, exchange)
+        mutation = _is_mutation(payload)
+        if mutation or not self._share_in_flight:
+            _, answer = await self._guarded(endpoint, body, outgoing, mutation=mutation)
+            return answer
+        key = (endpoint.name, endpoint.url, body, tuple(sorted(outgoing.items())))
+        sent_it = False
+
+        def send() -> Awaitable[tuple[Exchange, dict[str, Any]]]:
+            nonlocal sent_it
+            sent_it = True
+            return self._guarded(endpoint, body, outgoing, mutation=False)
+
+        exchange, answer = await self.in_flight.share(key, send)
+        # Each caller gets a document of its own: the sender the one it checked, the others a
+        # fresh parse of the same bytes (callers may change what they get).
+        return answer if sent_it else self._answer(endpoint, exchange)
 
     def _answer(self, endpoint: SubgraphEndpoint, exchange: Exchange) -> dict[str, Any]:
         status, raw = exchange.status, exchange.body
@@ -151,8 +157,11 @@ class SubgraphTransport:
 
     async def _guarded(
         self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str], *, mutation: bool
-    ) -> Exchange:
-        """The call through the subgraph's breaker, with retries; reports to the breaker."""
+    ) -> tuple[Exchange, dict[str, Any]]:
+        """The call through the subgraph's breaker, with retries, and its GraphQL answer; reports
+        to the breaker. A 5xx, and a 2xx whose body is not a GraphQL response (an HTML error
+        page, garbage, JSON without data or errors), are failures: both say the subgraph is
+        not answering GraphQL."""
         breaker = self.breakers[endpoint.name]
         if not breaker.allow():
             raise SubgraphFetchError(endpoint.name, "circuit breaker open after repeated failures")
@@ -181,11 +190,17 @@ class SubgraphTransport:
         except BaseException:
             breaker.record_neither()  # cancelled: the request went away, the subgraph did not
             raise
-        if exchange.status >= 500:
-            breaker.record_failure()
-        else:
-            breaker.record_success()
-        return exchange
+        try:
+            answer = self._answer(endpoint, exchange)
+        except SubgraphFetchError:
+            answered_2xx = 200 <= exchange.status < 300 and exchange.body is not None
+            if exchange.status >= 500 or answered_2xx:
+                breaker.record_failure()
+            else:
+                breaker.record_success()  # a 4xx or an oversized answer: it is up
+            raise
+        breaker.record_success()
+        return exchange, answer
 
     async def _attempt(
         self,

@@ -1,5 +1,5 @@
 """A loopback HTTP/1.1 server for transport tests, scripted per request: answer, drop the
-connection without a byte, answer a status, hang, or send a gzip bomb.
+connection without a byte, answer a status or any body, hang, or send a gzip bomb.
 
 Raw asyncio rather than aiohttp's server: a test must be able to close a keep-alive connection
 at the exact moment a request arrives on it, as a subgraph's idle timeout does in the wild.
@@ -25,8 +25,9 @@ class Received:
     headers: dict[str, str]
 
 
-# What to do with a request: "answer", "drop", "hang", "gzip_bomb", or an HTTP status to send.
-Action = str | int
+# What to do with a request: "answer", "drop", "hang", "gzip_bomb", an HTTP status to send, or
+# bytes to send as the body of a 200.
+Action = str | int | bytes
 Script = Callable[[Received], Action]
 
 
@@ -74,7 +75,9 @@ class ScriptedSubgraph:
                 if action == "hang":
                     await self.release.wait()
                     action = "answer"
-                if action == "gzip_bomb":
+                if isinstance(action, bytes):
+                    writer.write(_response(200, action, b""))
+                elif action == "gzip_bomb":
                     payload = gzip.compress(b'{"data": {"x": "' + b"0" * (64 << 20) + b'"}}')
                     writer.write(_response(200, payload, b"Content-Encoding: gzip\r\n"))
                 elif isinstance(action, int):

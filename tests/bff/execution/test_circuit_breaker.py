@@ -3,6 +3,8 @@ request sent) -> half-open after a while (one probe) -> closed on success, open 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bff.execution import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
@@ -110,3 +112,93 @@ async def test_one_subgraphs_breaker_does_not_refuse_another(scripted: ScriptedS
     finally:
         await transport.close()
     assert breakers.states() == {"accounts": "closed", "reviews": "open"}
+
+
+NOT_GRAPHQL = [
+    pytest.param(b"<html><body>502 Bad Gateway</body></html>", "not JSON", id="html"),
+    pytest.param(b"\x00\xffgarbage", "not JSON", id="garbage"),
+    pytest.param(b'{"message": "Internal server error"}', "neither data nor errors", id="no-data"),
+    pytest.param(b'{"data": null}', "null without errors", id="unexplained-null"),
+    pytest.param(b"[1, 2]", "neither data nor errors", id="json-list"),
+]
+
+
+@pytest.mark.parametrize(("body", "reason"), NOT_GRAPHQL)
+async def test_a_200_that_is_not_a_graphql_response_counts_as_a_failure(
+    scripted: ScriptedSubgraph, body: bytes, reason: str
+) -> None:
+    answering = False
+    scripted.script = lambda _: "answer" if answering else body
+    clock = Clock()
+    breakers = CircuitBreakers(
+        lambda: CircuitBreaker(failure_threshold=2, open_seconds=5, clock=clock)
+    )
+    transport = SubgraphTransport(breakers=breakers)
+    endpoint = SubgraphEndpoint("accounts", scripted.url, None, 10.0)
+    try:
+        for _ in range(2):
+            with pytest.raises(SubgraphFetchError, match=reason):
+                await transport.fetch(endpoint, QUERY, {})
+        assert breakers.states() == {"accounts": BreakerState.OPEN}
+        with pytest.raises(SubgraphFetchError, match="circuit breaker open"):
+            await transport.fetch(endpoint, QUERY, {})
+        assert len(scripted.received) == 2
+
+        answering = True
+        clock.now += 5  # the probe gets a real answer: closed again
+        assert await transport.fetch(endpoint, QUERY, {}) == {"data": {"userCount": 2}}
+        assert breakers.states() == {"accounts": BreakerState.CLOSED}
+    finally:
+        await transport.close()
+
+
+async def test_a_garbage_200_shared_by_callers_in_flight_counts_once(
+    scripted: ScriptedSubgraph,
+) -> None:
+    scripted.script = lambda _: b"<html>oops</html>"
+    breakers = CircuitBreakers(lambda: CircuitBreaker(failure_threshold=2, open_seconds=60))
+    transport = SubgraphTransport(breakers=breakers)
+    endpoint = SubgraphEndpoint("accounts", scripted.url, None, 10.0)
+    try:
+        calls = [transport.fetch(endpoint, QUERY, {}) for _ in range(3)]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        assert all(isinstance(result, SubgraphFetchError) for result in results)
+        assert len(scripted.received) == 1
+        # One exchange, one failure: the breaker (threshold 2) is still closed.
+        assert breakers.states() == {"accounts": BreakerState.CLOSED}
+    finally:
+        await transport.close()
+
+
+async def test_callers_sharing_an_answer_each_get_their_own_document(
+    scripted: ScriptedSubgraph,
+) -> None:
+    transport = SubgraphTransport()
+    endpoint = SubgraphEndpoint("accounts", scripted.url, None, 10.0)
+    try:
+        first, second = await asyncio.gather(
+            transport.fetch(endpoint, QUERY, {}), transport.fetch(endpoint, QUERY, {})
+        )
+        assert len(scripted.received) == 1
+        assert first == second == {"data": {"userCount": 2}}
+        assert first is not second and first["data"] is not second["data"]
+    finally:
+        await transport.close()
+
+
+async def test_a_401_or_an_oversized_200_does_not_open_the_breaker(
+    scripted: ScriptedSubgraph,
+) -> None:
+    scripted.script = lambda _: 401
+    breakers = CircuitBreakers(lambda: CircuitBreaker(failure_threshold=1, open_seconds=60))
+    transport = SubgraphTransport(breakers=breakers, max_response_bytes=4)
+    endpoint = SubgraphEndpoint("accounts", scripted.url, None, 10.0)
+    try:
+        with pytest.raises(SubgraphFetchError, match="HTTP 401"):
+            await transport.fetch(endpoint, QUERY, {})
+        scripted.script = lambda _: "answer"
+        with pytest.raises(SubgraphFetchError, match="larger than 4 bytes"):
+            await transport.fetch(endpoint, QUERY, {})
+        assert breakers.states() == {"accounts": BreakerState.CLOSED}
+    finally:
+        await transport.close()
