@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +47,7 @@ from bff.execution import execute_plan
 from bff.execution.deadline import Deadline, deadline_scope
 from bff.execution.identity_tokens import ForwardedIdentity, IdentitySigner, SubgraphSigningKeys
 from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation
+from bff.execution.schema_index import index_for
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport, transport_from_settings
 from bff.observability.tracing import stage_span
 from bff.planning import PlanningError, QueryPlanner
@@ -113,8 +114,9 @@ class GraphQLRequest:
 class SupergraphProvider(Protocol):
     """Where the gateway gets its supergraph from."""
 
-    async def latest(self) -> Supergraph:
-        """The newest good supergraph (may be the one returned last time).
+    async def latest(self) -> Supergraph | ServedSupergraph:
+        """The newest good supergraph (may be the one returned last time), or that supergraph
+        already built for serving (the registry's refresh builds it off the request path).
 
         Raises `SupergraphUnavailableError` only when none was ever loaded.
         """
@@ -149,10 +151,12 @@ class RegistrySupergraphProvider:
     """The registry's published supergraph, as discovery's `SupergraphSource` keeps it.
 
     The source is the one refresh mechanism: it checks the table every `REGISTRY_POLL_SECONDS`
-    in the background, loads each new version's SDL there (`prepare_supergraph`) and keeps the
-    last good one when the registry is unreachable or publishes SDL that does not load. A
-    request therefore never waits on the registry, except for the very first load, which runs
-    on a worker thread (boto3 blocks) so requests in flight under uvicorn go on meanwhile.
+    in the background and builds each new version there (`served_supergraph_builder`: SDL
+    loaded, API schema, query graph, planner, validation rules and indexes), keeping the last
+    good one when the registry is unreachable or publishes a version that does not build. A
+    request therefore never waits on the registry nor on building a version, except for the
+    very first load, which runs on a worker thread (boto3 blocks) so requests in flight under
+    uvicorn go on meanwhile.
     `api_key_refs` are the services' API key references (Secrets Manager ids) from the snapshot
     being served.
     """
@@ -161,7 +165,7 @@ class RegistrySupergraphProvider:
         self.source = source
         self.api_key_refs: Mapping[str, str | None] = {}
 
-    async def latest(self) -> Supergraph:
+    async def latest(self) -> Supergraph | ServedSupergraph:
         source = self.source
         try:
             snapshot = source.get() if source.loaded else await asyncio.to_thread(source.get)
@@ -171,10 +175,17 @@ class RegistrySupergraphProvider:
         return snapshot.prepared
 
 
-def prepare_supergraph(snapshot: Any) -> Supergraph:
-    """The source's `prepare`: a published snapshot loaded for serving (raises when it does not
-    load, and the source keeps the last good one)."""
-    return load_supergraph(snapshot.sdl, version=snapshot.version)
+def served_supergraph_builder(config: GatewaySettings) -> Callable[[Any], ServedSupergraph]:
+    """The source's `prepare`: a published snapshot loaded and built for serving, in the
+    refresh. Raises when it does not build; the source then logs why and keeps serving the last
+    good version. API keys are not read here: the gateway adds them when it swaps the version
+    in (`Gateway.current`)."""
+
+    def build(snapshot: Any) -> ServedSupergraph:
+        supergraph = load_supergraph(snapshot.sdl, version=snapshot.version)
+        return ServedSupergraph(supergraph, config, api_keys={})
+
+    return build
 
 
 def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
@@ -188,7 +199,7 @@ def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
         source = SupergraphSource(
             table_name=config.registry_table,
             poll_interval=config.registry_poll_seconds,
-            prepare=prepare_supergraph,
+            prepare=served_supergraph_builder(config),
         )
         return RegistrySupergraphProvider(source)
     raise ConfigurationError("set SUPERGRAPH_FILE or REGISTRY_TABLE to say where the supergraph is")
@@ -277,9 +288,12 @@ class ServedSupergraph:
         self, supergraph: Supergraph, config: GatewaySettings, api_keys: Mapping[str, str]
     ) -> None:
         self.supergraph = supergraph
+        self.config = config
         self.version = supergraph.version
         self.schema = supergraph.api_schema
         self.planner = QueryPlanner(supergraph, max_steps=config.planning_max_steps)
+        # Built now rather than by the first request that executes a plan.
+        self.index = index_for(self.schema)
         # One planner per set of enabled progressive-override labels, made on first use.
         self._planners = {frozenset[str](): self.planner}
         self._planning_steps = config.planning_max_steps
@@ -493,11 +507,15 @@ class Gateway:
 
     async def current(self) -> ServedSupergraph:
         """The newest supergraph, built for serving; swapped in atomically when it changes."""
-        supergraph = await self._provider.latest()
+        latest = await self._provider.latest()
+        supergraph = latest.supergraph if isinstance(latest, ServedSupergraph) else latest
         served = self._served
         if served is None or served.supergraph is not supergraph:
-            api_keys = await self._api_keys_for(supergraph)
-            served = ServedSupergraph(supergraph, self.config, api_keys)
+            if isinstance(latest, ServedSupergraph) and latest.config == self.config:
+                served = latest  # built by the provider's refresh, off the request path
+            else:
+                served = ServedSupergraph(supergraph, self.config, {})
+            served.use_api_keys(await self._api_keys_for(supergraph))
             self._served = served
         elif self._api_keys_due():
             # Keys from Secrets Manager are read again after SECRETS_TTL_SECONDS: a rotated key

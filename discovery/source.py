@@ -5,9 +5,10 @@ last check, it starts a refresh in a background thread and still returns the sna
 slow or unreachable registry never delays a request. (In Lambda the thread is frozen with the
 process after the answer and goes on at the next invocation; under `bff serve` it runs beside
 the requests.) A refresh reads only the newest version header (one small item); the SDL's chunks
-are loaded only when the version changed, and `prepare` (the gateway's SDL loading) runs in the
-refresh too. When the table cannot be read, or `prepare` refuses the new version, the last good
-snapshot keeps being served (and the problem logged).
+are loaded only when the version changed, and `prepare` (the gateway builds the version for
+serving: SDL loaded, planner, validation rules, indexes) runs in the refresh too, before the
+version is swapped in. When the table cannot be read, or `prepare` refuses the new version, the
+last good snapshot keeps being served (and the problem logged).
 
 Only the first load is waited for, since there is nothing to serve before it: a caller with no
 snapshot reads the table itself, at most once per `poll_interval` (others get

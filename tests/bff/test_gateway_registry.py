@@ -17,9 +17,10 @@ from bff.gateway import (
     Gateway,
     GraphQLRequest,
     RegistrySupergraphProvider,
+    ServedSupergraph,
     SupergraphUnavailableError,
-    prepare_supergraph,
     provider_from_settings,
+    served_supergraph_builder,
 )
 from discovery.source import SupergraphSource
 from discovery.store import RegistryStore
@@ -93,6 +94,58 @@ async def test_a_newer_version_replaces_the_served_one(
     }
 
 
+async def test_the_refresh_builds_a_new_version_before_any_request_uses_it(
+    registry: RegistryStore, key_refs, gateway: Gateway, subgraphs: LoopbackSubgraphs
+) -> None:
+    _register(registry, subgraphs, key_refs)
+    first = await gateway.current()
+    registry.remove("lessons")
+    source = _source(gateway)
+    await gateway.current()  # due (poll interval 0): starts the refresh in the background
+    source.wait_for_refresh()
+
+    built = source.get().prepared
+    # The refresh built the version: planner with its query graph, validation rules, the
+    # schema's index, with nothing planned or cached yet.
+    assert isinstance(built, ServedSupergraph) and built is not first
+    assert built.version == 3 and sorted(built.planner.graph.supergraph.subgraphs) == ["students"]
+    assert len(built.operations) == 0
+    # The first request after the refresh is served by exactly what the refresh built.
+    assert (await gateway.execute(GraphQLRequest(STUDENT_NAMES)))["data"]["students"]
+    assert gateway.served is built
+    assert {endpoint.api_key for endpoint in built.endpoints.values()} == {"students-current"}
+
+
+async def test_a_version_that_does_not_build_keeps_the_last_good_one_serving(
+    registry: RegistryStore,
+    key_refs,
+    subgraphs: LoopbackSubgraphs,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Composed graphs load, so the failure is injected into one version's build.
+    build = served_supergraph_builder(GatewaySettings())
+    refused = {"version": 0}
+
+    def prepare(snapshot: object) -> ServedSupergraph:
+        if getattr(snapshot, "version", None) == refused["version"]:
+            raise ValueError("the query graph does not build")
+        return build(snapshot)
+
+    source = SupergraphSource(registry.table_name, poll_interval=0, prepare=prepare)
+    gateway = Gateway(RegistrySupergraphProvider(source), GatewaySettings())
+    try:
+        _register(registry, subgraphs, key_refs)
+        good = await gateway.current()
+        refused["version"] = 3
+        registry.remove("lessons")
+        source.refresh()
+        assert "published supergraph version 3 does not load" in caplog.text
+        assert await gateway.current() is good
+        assert (await gateway.execute(GraphQLRequest(STUDENT_NAMES)))["data"]["students"]
+    finally:
+        await gateway.close()
+
+
 @pytest.mark.parametrize(
     ("secret", "key"),
     [
@@ -131,10 +184,14 @@ async def test_a_slow_registry_never_delays_a_request(
     registry: RegistryStore, key_refs, subgraphs: LoopbackSubgraphs
 ) -> None:
     client = boto3.client("dynamodb")
+    config = GatewaySettings()
     source = SupergraphSource(
-        registry.table_name, client=client, poll_interval=0, prepare=prepare_supergraph
+        registry.table_name,
+        client=client,
+        poll_interval=0,
+        prepare=served_supergraph_builder(config),
     )
-    gateway = Gateway(RegistrySupergraphProvider(source), GatewaySettings())
+    gateway = Gateway(RegistrySupergraphProvider(source), config)
     _register(registry, subgraphs, key_refs)
     await gateway.execute(GraphQLRequest(STUDENT_NAMES))
     entered, release = threading.Event(), threading.Event()
