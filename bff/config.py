@@ -317,50 +317,6 @@ def settings() -> GatewaySettings:
     return GatewaySettings.from_environ()
 
 
-def resolve_api_keys(
-    config: GatewaySettings, *, secrets_client: Any | None = None
-) -> dict[str, str]:
-    """API keys per subgraph name: inline keys, then keys read from Secrets Manager.
-
-    Called once per process (the gateway keeps the result). boto3 is imported only when secret
-    ids are configured, so local runs and the cold path do not pay for it.
-    """
-    keys = dict(config.subgraph_api_keys)
-    if config.subgraph_api_key_secret_ids:
-        keys.update(
-            read_api_keys(config.subgraph_api_key_secret_ids, secrets_client=secrets_client)
-        )
-    return keys
-
-
-def read_api_keys(
-    secret_ids: Mapping[str, str], *, secrets_client: Any | None = None
-) -> dict[str, str]:
-    """The key each subgraph's secret holds, by subgraph name; raises `ConfigurationError`."""
-    if not secret_ids:
-        return {}
-    if secrets_client is None:
-        import boto3
-
-        secrets_client = boto3.client("secretsmanager")
-    keys = {}
-    for name, secret_id in secret_ids.items():
-        try:
-            secret = secrets_client.get_secret_value(SecretId=secret_id)
-            keys[name] = api_key_from_secret(secret.get("SecretString") or "")
-        except ConfigurationError as error:
-            raise ConfigurationError(
-                f"secret {secret_id!r} of subgraph {name!r}: {error}"
-            ) from None
-        except Exception as error:
-            # The message names the secret, never its value.
-            raise ConfigurationError(
-                f"cannot read the API key of subgraph {name!r} from secret {secret_id!r}: "
-                f"{type(error).__name__}"
-            ) from None
-    return keys
-
-
 def api_key_from_secret(secret_string: str) -> str:
     """The key to send from a secret the subgraph also reads: one key, a comma-separated or
     JSON list of valid keys (rotation; the first is sent), or a JSON object with `apiKey`."""

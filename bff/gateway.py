@@ -15,7 +15,6 @@ import asyncio
 import copy
 import dataclasses
 import hashlib
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,11 +37,12 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from bff.api_keys import SubgraphApiKeys
 from bff.authorization import AccessRules, Caller, PolicyRules, RemovedField, authorize_operation
 from bff.clients.admission import ClientAdmission
 from bff.clients.errors import DocumentRefused
 from bff.clients.identity import ClientIdentity
-from bff.config import ConfigurationError, GatewaySettings, read_api_keys, resolve_api_keys
+from bff.config import ConfigurationError, GatewaySettings
 from bff.execution import execute_plan
 from bff.execution.deadline import Deadline, deadline_scope
 from bff.execution.identity_tokens import ForwardedIdentity, IdentitySigner, SubgraphSigningKeys
@@ -53,6 +53,7 @@ from bff.observability.tracing import stage_span
 from bff.planning import PlanningError, QueryPlanner
 from bff.planning.nodes import QueryPlan
 from bff.progressive_override import OverrideLabelSampler
+from bff.secret_cache import SecretCache
 from bff.supergraph import Supergraph, SupergraphError, load_supergraph
 from bff.supergraph.links import schema_links
 from bff.usage.recorder import UsageRecorder
@@ -477,6 +478,7 @@ class Gateway:
         admission: ClientAdmission | None = None,
         usage: UsageRecorder | None = None,
         signer: IdentitySigner | None = None,
+        secrets: SecretCache | None = None,
     ) -> None:
         self.config = config
         self.transport = transport or transport_from_settings(config)
@@ -485,20 +487,21 @@ class Gateway:
         # Which schema coordinates each client uses (bff/usage/).
         self.usage = usage or UsageRecorder.from_settings(config)
         self.policies = PolicyRules(config.authorization_policies)
+        # One cache of Secrets Manager values (API keys, claims-signing keys) per process.
+        self.secrets = secrets or SecretCache(ttl_seconds=config.secrets_ttl_seconds)
+        self.api_keys = SubgraphApiKeys(config, self.secrets, api_keys)
+        self.transport.on_key_refused = self.api_keys.refused
         self.signer = signer or IdentitySigner(
             SubgraphSigningKeys(
                 config.subgraph_claims_keys,
                 config.subgraph_claims_key_secret_ids,
-                ttl_seconds=config.secrets_ttl_seconds,
+                secrets=self.secrets,
             ),
             ttl_seconds=config.claims_token_ttl_seconds,
         )
         self._provider = provider
-        self._configured_keys = api_keys
-        self._explicit_keys = api_keys is not None
-        self._keys_read_at: float | None = None
-        self._keys_by_ref: dict[str, str] = {}
         self._served: ServedSupergraph | None = None
+        self._keys_generation = -1
 
     @property
     def served(self) -> ServedSupergraph | None:
@@ -515,50 +518,22 @@ class Gateway:
                 served = latest  # built by the provider's refresh, off the request path
             else:
                 served = ServedSupergraph(supergraph, self.config, {})
-            served.use_api_keys(await self._api_keys_for(supergraph))
+            refs = getattr(self._provider, "api_key_refs", None) or {}
+            # Waits only for a secret no version named before (a new service's key).
+            await self.api_keys.load(supergraph.subgraphs, refs)
+            self._use_keys(served)
             self._served = served
-        elif self._api_keys_due():
-            # Keys from Secrets Manager are read again after SECRETS_TTL_SECONDS: a rotated key
-            # is sent without a restart (the same version keeps its caches).
-            served.use_api_keys(await self._api_keys_for(supergraph, reread=True))
+        else:
+            # Secrets past their TTL are re-read in the background; once a rotated key has
+            # arrived, it is sent (the same version keeps its caches).
+            self.secrets.poll()
+            if self._keys_generation != self.secrets.generation:
+                self._use_keys(served)
         return served
 
-    def _api_keys_due(self) -> bool:
-        from_secrets = bool(self.config.subgraph_api_key_secret_ids or self._keys_by_ref)
-        if not from_secrets or self._keys_read_at is None:
-            return False
-        return time.monotonic() - self._keys_read_at >= self.config.secrets_ttl_seconds
-
-    async def _api_keys_for(
-        self, supergraph: Supergraph, *, reread: bool = False
-    ) -> dict[str, str]:
-        """Configured keys win; a subgraph without one uses the key its registry record points
-        to (each secret is read when a version first names it, and again when `reread`)."""
-        if reread:
-            self._keys_by_ref.clear()
-        if self._configured_keys is None or (reread and not self._explicit_keys):
-            self._configured_keys = await asyncio.to_thread(resolve_api_keys, self.config)
-        self._keys_read_at = time.monotonic()
-        refs = getattr(self._provider, "api_key_refs", None) or {}
-        wanted = {
-            name: ref
-            for name, ref in refs.items()
-            if ref and name in supergraph.subgraphs and name not in self._configured_keys
-        }
-        for name, ref in wanted.items():
-            if ref in self._keys_by_ref:
-                continue
-            try:
-                keys = await asyncio.to_thread(read_api_keys, {name: ref})
-            except ConfigurationError as error:
-                # The subgraph will refuse our calls: clients get SUBGRAPH_UNAVAILABLE for it.
-                logger.error("no API key for subgraph", subgraph=name, error=str(error))
-                continue
-            self._keys_by_ref[ref] = keys[name]
-        from_registry = {
-            name: self._keys_by_ref[ref] for name, ref in wanted.items() if ref in self._keys_by_ref
-        }
-        return {**from_registry, **self._configured_keys}
+    def _use_keys(self, served: ServedSupergraph) -> None:
+        self._keys_generation = self.secrets.generation
+        served.use_api_keys(self.api_keys.keys(served.endpoints))
 
     async def execute(
         self,
@@ -650,7 +625,7 @@ class Gateway:
             errors.extend(error.formatted for error in introspected.errors or ())
         forwarded: Mapping[str, str] | ForwardedIdentity = forwarded_headers or {}
         if claims:
-            await self.signer.keys.refresh()
+            await self.signer.keys.ready()
             forwarded = ForwardedIdentity(self.signer, claims, forwarded_headers)
         if deadline is None:
             deadline = Deadline.after(self.config.request_deadline_seconds)

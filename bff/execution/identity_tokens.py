@@ -10,7 +10,7 @@ Why per-subgraph symmetric keys rather than one KMS or RSA key: signing is an HM
 (no KMS call per request, ~20 µs), and a subgraph holds only its own key, so whoever steals it can
 mint tokens addressed to that subgraph alone. Rotation keeps two keys valid at once: the key
 list is `new,old`-style (first signs, all verify), read from Secrets Manager through Powertools
-Parameters and re-read after `SECRETS_TTL_SECONDS`.
+Parameters (`bff.secret_cache`) and re-read in the background after `SECRETS_TTL_SECONDS`.
 
 Keys come from `SUBGRAPH_CLAIMS_KEYS` (JSON map: subgraph -> comma-separated keys, local) or
 `SUBGRAPH_CLAIMS_KEY_SECRET_IDS` (JSON map: subgraph -> secret id, AWS). A subgraph without keys
@@ -19,16 +19,19 @@ gets no identity (it treats the request as anonymous).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
+from aws_lambda_powertools import Logger
 
 from bff.identity_token import encode, key_id
+from bff.secret_cache import SecretCache
 
 __all__ = ["IDENTITY_HEADER", "ISSUER", "ForwardedIdentity", "IdentitySigner", "key_id"]
+
+logger = Logger(service="bff", child=True)
 
 IDENTITY_HEADER = "X-BFF-Identity"
 ISSUER = "bff"
@@ -49,52 +52,51 @@ def parse_keys(raw: str) -> tuple[bytes, ...]:
 
 
 class SubgraphSigningKeys:
-    """Signing keys by subgraph: fixed ones, or secrets re-read after `ttl_seconds`."""
+    """Signing keys by subgraph: fixed ones, or secrets held by a `SecretCache`.
+
+    The secrets are read once (`ready`, the first request with a verified user waits for that)
+    and then re-read in the background after their TTL while the keys held go on signing: no
+    request waits for Secrets Manager again (stale-while-revalidate).
+    """
 
     def __init__(
         self,
         inline: Mapping[str, str] | None = None,
         secret_ids: Mapping[str, str] | None = None,
         *,
+        secrets: SecretCache | None = None,
         ttl_seconds: float = 300,
         secrets_client: Any | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._keys = {name: parse_keys(raw) for name, raw in (inline or {}).items()}
         self._secret_ids = dict(secret_ids or {})
-        self._ttl = ttl_seconds
-        self._secrets_client = secrets_client
-        self._clock = clock
-        self._loaded_at: float | None = None
-        self._provider: Any = None
+        self.secrets = secrets or SecretCache(ttl_seconds=ttl_seconds, client=secrets_client)
+        self._generation = -1
 
     def first(self, subgraph: str) -> bytes | None:
         keys = self._keys.get(subgraph)
         return keys[0] if keys else None
 
-    async def refresh(self) -> None:
-        """Re-read the secrets when the TTL has passed (in a thread: boto3 blocks)."""
+    async def ready(self) -> None:
+        """Have every secret read once (waits only for one never read); after that, starts the
+        re-reading of those past their TTL in the background and returns at once."""
         if not self._secret_ids:
             return
-        now = self._clock()
-        if self._loaded_at is not None and now - self._loaded_at < self._ttl:
-            return
-        self._loaded_at = now
-        await asyncio.to_thread(self._read_secrets)
+        await self.secrets.load(self._secret_ids.values())
+        if self._generation != self.secrets.generation:
+            self._generation = self.secrets.generation
+            self._parse_secrets()
 
-    def _read_secrets(self) -> None:
-        from aws_lambda_powertools import Logger
-        from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-        if self._provider is None:
-            self._provider = SecretsProvider(boto3_client=self._secrets_client)
+    def _parse_secrets(self) -> None:
         for name, secret_id in self._secret_ids.items():
+            value = self.secrets.get(secret_id)
+            if value is None:
+                continue  # unreadable (logged): the keys read last time, if any, go on signing
             try:
-                value = self._provider.get(secret_id, max_age=int(self._ttl))
-                self._keys[name] = parse_keys(value if isinstance(value, str) else "")
-            except Exception as error:
-                # Keep the keys read last time; the message names the secret, never its value.
-                Logger(service="bff", child=True).error(
+                self._keys[name] = parse_keys(value)
+            except ValueError as error:
+                # The message names the secret, never its value.
+                logger.error(
                     "cannot read claims signing keys",
                     service=name,
                     secret_id=secret_id,

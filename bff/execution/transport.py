@@ -57,6 +57,8 @@ MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 # idle connections after 5 s, and a request sent as the server closes is lost on the wire.
 # Subgraphs that keep connections longer (API Gateway) can be given more (a setting).
 DEFAULT_KEEPALIVE_SECONDS = 4.0
+# A subgraph refusing our API key: 401 from the subgraph itself, 403 from API Gateway in front.
+KEY_REFUSED = frozenset({401, 403})
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,8 @@ class SubgraphTransport:
         self._fresh_session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections_opened = 0
+        # Told the subgraph's name when it refuses our API key (the gateway re-reads the key).
+        self.on_key_refused: Callable[[str], None] | None = None
 
     async def fetch(
         self, endpoint: SubgraphEndpoint, payload: dict[str, Any], headers: Mapping[str, str]
@@ -198,6 +202,8 @@ class SubgraphTransport:
                 breaker.record_failure()
             else:
                 breaker.record_success()  # a 4xx or an oversized answer: it is up
+            if exchange.status in KEY_REFUSED and self.on_key_refused is not None:
+                self.on_key_refused(endpoint.name)
             raise
         breaker.record_success()
         return exchange, answer

@@ -404,13 +404,13 @@ def create_app(
     config: GatewaySettings | None = None, *, gateway: Gateway | None = None
 ) -> GraphQLApp:
     """The app for this process's settings: supergraph from `SUPERGRAPH_FILE` or the registry."""
-    from bff.config import resolve_api_keys, settings
+    from bff.config import settings
     from bff.gateway import provider_from_settings
 
     config = config or settings()
     if gateway is None:
+        gateway = Gateway(provider_from_settings(config), config)
         # Keys from configuration are read now (Lambda's init phase): a misconfigured secret
         # stops the process at start instead of failing requests.
-        api_keys = resolve_api_keys(config)
-        gateway = Gateway(provider_from_settings(config), config, api_keys=api_keys)
+        gateway.api_keys.read_configured()
     return GraphQLApp(gateway, config)

@@ -1,14 +1,11 @@
-"""The gateway's settings: read from the environment, JSON maps decoded, bad values refused,
-and subgraph API keys read from Secrets Manager (the moto server, over HTTP) once."""
+"""The gateway's settings: read from the environment, JSON maps decoded, bad values refused.
+(API keys read from Secrets Manager: tests/bff/test_api_key_rotation.py.)"""
 
 from __future__ import annotations
 
-import uuid
-
-import boto3
 import pytest
 
-from bff.config import ConfigurationError, GatewaySettings, resolve_api_keys
+from bff.config import ConfigurationError, GatewaySettings
 
 
 def test_settings_come_from_the_environment() -> None:
@@ -64,43 +61,3 @@ def test_bad_values_are_refused_naming_the_variable(name: str, value: str) -> No
     assert "invalid gateway configuration" in str(error.value)
     if name != "SUBGRAPH_API_KEYS" or value.startswith("["):
         assert name in str(error.value)
-
-
-@pytest.fixture
-def secrets(moto_server, monkeypatch: pytest.MonkeyPatch):
-    # Plain `boto3.client("secretsmanager")`, as the gateway builds it, reaches the moto server.
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
-    return boto3.client("secretsmanager")
-
-
-def test_api_keys_are_read_from_secrets_manager(secrets) -> None:
-    prefix = uuid.uuid4().hex
-    secrets.create_secret(Name=f"{prefix}/students", SecretString="students-secret-key")
-    secrets.create_secret(Name=f"{prefix}/lessons", SecretString='{"apiKey": "lessons-key"}')
-    config = GatewaySettings(
-        subgraph_api_keys={"analytics": "inline-key"},
-        subgraph_api_key_secret_ids={
-            "students": f"{prefix}/students",
-            "lessons": f"{prefix}/lessons",
-        },
-    )
-    assert resolve_api_keys(config) == {
-        "analytics": "inline-key",
-        "students": "students-secret-key",
-        "lessons": "lessons-key",
-    }
-
-
-def test_a_missing_secret_names_the_secret_not_a_value(secrets) -> None:
-    config = GatewaySettings(subgraph_api_key_secret_ids={"students": "no/such/secret"})
-    with pytest.raises(ConfigurationError) as error:
-        resolve_api_keys(config)
-    assert str(error.value) == (
-        "cannot read the API key of subgraph 'students' from secret 'no/such/secret': "
-        "ResourceNotFoundException"
-    )
-
-
-def test_without_secret_ids_no_aws_client_is_made() -> None:
-    config = GatewaySettings(subgraph_api_keys={"students": "k"})
-    assert resolve_api_keys(config, secrets_client=object()) == {"students": "k"}

@@ -17,14 +17,7 @@ from discovery.source import SupergraphSource, SupergraphUnavailable
 from discovery.store import RegistryStore
 from services.toolkit.tables import REGISTRY, create_table
 from tests.discovery.composers import concatenating_composer
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.fake_clock import FakeClock
 
 
 class RecordedCalls:

@@ -159,6 +159,8 @@ class LoopbackSubgraphs:
     """Both subgraphs on one loopback port: `/students/graphql` and `/lessons/graphql`."""
 
     requests: list[RecordedRequest] = field(default_factory=list)
+    # Per service, the API keys it accepts (unset: any); others get API Gateway's 403.
+    accepted_keys: dict[str, set[str]] = field(default_factory=dict)
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
@@ -232,4 +234,7 @@ class LoopbackSubgraphs:
                 query=query,
             )
         )
+        accepted = self.accepted_keys.get(request.path.split("/")[1])
+        if accepted is not None and request.headers.get("x-api-key") not in accepted:
+            return web.json_response({"message": "Forbidden"}, status=403)
         return await handler(request)

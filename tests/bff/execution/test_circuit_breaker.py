@@ -11,20 +11,13 @@ from bff.execution import SubgraphEndpoint, SubgraphFetchError, SubgraphTranspor
 from bff.execution.circuit_breaker import BreakerState, CircuitBreaker, CircuitBreakers
 from bff.execution.retries import RetryPolicy
 from tests.bff.execution.scripted_subgraph import ScriptedSubgraph
+from tests.support.fake_clock import FakeClock
 
 QUERY = {"query": "{ userCount }"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_breaker_opens_after_the_threshold_and_probes_after_the_pause() -> None:
-    clock = Clock()
+    clock = FakeClock()
     breaker = CircuitBreaker(failure_threshold=3, open_seconds=10, clock=clock)
     for _ in range(2):
         assert breaker.allow()
@@ -52,7 +45,7 @@ def test_a_breaker_opens_after_the_threshold_and_probes_after_the_pause() -> Non
 
 
 def test_a_probe_that_says_nothing_passes_its_turn() -> None:
-    clock = Clock()
+    clock = FakeClock()
     breaker = CircuitBreaker(failure_threshold=1, open_seconds=1, clock=clock)
     breaker.record_failure()
     clock.now += 1
@@ -65,7 +58,7 @@ def test_a_probe_that_says_nothing_passes_its_turn() -> None:
 async def test_an_open_breaker_answers_at_once_without_calling_the_subgraph(
     scripted: ScriptedSubgraph,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     failing = True
     scripted.script = lambda _: 500 if failing else "answer"
     breakers = CircuitBreakers(
@@ -129,7 +122,7 @@ async def test_a_200_that_is_not_a_graphql_response_counts_as_a_failure(
 ) -> None:
     answering = False
     scripted.script = lambda _: "answer" if answering else body
-    clock = Clock()
+    clock = FakeClock()
     breakers = CircuitBreakers(
         lambda: CircuitBreaker(failure_threshold=2, open_seconds=5, clock=clock)
     )
