@@ -213,6 +213,11 @@ class GatewaySettings:
     # A bearer token that unlocks /health's details (supergraph version, each subgraph's
     # breaker); without it /health says only whether the gateway is ready.
     health_token: str | None = field(default=None, metadata=_env("HEALTH_TOKEN", _text))
+    # In AWS the token lives in Secrets Manager (infra/bff/stateful.yaml): read on the first
+    # /health request that brings a bearer token, then kept SECRETS_TTL_SECONDS.
+    health_token_secret_id: str | None = field(
+        default=None, metadata=_env("HEALTH_TOKEN_SECRET_ID", _text)
+    )
 
     # `bff serve` only (in AWS, API Gateway's JWT authorizer does this): verify bearer tokens
     # against the issuer's JWKS. All three or none.

@@ -291,7 +291,7 @@ class GraphQLApp:
     async def _readiness(self, send: Send, cors: Headers, headers: dict[str, str]) -> None:
         """200 once a supergraph is loaded, else 503. The version and each subgraph's breaker
         state only for a caller with the health token: internals are no one else's business."""
-        detailed = _has_token(headers, self.config.health_token)
+        detailed = "authorization" in headers and _has_token(headers, await self._health_token())
         try:
             served = await self.gateway.current()
         except Exception as error:
@@ -311,6 +311,16 @@ class GraphQLApp:
                 for name in sorted(served.endpoints)
             ]
         await _send_json(send, 200, body, cors)
+
+    async def _health_token(self) -> str | None:
+        """`HEALTH_TOKEN`, or the one in the `HEALTH_TOKEN_SECRET_ID` secret (AWS)."""
+        secret_id = self.config.health_token_secret_id
+        if self.config.health_token or not secret_id:
+            return self.config.health_token
+        secrets = self.gateway.secrets
+        await secrets.load((secret_id,))
+        token = secrets.get(secret_id)
+        return token.strip() if token else None
 
     async def _asset(self, send: Send, name: str, headers: dict[str, str]) -> None:
         asset = self.assets.get(name)

@@ -4,9 +4,12 @@ state) only a caller with the health token sees; through the ASGI app and API Ga
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 from bff.devstack.moto_server import free_port
@@ -59,4 +62,35 @@ def test_the_health_token_shows_the_version_and_each_breaker(client: EdgeClient)
         {"name": "students", "breaker": "closed"},
     ]
     # Without the token: ready, and nothing else.
+    assert client.request("GET", "/health").json() == {"status": "ok"}
+
+
+@pytest.fixture(scope="module")
+def secret_health_app(
+    subgraphs: LoopbackSubgraphs,
+    graphiql_assets_dir: Path,
+    edge_loop: asyncio.AbstractEventLoop,
+    moto_server: Any,
+) -> Iterator[GraphQLApp]:
+    # As in AWS (infra/bff.yaml): the token lives in Secrets Manager, the app knows its id.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
+        client = boto3.client("secretsmanager")
+        name = f"bff/test/health/{uuid.uuid4().hex}"
+        secret_id = client.create_secret(Name=name, SecretString=TOKEN)["ARN"]
+        config = edge_settings(subgraphs, graphiql_assets_dir, health_token_secret_id=secret_id)
+        app = build_edge_app(config)
+        yield app
+        edge_loop.run_until_complete(app.gateway.close())
+
+
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+def test_the_health_token_may_come_from_secrets_manager(
+    kind: str, secret_health_app: GraphQLApp, edge_loop: asyncio.AbstractEventLoop
+) -> None:
+    client = edge_client(kind, secret_health_app, edge_loop)
+    detailed = client.request("GET", "/health", headers=DETAILS).json()
+    assert detailed["supergraphVersion"] == SUPERGRAPH_VERSION
+    wrong = {"authorization": "Bearer not-the-token"}
+    assert client.request("GET", "/health", headers=wrong).json() == {"status": "ok"}
     assert client.request("GET", "/health").json() == {"status": "ok"}
