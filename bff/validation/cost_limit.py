@@ -10,7 +10,14 @@ Demand control as in Federation 2.9's `@cost` and `@listSize`
 - a list multiplies what it holds by its expected size: the value of a `@listSize`
   slicing argument given as a literal, else the field's `assumedSize`, else `default_list_size`
   (a slicing argument given as a variable counts as the larger of its default and that size:
-  validation is cached per document, before variables are known).
+  validation is cached per document, before variables are known; several given count as the
+  largest);
+- `@listSize(sizedFields:)` is for connection-like types (`products(first:): ProductPage`
+  with `page: [Product]`): the size computed from the field's slicing arguments or
+  `assumedSize` applies to those fields of the type it returns, not to the field itself;
+- `@listSize(requireOneSlicingArgument:)` (true unless set false, when there are slicing
+  arguments): a request must give exactly one of them (an argument's schema default counts as
+  given), else it is refused with an error naming the field and its slicing arguments.
 
 Why: a federated schema fans out (lists of entities, each fetching more lists from other
 subgraphs), so a short document can ask the subgraphs for millions of objects; depth and field
@@ -38,6 +45,7 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -55,6 +63,8 @@ DEFAULT_LIST_SIZE = 10
 class ListSize:
     assumed_size: int | None = None
     slicing_arguments: tuple[str, ...] = ()
+    sized_fields: tuple[str, ...] = ()
+    require_one_slicing_argument: bool = True
 
 
 @dataclass
@@ -110,11 +120,17 @@ def _list_size(node: object, name: str) -> ListSize | None:
     if arguments is None:
         return None
     assumed = arguments.get("assumedSize")
-    slicing = arguments.get("slicingArguments")
+    require_one = arguments.get("requireOneSlicingArgument", True)
     return ListSize(
         assumed if isinstance(assumed, int) else None,
-        tuple(str(a) for a in slicing) if isinstance(slicing, list) else (),
+        _names(arguments.get("slicingArguments")),
+        _names(arguments.get("sizedFields")),
+        require_one is not False,
     )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    return tuple(str(name) for name in value) if isinstance(value, list) else ()
 
 
 def max_cost_rule(
@@ -135,6 +151,8 @@ def max_cost_rule(
                     continue
                 estimate = _Estimate(context.schema, model, fragments, default_list_size)
                 cost = estimate.operation(definition)
+                for error in estimate.errors.values():
+                    context.report_error(error)
                 if cost > limit:
                     name = f" {definition.name.value}" if definition.name else ""
                     context.report_error(
@@ -162,6 +180,8 @@ class _Estimate:
         self.fragments = fragments
         self.default_list_size = default_list_size
         self.defaults: dict[str, object] = {}
+        # By field node: a fragment spread in several places is reported once.
+        self.errors: dict[int, GraphQLError] = {}
 
     def operation(self, definition: OperationDefinitionNode) -> int:
         root = self.schema.get_root_type(definition.operation)
@@ -176,29 +196,38 @@ class _Estimate:
         return self.selections(definition.selection_set, root, extra, set())
 
     def selections(
-        self, selections: SelectionSetNode, parent: object, extra: int, seen: set[str]
+        self,
+        selections: SelectionSetNode,
+        parent: object,
+        extra: int,
+        seen: set[str],
+        sized: dict[str, int] | None = None,
     ) -> int:
+        """The cost of `selections` on `parent`; `sized` are list sizes a `@listSize(sizedFields:)`
+        of the enclosing field imposes on fields of `parent`, by name."""
         total = 0
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, extra)
+                imposed = sized.get(selection.name.value) if sized else None
+                total += self.field(selection, parent, extra, imposed)
             elif isinstance(selection, InlineFragmentNode):
                 scope = (
                     self.schema.get_type(selection.type_condition.name.value)
                     if selection.type_condition
                     else parent
                 )
-                total += self.selections(selection.selection_set, scope, extra, seen)
+                total += self.selections(selection.selection_set, scope, extra, seen, sized)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if fragment is None or name in seen:
                     continue  # other rules report unknown or cyclic fragments
                 scope = self.schema.get_type(fragment.type_condition.name.value)
-                total += self.selections(fragment.selection_set, scope, extra, seen | {name})
+                inner = fragment.selection_set
+                total += self.selections(inner, scope, extra, seen | {name}, sized)
         return total
 
-    def field(self, node: FieldNode, parent: object, extra: int) -> int:
+    def field(self, node: FieldNode, parent: object, extra: int, imposed: int | None) -> int:
         if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             return 0
         name = node.name.value
@@ -213,13 +242,24 @@ class _Estimate:
             own = 1 if isinstance(returned, composite) else 0
         for argument in node.arguments or ():
             own += self.model.argument_weights.get((*key, argument.name.value), 0)
+        sized = self.model.list_sizes.get(key, ListSize())
+        if sized.slicing_arguments and sized.require_one_slicing_argument:
+            self.check_one_slicing_argument(node, key, definition, sized)
         children = 0
         if node.selection_set is not None:
-            children = self.selections(node.selection_set, returned, 0, set())
-        size = self.list_size(node, key, definition)
+            on_children = None
+            if sized.sized_fields:
+                size = self.sliced_size(node, definition, sized)
+                on_children = dict.fromkeys(sized.sized_fields, size)
+            children = self.selections(node.selection_set, returned, 0, set(), on_children)
+        if sized.sized_fields:
+            sized = ListSize()  # its sizes were for the sized fields, not for this one
+        size = self.list_size(node, definition, sized, imposed)
         return extra + size * (own + children)
 
-    def list_size(self, node: FieldNode, key: tuple[str, str], definition: GraphQLField) -> int:
+    def list_size(
+        self, node: FieldNode, definition: GraphQLField, sized: ListSize, imposed: int | None
+    ) -> int:
         type_: GraphQLOutputType = definition.type
         depth = 0
         while True:
@@ -232,20 +272,69 @@ class _Estimate:
                 break
         if depth == 0:
             return 1
-        sized = self.model.list_sizes.get(key, ListSize())
+        if imposed is not None:
+            return imposed * self.default_list_size ** (depth - 1)
+        return self.sliced_size(node, definition, sized, depth)
+
+    def sliced_size(
+        self, node: FieldNode, definition: GraphQLField, sized: ListSize, depth: int = 1
+    ) -> int:
+        """The size `@listSize` gives a field: from its slicing arguments (the largest given),
+        their schema defaults, its `assumedSize` or the default size."""
         fallback = sized.assumed_size if sized.assumed_size is not None else self.default_list_size
+        given = []
         for argument in node.arguments or ():
             if argument.name.value not in sized.slicing_arguments:
                 continue
             if isinstance(argument.value, IntValueNode):
-                return int(argument.value.value)
-            if isinstance(argument.value, VariableNode):
+                given.append(int(argument.value.value))
+            elif isinstance(argument.value, VariableNode):
                 default = self.defaults.get(argument.value.name.value)
-                return max(default if isinstance(default, int) else 0, fallback)
+                given.append(max(default if isinstance(default, int) else 0, fallback))
+        if given:
+            return max(given)
         for name in sized.slicing_arguments:
-            argument = definition.args.get(name)
-            default = getattr(argument.ast_node, "default_value", None) if argument else None
+            default = _schema_default(definition, name)
             if isinstance(default, IntValueNode):
                 return int(default.value)  # not given: the schema's default applies
         # Nested lists ([[T]]) multiply once per level.
         return fallback**depth
+
+    def check_one_slicing_argument(
+        self, node: FieldNode, key: tuple[str, str], definition: GraphQLField, sized: ListSize
+    ) -> None:
+        given = {
+            argument.name.value
+            for argument in node.arguments or ()
+            if argument.name.value in sized.slicing_arguments
+            and not isinstance(argument.value, NullValueNode)
+        }
+        defaulted = {
+            name
+            for name in sized.slicing_arguments
+            if name not in given and _schema_default(definition, name) is not None
+        }
+        count = len(given | defaulted)
+        if count == 1 or id(node) in self.errors:
+            return
+        coordinate = ".".join(key)
+        names = ", ".join(sized.slicing_arguments)
+        self.errors[id(node)] = GraphQLError(
+            f"{coordinate} must be given exactly one of its slicing arguments ({names}); "
+            f"the request gives {count}.",
+            node,
+            extensions={
+                "listSize": {
+                    "field": coordinate,
+                    "slicingArguments": list(sized.slicing_arguments),
+                    "given": sorted(given),
+                }
+            },
+        )
+
+
+def _schema_default(definition: GraphQLField, name: str) -> object | None:
+    """The default an argument's definition gives it (None: none, or null)."""
+    argument = definition.args.get(name)
+    default = getattr(argument.ast_node, "default_value", None) if argument else None
+    return None if isinstance(default, NullValueNode) else default

@@ -1,7 +1,10 @@
 """Demand control: an operation's cost is estimated from `@cost`/`@listSize` (fixture:
 `students(first:)` sliced by `first`, `lessons` assumed 50 long, `Student.completions` weighing
-5 per item and lists without `@listSize` counted as `default_list_size`), and one above the
-limit is refused with the estimate in the error, before any subgraph is called."""
+5 per item, `lessonPage(first:, last:)` a connection whose slicing arguments size its `items`
+(`sizedFields`) and require exactly one of them, `recentLessons` not requiring one, and lists
+without `@listSize` counted as `default_list_size`), and one above the limit, or not giving
+exactly one required slicing argument, is refused with the reason in the error, before any
+subgraph is called."""
 
 from __future__ import annotations
 
@@ -42,6 +45,15 @@ async def gateway(subgraphs: LoopbackSubgraphs) -> AsyncIterator[Gateway]:
         ("query($n: Int! = 3) { students(first: $n) { name } }", 10),
         # Mutations cost 10 more per root field.
         ('mutation { registerStudent(input: {name: "a", email: "a@b.c"}) { name } }', 11),
+        # sizedFields: the page is one object; `first` sizes its `items`, not the page.
+        ("{ lessonPage(first: 5) { items { title } nextCursor } }", 1 + 5 * 1),
+        # ...through fragments on the page too, and with another slicing argument.
+        ("{ lessonPage(last: 3) { ...Page } } fragment Page on LessonPage { items { id } }", 4),
+        ("{ lessonPage(first: 2) { ... on LessonPage { items { id } } } }", 1 + 2),
+        ("query($n: Int) { lessonPage(first: $n) { items { id } } }", 1 + 10),
+        # requireOneSlicingArgument: false: none given is the assumed size, several the largest.
+        ("{ recentLessons { title } }", 7),
+        ("{ recentLessons(first: 2, last: 4) { title } }", 4),
     ],
 )
 async def test_the_estimate_follows_cost_and_list_size(
@@ -79,3 +91,52 @@ async def test_a_query_within_the_limit_is_answered(
 ) -> None:
     response = await gateway.execute(GraphQLRequest("{ students(first: 2) { name } }"))
     assert response == {"data": {"students": [{"name": "Ada"}, {"name": "Grace"}]}}
+
+
+@pytest.mark.parametrize(
+    ("query", "given"),
+    [
+        ("{ lessonPage(first: 2, last: 3) { items { id } } }", ["first", "last"]),
+        ("{ lessonPage { items { id } } }", []),
+        ('{ lessonPage(after: "c1") { items { id } } }', []),
+        ("{ lessonPage(first: null) { items { id } } }", []),
+    ],
+)
+async def test_a_field_requiring_one_slicing_argument_refuses_none_or_several(
+    gateway: Gateway, subgraphs: LoopbackSubgraphs, query: str, given: list[str]
+) -> None:
+    before = len(subgraphs.requests)
+    with pytest.raises(GraphQLRequestError) as error:
+        await gateway.execute(GraphQLRequest(query))
+    [only] = error.value.errors
+    assert only["message"] == (
+        "Query.lessonPage must be given exactly one of its slicing arguments (first, last); "
+        f"the request gives {len(given)}."
+    )
+    assert only["extensions"] == {
+        "code": "GRAPHQL_VALIDATION_FAILED",
+        "listSize": {
+            "field": "Query.lessonPage",
+            "slicingArguments": ["first", "last"],
+            "given": given,
+        },
+    }
+    assert len(subgraphs.requests) == before
+
+
+async def test_a_fragment_used_twice_reports_its_slicing_error_once(gateway: Gateway) -> None:
+    query = (
+        "{ ...Pages ... on Query { ...Pages } } "
+        "fragment Pages on Query { lessonPage { items { id } } }"
+    )
+    with pytest.raises(GraphQLRequestError) as error:
+        await gateway.execute(GraphQLRequest(query))
+    assert [e["extensions"]["listSize"]["given"] for e in error.value.errors] == [[]]
+
+
+async def test_a_schema_default_counts_as_the_one_slicing_argument(gateway: Gateway) -> None:
+    # `students(first: Int! = 20)` requires one slicing argument (the default): given by its
+    # default, it is not refused, and giving it replaces the default.
+    served = await gateway.current()
+    served.operation("{ students { name } }", None)
+    served.operation("{ students(first: 3) { name } }", None)
