@@ -21,6 +21,7 @@ from graphql import (
 
 from bff.supergraph import TypeInfo
 
+from .conditions import always_excluded
 from .errors import PlanningError
 from .positions import Candidate, Position
 from .selections import alias_of
@@ -43,6 +44,8 @@ class AbstractTypeWalk:
         pos.draft.add_field("__typename")
         per_type: list[SelectionNode] = []
         for node in selections:
+            if always_excluded(node.directives):
+                continue
             if isinstance(node, FieldNode) and node.name.value == "__typename":
                 pos.draft.add_field("__typename", alias_of(node), directives=node.directives)
             elif (

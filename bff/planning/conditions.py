@@ -51,6 +51,23 @@ def read_fetch(operation: str) -> tuple[tuple[str, ...], tuple[Guard, ...] | Non
     return tuple(dict.fromkeys(keys)), tuple(guards)
 
 
+def guard_of(conditions: Sequence[Sequence[DirectiveNode]]) -> frozenset[tuple[str, bool]] | None:
+    """The (variable, value) pairs that must all hold for a selection under these nested
+    `@skip`/`@include` directives; None when a literal condition always excludes it."""
+    found: set[tuple[str, bool]] = set()
+    for directives in conditions:
+        pairs = _conditions(tuple(directives))
+        if pairs is None:
+            return None
+        found.update(pairs)
+    return frozenset(found)
+
+
+def always_excluded(directives: Sequence[DirectiveNode] | None) -> bool:
+    """Whether a literal `@skip(if: true)` or `@include(if: false)` leaves the selection out."""
+    return bool(directives) and _conditions(tuple(directives or ())) is None
+
+
 def _collect_keys(selections: Sequence[SelectionNode], keys: list[str]) -> None:
     for selection in selections:
         if isinstance(selection, FieldNode):

@@ -6,7 +6,9 @@ key the current one gives (checked on the query graph first: when none can, the 
 refused with the reason); among several, the cheapest by the memoized cost estimate. The fetch
 starts at the highest ancestor on the chain of client fields that subgraph also resolves, so
 fields at many paths below join one fetch. A value type (no key) is re-entered through its
-nearest enterable ancestor, the query root included.
+nearest enterable ancestor, the query root included. An entity fetch's inputs (keys, `@requires`)
+are fetched whenever one of its fields is asked: under the union of its fields' `@skip`/`@include`
+conditions.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from graphql import DirectiveNode, FieldNode, SelectionSetNode
 
 from bff.supergraph import FieldInfo
 
+from .conditions import guard_of
 from .drafts import SelectionDraft
 from .errors import PlanningError
 from .fetch_groups import FetchGroup
-from .positions import Candidate, Position
+from .positions import Candidate, InputWalk, Position
 from .query_graph import Vertex
 from .selections import alias_of
 
@@ -39,6 +42,8 @@ class EntityMoves:
     planner: QueryPlanner
     costs: CostEstimate
     entity_groups: dict[tuple[object, ...], FetchGroup]
+    # Per (entity group id, representation type): the inputs its fields had walked.
+    input_walks: dict[tuple[int, str], list[InputWalk]]
     kind: str
 
     def remote_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
@@ -204,6 +209,49 @@ class EntityMoves:
                 return anchor
         return None
 
+    def walk_inputs(
+        self, position: Position, type_condition: str, selections: tuple[SelectionSetNode, ...]
+    ) -> tuple[SelectionDraft, list[FetchGroup]]:
+        """Walks representation inputs at `position`: (their response keys, as the fields of the
+        representations of `type_condition`; the groups that fetch them)."""
+        required = SelectionDraft(type_condition)
+        sink: list[FetchGroup] = []
+        at = replace(position, mirror=required, sink=sink)
+        for selection in selections:
+            self.walk(at, selection.selections)
+        return required, sink
+
+    def share_inputs(self, group: FetchGroup, type_condition: str, new: InputWalk) -> None:
+        """Every input of an entity fetch is fetched whenever one of its fields is asked: each
+        representation needs them all. A field joining the fetch under other `@skip`/`@include`
+        conditions than the fields before it gets their inputs walked under its conditions, and
+        its own walked under theirs (unless a weaker condition already covers them)."""
+        walks = self.input_walks.setdefault((group.id, type_condition), [])
+        guard = new.guard  # None: the field is never asked, its guard holds nowhere
+        if guard is not None and not any(
+            old.guard is not None and old.guard <= guard for old in walks
+        ):
+            earlier = tuple(selection for old in walks for selection in old.selections)
+            if earlier:
+                self.add_inputs(group, type_condition, new.position, earlier)
+        for old in walks:
+            if old.guard is not None and (guard is None or not guard <= old.guard):
+                self.add_inputs(group, type_condition, old.position, new.selections)
+        walks.append(new)
+
+    def add_inputs(
+        self,
+        group: FetchGroup,
+        type_condition: str,
+        position: Position,
+        selections: tuple[SelectionSetNode, ...],
+    ) -> None:
+        required, sink = self.walk_inputs(position, type_condition, selections)
+        group.required_draft(type_condition).merge(required)
+        for dependency in sink:
+            if dependency not in group.depends_on:
+                group.depends_on.append(dependency)
+
     def descend(self, target: Position, pos: Position, anchor: Position) -> Position:
         """From `anchor`'s position in another group, the client fields down to `pos`'s object."""
         draft = target.draft
@@ -254,15 +302,12 @@ class EntityMoves:
             keys[0],
         )
         type_condition = candidate.representation_typename or pos.type_name
-        required = SelectionDraft(type_condition)
-        sink: list[FetchGroup] = []
-        inputs = replace(pos, mirror=required, sink=sink, depth=pos.depth + 1, provided=None)
+        inputs = replace(pos, depth=pos.depth + 1, provided=None)
         if input_conditions:
             inputs = replace(inputs, conditions=(*pos.conditions, input_conditions))
         # Key and required fields come from this object, by whichever subgraphs resolve them.
-        self.walk(inputs, key.selection.selections)
-        if requires is not None:
-            self.walk(inputs, requires.selections)
+        selections = (key.selection,) if requires is None else (key.selection, requires)
+        required, sink = self.walk_inputs(inputs, type_condition, selections)
         pos.draft.add_field("__typename")
         dependencies = [pos.group]
         for group in sink:
@@ -281,6 +326,9 @@ class EntityMoves:
             group.depends_on = dependencies
             self.entity_groups[group_key] = group
         group.required_draft(type_condition).merge(required)
+        self.share_inputs(
+            group, type_condition, InputWalk(inputs, selections, guard_of(inputs.conditions))
+        )
         draft = group.selection.add_fragment(type_condition)
         for directives in pos.conditions:
             draft = draft.add_fragment(None, directives)

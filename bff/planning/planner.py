@@ -33,6 +33,7 @@ from graphql import (
 from bff.supergraph import FieldInfo, Supergraph
 
 from .abstract_types import AbstractTypeWalk
+from .conditions import always_excluded
 from .cost import CostEstimate, PlanningBudget
 from .drafts import SelectionDraft
 from .entity_moves import EntityMoves
@@ -40,7 +41,7 @@ from .errors import PlanningError
 from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
-from .positions import Candidate, Position, Step
+from .positions import Candidate, InputWalk, Position, Step
 from .printing import print_arguments
 from .query_graph import QueryGraph
 from .selections import alias_of, client_children, client_fields, find_provided
@@ -168,6 +169,7 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
         self.groups: list[FetchGroup] = []
         self.roots: list[FetchGroup] = []
         self.entity_groups: dict[tuple[object, ...], FetchGroup] = {}
+        self.input_walks: dict[tuple[int, str], list[InputWalk]] = {}
         # Root fields planned so far: (response key, printed arguments) -> subgraph.
         self.root_choices: dict[tuple[str, str], str] = {}
 
@@ -179,7 +181,8 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
         selections = tuple(self.operation.selection_set.selections)
         root = Position(group=None, type_name=root_type, path=(), draft=None, client=selections)
         self.walk(root, selections)
-        groups = self.groups if self.kind == "mutation" else merge_waiting_fetches(self.groups)
+        ordered = _dependencies_first(self.groups)
+        groups = ordered if self.kind == "mutation" else merge_waiting_fetches(ordered)
         node = build_plan_node(
             self.roots, groups, self.operation, sequential_roots=self.kind == "mutation"
         )
@@ -213,6 +216,8 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
         if deferred is None:
             deferred = []
         for node in selections:
+            if always_excluded(node.directives):
+                continue  # never part of the answer: nothing is fetched for it
             if isinstance(node, FieldNode):
                 if self.has_remote_choice(pos, node):
                     deferred.append(node)
@@ -440,3 +445,22 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
             if response_key == name and (client_field.name.value != name or client_field.arguments):
                 return PLANNER_ALIAS_PREFIX + name
         return None
+
+
+def _dependencies_first(groups: list[FetchGroup]) -> list[FetchGroup]:
+    """The groups in creation order, but each after the groups it depends on (an entity fetch
+    can gain an input fetched by a group created after it, `EntityMoves.share_inputs`)."""
+    ordered: list[FetchGroup] = []
+    placed: set[int] = set()
+
+    def place(group: FetchGroup) -> None:
+        if group.id in placed:
+            return
+        placed.add(group.id)
+        for dependency in group.depends_on:
+            place(dependency)
+        ordered.append(group)
+
+    for group in groups:
+        place(group)
+    return ordered

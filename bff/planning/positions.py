@@ -2,7 +2,8 @@
 
 `Position` is the walk's whole state at one object; `Step` one client field on the chain an
 entity fetch may start from an ancestor of; `Candidate` a subgraph that can take an object over
-through `_entities` (as the interface, for an `@interfaceObject` subgraph).
+through `_entities` (as the interface, for an `@interfaceObject` subgraph); `InputWalk` the
+representation inputs one field joining an entity fetch had walked, and under which conditions.
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ class Step:
     parent: Position
     node: FieldNode
     info: FieldInfo
+
+
+@dataclass(frozen=True, slots=True)
+class InputWalk:
+    """The inputs (key, `@requires`) walked at `position` for a field joining an entity fetch.
+
+    `guard` is what the field's `@skip`/`@include` conditions at that object need: (variable,
+    value) pairs that must all hold, None when a literal condition always excludes the field.
+    """
+
+    position: Position
+    selections: tuple[SelectionSetNode, ...]
+    guard: frozenset[tuple[str, bool]] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Minimal reproductions of planner bugs the generated operations found, each checked end to end
-like a generated case (plan, subgraph validity, answer equal to the monolith's). Strict xfail:
-a fix makes the case pass and the marker must then go, so the planner's owner sees it.
+like a generated case (plan, subgraph validity, answer equal to the monolith's). A bug not yet
+fixed is marked strict xfail: a fix makes the case pass and the marker must then go.
 """
 
 from __future__ import annotations
@@ -13,21 +13,24 @@ from tests.bff.features.test_features import FeatureStacks
 from tests.bff.property.agreement import assert_agrees_with_monolith
 from tests.bff.property.operation_generator import GeneratedOperation
 
-# A `@requires` input fetched only under the condition of the client field that needs it, while
-# the entity fetch built from it is sent whatever the condition: every representation then
-# lacks the input, none is sent, and the other fields of that fetch come back null.
-CONDITIONAL_REQUIRES_INPUT = (
-    "the planner fetches a @requires input under a client field's @skip/@include but the entity "
-    "fetch needing it (for other fields too) is unconditional: the representations lack the "
-    "input and the fetch's other fields are null"
-)
-
+# Each representation of an entity fetch needs every input of the fetch, so the inputs are
+# fetched whenever one of its fields is asked (the union of their @skip/@include conditions):
+# an input fetched only under the condition of the client field needing it, beside other
+# fields of the same fetch asked unconditionally, used to leave every representation without
+# it, none sent, and the other fields null.
 GAPS: list[Any] = [
     pytest.param(
         "requires",
         GeneratedOperation("{ products { deliveryNote packaging @include(if: false) } }", {}),
         id="requires-input-of-an-excluded-field-literal",
-        marks=pytest.mark.xfail(reason=CONDITIONAL_REQUIRES_INPUT, strict=True),
+    ),
+    pytest.param(
+        "requires",
+        GeneratedOperation(
+            "query($on: Boolean!) { products { deliveryNote packaging @include(if: $on) } }",
+            {"on": False},
+        ),
+        id="requires-input-of-an-excluded-field-beside-a-chain",
     ),
     pytest.param(
         "requires",
@@ -36,7 +39,15 @@ GAPS: list[Any] = [
             {"on": False},
         ),
         id="requires-input-of-an-excluded-field-variable",
-        marks=pytest.mark.xfail(reason=CONDITIONAL_REQUIRES_INPUT, strict=True),
+    ),
+    pytest.param(
+        "requires",
+        GeneratedOperation(
+            "query($on: Boolean!, $off: Boolean!) "
+            "{ products { ... @include(if: $on) { shippingCost } packaging @skip(if: $off) } }",
+            {"on": True, "off": True},
+        ),
+        id="requires-inputs-under-two-conditions",
     ),
     pytest.param(
         "requires",
@@ -45,13 +56,20 @@ GAPS: list[Any] = [
             {},
         ),
         id="requires-input-aliased-by-the-client-and-excluded",
-        marks=pytest.mark.xfail(reason=CONDITIONAL_REQUIRES_INPUT, strict=True),
     ),
-    # The same operations with the condition letting the field in are answered right.
+    # The same operations with the condition letting the field in.
     pytest.param(
         "requires",
         GeneratedOperation("{ products { deliveryNote packaging @include(if: true) } }", {}),
         id="requires-input-of-an-included-field",
+    ),
+    pytest.param(
+        "requires",
+        GeneratedOperation(
+            "query($on: Boolean!) { products { shippingCost @include(if: $on) packaging } }",
+            {"on": True},
+        ),
+        id="requires-input-of-an-included-field-variable",
     ),
 ]
 
