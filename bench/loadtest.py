@@ -32,6 +32,7 @@ from bench.servers import (
     start_apollo,
     start_bff,
     start_bff_no_dedup,
+    start_bff_usage,
     start_bff_workers,
     start_grafbase,
     start_grafbase_dedup,
@@ -47,7 +48,9 @@ FLOOR = "floor"
 GatewayStarter = Callable[[ProcessPool, ServedGraph], Gateway]
 GATEWAY_STARTERS: tuple[GatewayStarter, ...] = (
     start_bff,
+    start_bff_usage,
     start_bff_no_dedup,
+    start_bff_usage,
     start_bff_workers,
     start_grafbase,
     start_grafbase_dedup,
@@ -73,9 +76,11 @@ class LoadPlan:
     unloaded_seconds: float = 5.0
 
     def for_scenario(self, scenario: Scenario) -> LoadSettings:
+        # The warm-up scales like the measured time: the short scenarios' queries are cheap,
+        # thousands of them warm a gateway up well within half the deep query's warm-up.
         return LoadSettings(
             connections=self.connections,
-            warmup_seconds=self.warmup_seconds,
+            warmup_seconds=self.warmup_seconds * min(1.0, scenario.duration_scale),
             duration_seconds=max(1.0, self.duration_seconds * scenario.duration_scale),
         )
 
@@ -126,7 +131,7 @@ def run_load_test(
         for round_number in range(1, plan.rounds + 1):
             for scenario in scenarios:
                 entry = results["scenarios"][scenario.name]
-                for gateway in [*gateways, None]:
+                for gateway in _loading(gateways, scenario):
                     run = measure(scenario, entry, gateway, subgraphs, plan, work_dir)
                     run["round"] = round_number
                     entry["runs"].append(run)
@@ -136,11 +141,22 @@ def run_load_test(
             for scenario in scenarios:
                 entry = results["scenarios"][scenario.name]
                 entry["unloaded"] = []
-                for gateway in [*gateways, None]:
+                for gateway in _loading(gateways, scenario):
                     run = measure(scenario, entry, gateway, subgraphs, single, work_dir)
                     entry["unloaded"].append(run)
                     log(_line("1 connection", scenario, run))
+        # Proof that recording was on: the queries its table counted (up to the last flush).
+        results["usageRecorded"] = {
+            gateway.name: gateway.recorded_usage()
+            for gateway in gateways
+            if gateway.recorded_usage is not None
+        }
         return results
+
+
+def _loading(gateways: Sequence[Gateway], scenario: Scenario) -> list[Gateway | None]:
+    """The contenders run under `scenario`'s load, in the tables' order, then the floor."""
+    return [*(gateway for gateway in gateways if gateway.loads(scenario.name)), None]
 
 
 def _prepare_scenario(

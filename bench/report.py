@@ -13,6 +13,7 @@ from typing import Any
 
 CONTENDER_ORDER = (
     "bff",
+    "bff-usage",
     "bff-no-dedup",
     "bff-workers",
     "grafbase",
@@ -26,6 +27,8 @@ CONTENDER_ORDER = (
 OURS = "bff"
 OURS_WORKERS = "bff-workers"
 OURS_NO_DEDUP = "bff-no-dedup"
+# `bff` with schema usage recording on (issue 15: recording must cost no measurable latency).
+OURS_USAGE = "bff-usage"
 # Issue 13's targets against another contender under load: (target, ours, figure, theirs, unit,
 # factor, higher is better). Like is compared with like: in-flight de-dup off on both sides, or
 # on on both sides.
@@ -241,10 +244,10 @@ def render_markdown(raw: dict[str, Any]) -> str:
         "runs; contenders are interleaved so they share the same conditions.",
         f"- Load: autocannon, {settings['connections']} connections, "
         f"{settings['warmupSeconds']:g} s warm-up then {settings['durationSeconds']:g} s measured "
-        f"(deep query; the others half that), {settings['rounds']} rounds, contenders interleaved "
-        "(each contender in the order of the tables, then again). Every response is checked: "
-        "its canonical JSON must hash to the expected answer's; a wrong body counts as a "
-        "mismatch, not a success.",
+        f"(deep query; the others half of both), {settings['rounds']} rounds, contenders "
+        "interleaved (each contender in the order of the tables, then again). Every response "
+        "is checked: its canonical JSON must hash to the expected answer's; a wrong body "
+        "counts as a mismatch, not a success.",
         "- Contenders: "
         + "; ".join(f"`{name}` = {label}" for name, label in raw["load"]["contenders"].items())
         + ".",
@@ -265,6 +268,8 @@ def render_markdown(raw: dict[str, Any]) -> str:
     ]
     for name, scenario in raw["load"]["scenarios"].items():
         lines += _scenario_section(name, scenario, raw)
+        if name == "deep":
+            lines += _usage_section(scenario, raw)
     lines += _profile_section(raw)
     lines += _cold_start_section(raw)
     lines += _micro_section(raw)
@@ -365,6 +370,79 @@ def _scenario_section(name: str, scenario: dict[str, Any], raw: dict[str, Any]) 
             verdict = {True: "yes", False: "**no**", None: "-"}[row["met"]]
             lines.append(f"| {row['target']} | {row['measured']} | {verdict} |")
         lines.append("")
+    return lines
+
+
+def usage_cost(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """Recording off (`bff`) and on (`bff-usage`): the figures issue 15 asks about, and their
+    ratio on/off; empty when the run had no recording contender."""
+    loaded = summarise(scenario["runs"])
+    single = summarise(scenario.get("unloaded") or [])
+    if OURS not in loaded or OURS_USAGE not in loaded:
+        return []
+
+    def figures(name: str) -> dict[str, float | None]:
+        row, alone = loaded[name], single.get(name)
+        return {
+            "rps": row["rps"]["median"],
+            "p50": row["p50"]["median"],
+            "p99": row["p99"]["median"],
+            "cpuMsPerRequest": row["cpuMsPerRequest"]["median"],
+            "p50OneConnection": None if alone is None else alone["p50"]["median"],
+        }
+
+    off, on = figures(OURS), figures(OURS_USAGE)
+    ratio = {key: _ratio(on[key], off[key] or 0.0) for key in off}
+    return [
+        {"recording": f"off (`{OURS}`)", **off},
+        {"recording": f"on (`{OURS_USAGE}`)", **on},
+        {"recording": "on / off", **ratio},
+    ]
+
+
+def _usage_section(scenario: dict[str, Any], raw: dict[str, Any]) -> list[str]:
+    rows = usage_cost(scenario)
+    if not rows:
+        return []
+    answered = summarise(scenario["runs"] + (scenario.get("unloaded") or []))[OURS_USAGE]
+    recorded = (raw["load"].get("usageRecorded") or {}).get(OURS_USAGE)
+    micro = (scenario.get("micro") or {}).get("recordUsageMs")
+    lines = [
+        "### Schema usage recording on and off (issue 15)",
+        "",
+        f"The deep query on `{OURS}` (no BFF table: recording off) and on `{OURS_USAGE}` (the "
+        "same server recording every query's schema coordinates, flushed to the BFF table on a "
+        "moto server every 5 s), run one right after the other in every round. "
+        + (
+            f"Its table counted {recorded} recorded queries by the end of the run, the load "
+            f"generator {answered['requests']} answers from it (the table also counts readiness "
+            "probes and queries in flight when a run stopped, and misses those after the last "
+            "flush). "
+            if recorded is not None
+            else ""
+        )
+        + (
+            f"In process, recording one deep query takes {micro * 1000:.1f} µs "
+            "(micro-benchmarks below)."
+            if micro is not None
+            else ""
+        ),
+        "",
+        "| recording | rps | p50 ms | p99 ms | CPU ms/req | p50 ms at one connection |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        ratio = row["recording"] == "on / off"
+        digits = 2
+        lines.append(
+            f"| {row['recording']} "
+            + " ".join(
+                f"| {_x(row[key], 1.0) if ratio else _fmt(row[key], digits)}"
+                for key in ("rps", "p50", "p99", "cpuMsPerRequest", "p50OneConnection")
+            )
+            + " |"
+        )
+    lines.append("")
     return lines
 
 
@@ -481,6 +559,7 @@ def write_chart(raw: dict[str, Any], path: Path) -> None:
     figure, axes = plt.subplots(2, len(scenarios), figsize=(6 * len(scenarios), 8), squeeze=False)
     colours = {
         "bff": "#2b7bba",
+        "bff-usage": "#4292c6",
         "bff-no-dedup": "#08519c",
         "bff-workers": "#6baed6",
         "grafbase": "#d62728",

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.processes import ManagedProcess, ProcessPool, ProcessStartError
 from bench.workload import BENCH_DIR, NODE_DIR, SubgraphSource
-from bff.devstack.moto_server import free_port, wait_for_port
+from bff.devstack.moto_server import LOCAL_AWS_ENV, free_port, wait_for_port
 from discovery.composition import CompositionFailure, SubgraphInput, compose
 
 NODE_MODULES = BENCH_DIR / "node_modules"
@@ -27,6 +29,8 @@ READY_TIMEOUT_SECONDS = 60.0
 BFF_WORKERS = 2
 # Node in production mode: no dev landing pages, no dev-only checks, as a deployment would run.
 NODE_ENV = {"NODE_ENV": "production"}
+# The BFF table the usage-recording contender flushes its counts into (on a moto server).
+USAGE_TABLE = "bench-bff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,13 @@ class Gateway:
     process: ManagedProcess
     # Grafbase composes the subgraphs itself instead of loading our supergraph.
     composes_itself: bool = False
+    # The scenarios it runs under load (None: all); first answers are checked in every one.
+    scenarios: frozenset[str] | None = None
+    # Queries counted so far in the usage table, for the contender that records usage.
+    recorded_usage: Callable[[], int] | None = None
+
+    def loads(self, scenario: str) -> bool:
+        return self.scenarios is None or scenario in self.scenarios
 
 
 def start_subgraphs(
@@ -120,6 +131,48 @@ def start_bff_no_dedup(pool: ProcessPool, graph: ServedGraph) -> Gateway:
     label = "our BFF, in-flight sharing off (SUBGRAPH_SHARE_IN_FLIGHT=false)"
     env = {"SUBGRAPH_SHARE_IN_FLIGHT": "false"}
     return _start_bff(pool, graph, "bff-no-dedup", label, env=env)
+
+
+def start_bff_usage(pool: ProcessPool, graph: ServedGraph) -> Gateway:
+    """`bff` with schema usage recording on (issue 15): counts flushed every
+    USAGE_FLUSH_SECONDS into the BFF table on a moto server of its own. Under load in the deep
+    query only, right after `bff`, so the two differ in recording alone."""
+    import boto3
+
+    from discovery.usage import UsageReader
+    from services.toolkit.tables import BFF, create_table
+
+    port = free_port()
+    moto = pool.start(
+        "moto-usage",
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=LOCAL_AWS_ENV,
+    )
+    wait_for_port("127.0.0.1", port, timeout=READY_TIMEOUT_SECONDS)
+    moto.raise_if_exited()
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=LOCAL_AWS_ENV["AWS_DEFAULT_REGION"],
+        aws_access_key_id=LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+    create_table(client, BFF, USAGE_TABLE)
+    reader = UsageReader(client, USAGE_TABLE)
+
+    def recorded() -> int:
+        today = datetime.datetime.now(datetime.UTC).date()
+        yesterday = today - datetime.timedelta(days=1)  # a run across midnight
+        return sum(item.count for item in reader.operations(yesterday, today))
+
+    label = (
+        "our BFF as `bff`, schema usage recording on (BFF_TABLE on a moto server, every query "
+        "recorded, flushed every 5 s; deep query only)"
+    )
+    env = {**LOCAL_AWS_ENV, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "BFF_TABLE": USAGE_TABLE}
+    gateway = _start_bff(pool, graph, "bff-usage", label, env=env)
+    return dataclasses.replace(gateway, scenarios=frozenset({"deep"}), recorded_usage=recorded)
 
 
 def start_bff_workers(pool: ProcessPool, graph: ServedGraph) -> Gateway:

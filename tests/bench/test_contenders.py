@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 
 import pytest
@@ -21,6 +22,7 @@ from bench.servers import (
     grafbase_config,
     post_graphql_bytes,
     start_bff_no_dedup,
+    start_bff_usage,
     start_bff_workers,
     start_grafbase,
     start_grafbase_dedup,
@@ -39,6 +41,7 @@ STARTERS: dict[str, Callable[[ProcessPool, ServedGraph], Gateway]] = {
     "hive-router-dedup": start_hive_router_dedup,
     "bff-workers": start_bff_workers,
     "bff-no-dedup": start_bff_no_dedup,
+    "bff-usage": start_bff_usage,
 }
 
 
@@ -115,3 +118,20 @@ def test_grafbase_gets_each_subgraph_url_and_schema_file_and_the_dedup_switch(
     assert "introspection_url" not in text
     assert text.endswith("[traffic_shaping]\ninflight_deduplication = true\n")
     assert "inflight_deduplication = false" in grafbase_config(bench_stack.subgraphs, dedup=False)
+
+
+def test_the_usage_contender_records_its_queries_in_its_table_and_loads_the_deep_query_only(
+    bench_stack: BenchStack, contenders: dict[str, Gateway]
+) -> None:
+    gateway = contenders["bff-usage"]
+    assert gateway.recorded_usage is not None
+    assert gateway.loads("deep") and not gateway.loads("small")
+    before = gateway.recorded_usage()
+    for _ in range(3):
+        _one_query(bench_stack, gateway)
+    # Counts reach the table with the next flush (every USAGE_FLUSH_SECONDS, 5 s).
+    deadline = time.monotonic() + 30
+    while gateway.recorded_usage() < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert gateway.recorded_usage() >= before + 3
+    assert contenders["bff-no-dedup"].recorded_usage is None

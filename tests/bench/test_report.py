@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bench.report import render_markdown, summarise, targets, write_chart
+from bench.report import render_markdown, summarise, targets, usage_cost, write_chart
 
 RAW = Path(__file__).parent / "fixtures" / "raw.json"
 
@@ -137,3 +137,31 @@ def test_targets_without_de_dup_use_our_no_de_dup_contender(raw: dict[str, Any])
     assert hive["measured"].startswith("bff 110.00 vs hive-router-dedup")
     # The plan's count is the one query sent without de-dup.
     assert rows["the deep query's plan sends <= 7 subgraph requests"]["met"] is True
+
+
+def test_usage_recording_on_and_off_are_compared_on_the_deep_query(raw: dict[str, Any]) -> None:
+    scenario = raw["load"]["scenarios"]["deep"]
+    assert usage_cost(scenario) == []  # a run without the recording contender: no section
+    assert "Schema usage recording" not in render_markdown(raw)
+    for runs in (scenario["runs"], scenario["unloaded"]):
+        for run in list(runs):
+            if run["contender"] == "bff":
+                slower = {**run["latencyMs"], "p50": run["latencyMs"]["p50"] * 1.1}
+                runs.append({**run, "contender": "bff-usage", "latencyMs": slower})
+                if "cpuSeconds" in run:
+                    runs[-1]["cpuSeconds"] = run["cpuSeconds"] * 1.05
+    scenario["micro"]["recordUsageMs"] = 0.004
+    raw["load"]["usageRecorded"] = {"bff-usage": 3000}
+    off, on, ratio = usage_cost(scenario)
+    assert off["recording"] == "off (`bff`)" and on["recording"] == "on (`bff-usage`)"
+    assert on["rps"] == off["rps"] == 110
+    assert on["p50OneConnection"] == pytest.approx(27.5)  # 25 ms off, one connection
+    assert ratio["cpuMsPerRequest"] == pytest.approx(1.05)
+    assert ratio["p50"] == pytest.approx(1.1)
+    text = render_markdown(raw)
+    assert "### Schema usage recording on and off (issue 15)" in text
+    assert "Its table counted 3000 recorded queries by the end of the run" in text
+    assert "recording one deep query takes 4.0 µs" in text
+    assert "| on / off | 1.00x | 1.10x | 1.00x | 1.05x | 1.10x |" in text
+    # Its rows sit next to ours in the deep query's tables.
+    assert text.index("| bff | 110.0") < text.index("| bff-usage | 110.0")
