@@ -4,7 +4,11 @@ any gateway.
 `record_floor` runs the query once through our planner and executor (in process, over loopback
 HTTP to the real subgraphs) with a transport that records every request body and a hash of its
 answer, then lays the recorded requests out along the plan: `Sequence` stages run one after the
-other, `Parallel` children at once. The load generator replays that tree per logical request.
+other, `Parallel` children at once. A `Schedule` is laid out by levels (each step one stage
+after the latest step it comes after): the same round trips, though a stage waits for all of
+the previous one where the schedule would start a step earlier (so the floor can be a little
+higher than our schedule's when one subgraph is slower). The load generator replays that tree
+per logical request.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from graphql import parse
 from bench.answers import canonical_hash
 from bff.execution import SubgraphEndpoint, SubgraphTransport, execute_plan, prepare_operation
 from bff.planning import QueryPlanner
-from bff.planning.nodes import Fetch, Flatten, PlanNode, Sequence
+from bff.planning.nodes import CombinedFetch, Fetch, Flatten, Parallel, PlanNode, Schedule, Sequence
 from bff.supergraph import load_supergraph
 
 
@@ -109,8 +113,12 @@ def replay_tree(
     """
     if isinstance(node, Flatten):
         return replay_tree(node.node, pending)
-    if isinstance(node, Fetch):
-        queue = pending.get((node.service, node.operation))
+    if isinstance(node, Fetch | CombinedFetch):
+        # A combined fetch sends the parts a request needs: any document it built.
+        texts = node.documents_built() if isinstance(node, CombinedFetch) else (node.operation,)
+        queue = next(
+            (found for text in texts if (found := pending.get((node.service, text)))), None
+        )
         if not queue:
             return None  # no objects to resolve: the executor sent nothing
         request = queue.popleft()
@@ -121,6 +129,16 @@ def replay_tree(
             "body": request.body,
             "expectedHash": request.answer_hash,
         }
+    if isinstance(node, Schedule):
+        levels: list[int] = []
+        stages: list[list[PlanNode]] = []
+        for step in node.steps:
+            level = 1 + max((levels[before] for before in step.after), default=-1)
+            levels.append(level)
+            if level == len(stages):
+                stages.append([])
+            stages[level].append(step.node)
+        return replay_tree(Sequence(tuple(Parallel(tuple(stage)) for stage in stages)), pending)
     children = [replay_tree(child, pending) for child in node.nodes]
     kept = [child for child in children if child is not None]
     if not kept:

@@ -5,7 +5,8 @@ nulls skipped) and returns each object with its concrete client path. `EntityBat
 one representation per object from the fetch's `requires`, drops objects that lack a required
 field, and sends each distinct representation once: `targets[i]` lists every object that produced
 representation `i`, so answer `i` is merged into all of them and an error at `_entities.i` is
-reported at each of their paths.
+reported at each of their paths. A combined request (`CombinedFetch`) has one batch per part,
+from the objects at every path of the part, answered under the part's alias.
 
 Representations are `{"__typename", <required fields>}`; nested required objects carry only the
 fields listed for them (plus `__typename` when the required selection is abstract, i.e. lists
@@ -24,6 +25,7 @@ from bff.planning.nodes import RequiredField, RequiredSelection
 
 Path = tuple[str | int, ...]
 LIST_MARKER: Final = "@"
+ENTITIES_FIELD: Final = "_entities"
 
 
 class _Missing:
@@ -115,25 +117,26 @@ class EntityBatch:
     def all_paths(self) -> list[Path]:
         return [path for paths in self.target_paths for path in paths]
 
-    def client_paths(self, subgraph_path: Any) -> list[Path | None]:
+    def client_paths(self, subgraph_path: Any, field: str = ENTITIES_FIELD) -> list[Path | None]:
         """Where a subgraph error at `subgraph_path` belongs in the client's response.
 
-        `["_entities", i, *rest]` -> `[object path, *rest]` for every object behind
-        representation `i`; an error without such a path stays path-less.
+        `[field, i, *rest]` (`field` is `_entities`, or its alias in a combined request) ->
+        `[object path, *rest]` for every object behind representation `i`; an error without
+        such a path stays path-less.
         """
-        position = representation_index(subgraph_path)
+        position = representation_index(subgraph_path, field)
         if position is not None and position < len(self.target_paths):
             rest = tuple(subgraph_path[2:])
             return [(*path, *rest) for path in self.target_paths[position]]
         return [None]
 
 
-def representation_index(subgraph_path: Any) -> int | None:
-    """`i` for a subgraph error path `["_entities", i, ...]`, else None."""
+def representation_index(subgraph_path: Any, field: str = ENTITIES_FIELD) -> int | None:
+    """`i` for a subgraph error path `[field, i, ...]`, else None."""
     if (
         isinstance(subgraph_path, list)
         and len(subgraph_path) >= 2
-        and subgraph_path[0] == "_entities"
+        and subgraph_path[0] == field
         and type(subgraph_path[1]) is int
         and subgraph_path[1] >= 0
     ):

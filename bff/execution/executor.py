@@ -1,6 +1,7 @@
 """Runs a QueryPlan: fetches from subgraphs, merges their answers into one tree, then shapes it.
 
-- `Parallel` children run concurrently (`asyncio.gather`), `Sequence` children in order.
+- `Parallel` children run concurrently (`asyncio.gather`), `Sequence` children in order; a
+  `Schedule`'s steps each start once the steps they come after have finished.
 - A mutation plan runs its steps in order, and once the mutation fields answered so far null
   `data` (a non-null field failed), the steps sending later mutation fields are not run.
 - A root `Fetch` sends its operation with the client variables it declares and deep-merges the
@@ -13,6 +14,9 @@
   entity fetch). Fetches that depend on the missing data find nothing to send and are skipped.
 - An entity fetch whose selections the request's `@skip`/`@include` variables all exclude is not
   sent (`conditions`).
+- A `CombinedFetch` sends one request with the parts this request needs (each part's guards
+  checked as a fetch's are, and parts with no objects to resolve left out; none left: nothing
+  sent); each part's answer is merged at its own paths, and errors are re-pathed per part.
 - Subgraph GraphQL errors are passed on with `_entities` paths rewritten to client paths.
 
 The merged tree is then shaped by `shaping.shape_data` into the client's `data`.
@@ -31,7 +35,12 @@ from aws_lambda_powertools import Logger
 from graphql import GraphQLSchema
 
 from bff.execution.conditions import excludes_every_selection
-from bff.execution.entity_batch import EntityBatch, objects_at, representation_index
+from bff.execution.entity_batch import (
+    ENTITIES_FIELD,
+    EntityBatch,
+    objects_at,
+    representation_index,
+)
 from bff.execution.error_masking import (
     forbidden_error,
     forbidden_paths,
@@ -49,7 +58,17 @@ from bff.observability.tracing import stage_span
 
 if TYPE_CHECKING:
     from bff.authorization import RemovedField
-from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+from bff.planning.nodes import (
+    CombinedFetch,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Schedule,
+    Sequence,
+    Step,
+)
 
 logger = Logger(service="bff", child=True)
 
@@ -159,6 +178,10 @@ class _PlanRun:
         elif isinstance(node, Sequence):
             for child in node.nodes:
                 await self.execute(child, errors)
+        elif isinstance(node, Schedule):
+            await self._schedule(node, errors)
+        elif isinstance(node, CombinedFetch):
+            await self._combined_fetch(node, errors)
         elif isinstance(node, Parallel):
             # One error list per child keeps the response's error order deterministic.
             child_errors: list[list[dict[str, Any]]] = [[] for _ in node.nodes]
@@ -168,6 +191,25 @@ class _PlanRun:
                 errors.extend(into)
         else:  # pragma: no cover - the plan node union is closed
             raise TypeError(f"unknown plan node {node!r}")
+
+    async def _schedule(self, schedule: Schedule, errors: list[dict[str, Any]]) -> None:
+        """Each step starts when the steps it comes after have finished; errors are kept in
+        step order."""
+        step_errors: list[list[dict[str, Any]]] = [[] for _ in schedule.steps]
+        tasks: list[asyncio.Future[None]] = []
+        for step in schedule.steps:
+            before = [tasks[number] for number in step.after]
+            tasks.append(asyncio.ensure_future(self._step(step, before, step_errors[step.id])))
+        await asyncio.gather(*tasks)
+        for into in step_errors:
+            errors.extend(into)
+
+    async def _step(
+        self, step: Step, before: list[asyncio.Future[None]], errors: list[dict[str, Any]]
+    ) -> None:
+        if before:
+            await asyncio.gather(*before)
+        await self.execute(step.node, errors)
 
     async def execute_mutation(
         self, node: PlanNode, operation: PreparedOperation, schema: GraphQLSchema
@@ -260,8 +302,27 @@ class _PlanRun:
             self._entity_fetch_failed(fetch.service, batch, errors)
             return
         data = response.get("data")
-        entities = data.get("_entities") if isinstance(data, dict) else None
+        entities = data.get(ENTITIES_FIELD) if isinstance(data, dict) else None
         raw_errors = response.get("errors") or ()
+        self._merge_entities(fetch, batch, entities, raw_errors, errors)
+        for raw in raw_errors:
+            for client_path in batch.client_paths(
+                raw.get("path") if isinstance(raw, dict) else None
+            ):
+                errors.append(subgraph_error(raw, fetch.service, client_path))
+
+    def _merge_entities(
+        self,
+        fetch: Fetch,
+        batch: EntityBatch,
+        entities: Any,
+        raw_errors: Sequence_[Any],
+        errors: list[dict[str, Any]],
+        field: str = ENTITIES_FIELD,
+    ) -> None:
+        """Merges answer `i` of an `_entities` field (`field`: its key in the answer) into
+        every object behind representation `i`; `raw_errors` are the subgraph's errors that
+        may concern it."""
         if not isinstance(entities, list) or len(entities) != len(batch.representations):
             if raw_errors:
                 self.failed_paths.update(batch.all_paths())
@@ -271,26 +332,109 @@ class _PlanRun:
                     extra={"subgraph": fetch.service},
                 )
                 self._entity_fetch_failed(fetch.service, batch, errors)
-        else:
-            restore_client_keys(entities, fetch.renames)
-            index = self.index
-            nulled_by_errors = {
-                representation_index(raw.get("path") if isinstance(raw, dict) else None)
-                for raw in raw_errors
-            }
-            for position, answer in enumerate(entities):
-                if isinstance(answer, dict):
-                    for target in batch.targets[position]:
-                        merge_into(answer, target, index)
-                elif position in nulled_by_errors:
-                    # The subgraph nulled the entity for an error inside it (maybe in another
-                    # field): that error explains every field of it that is now missing.
-                    self.failed_paths.update(batch.target_paths[position])
-        for raw in raw_errors:
-            for client_path in batch.client_paths(
-                raw.get("path") if isinstance(raw, dict) else None
-            ):
+            return
+        restore_client_keys(entities, fetch.renames)
+        index = self.index
+        nulled_by_errors = {
+            representation_index(raw.get("path") if isinstance(raw, dict) else None, field)
+            for raw in raw_errors
+        }
+        for position, answer in enumerate(entities):
+            if isinstance(answer, dict):
+                for target in batch.targets[position]:
+                    merge_into(answer, target, index)
+            elif position in nulled_by_errors:
+                # The subgraph nulled the entity for an error inside it (maybe in another
+                # field): that error explains every field of it that is now missing.
+                self.failed_paths.update(batch.target_paths[position])
+
+    async def _combined_fetch(self, fetch: CombinedFetch, errors: list[dict[str, Any]]) -> None:
+        """One request for the parts this request needs (not excluded by its `@skip`/`@include`
+        variables, with objects to resolve), each answer merged at its part's paths."""
+        live: list[int] = []
+        batches: dict[int, EntityBatch] = {}
+        targets: dict[int, list[tuple[dict[str, Any], Path]]] = {}
+        for number, part in enumerate(fetch.parts):
+            if excludes_every_selection(part.fetch, self.variables):
+                continue
+            objects = [found for path in part.paths for found in objects_at(self.data, path)]
+            if part.fetch.is_entity_fetch:
+                batch = EntityBatch.collect(
+                    objects, part.fetch.requires, part.fetch.representation_typename, self.index
+                )
+                if not batch.representations:
+                    continue
+                batches[number] = batch
+            elif objects:
+                targets[number] = objects
+            else:
+                continue
+            live.append(number)
+        if not live:
+            return  # nothing to ask: the subgraph is not called
+        document = fetch.document(tuple(live))
+        payload: dict[str, Any] = {"query": document.text}
+        variables = {
+            name: self.variables[name]
+            for name in document.variable_usages
+            if name in self.variables
+        }
+        for number, batch in batches.items():
+            variables[fetch.parts[number].representations_variable] = batch.representations
+        if variables:
+            payload["variables"] = variables
+        response = await self._call(fetch.service, payload)
+        if response is None:
+            for number in live:
+                if number in batches:
+                    self._entity_fetch_failed(fetch.service, batches[number], errors)
+                else:
+                    errors.append(unavailable_error(fetch.service, targets[number][0][1]))
+                    self.failed_paths.update(at for _, at in targets[number])
+            return
+        data = response.get("data")
+        answer = data if isinstance(data, dict) else {}
+        raw_errors = response.get("errors") or ()
+        owners = [self._owner(fetch, raw, live) for raw in raw_errors]
+        for number in live:
+            part = fetch.parts[number]
+            # Errors on this part's fields, and those on no part's (they may explain it).
+            concerning = [
+                raw
+                for raw, owner in zip(raw_errors, owners, strict=True)
+                if owner in (number, None)
+            ]
+            if number in batches:
+                entities = answer.get(part.alias)
+                self._merge_entities(
+                    part.fetch, batches[number], entities, concerning, errors, part.alias
+                )
+            else:
+                found = {own: answer[sent] for sent, own in part.keys if sent in answer}
+                if found:
+                    restore_client_keys(found, part.fetch.renames)
+                    for target, _ in targets[number]:
+                        merge_into(found, target, self.index)
+        for raw, owner in zip(raw_errors, owners, strict=True):
+            path = raw.get("path") if owner is not None else None
+            if owner is None:
+                client_paths: list[Path | None] = [None]
+            elif owner in batches:
+                client_paths = batches[owner].client_paths(path, fetch.parts[owner].alias)
+            else:
+                own = fetch.owners[path[0]][1]
+                client_paths = [(*targets[owner][0][1], own, *path[1:])]
+            for client_path in client_paths:
                 errors.append(subgraph_error(raw, fetch.service, client_path))
+
+    @staticmethod
+    def _owner(fetch: CombinedFetch, raw: Any, live: list[int]) -> int | None:
+        """The part a subgraph error is about (by its path's first key), if one was sent."""
+        path = raw.get("path") if isinstance(raw, dict) else None
+        if not _is_path(path) or type(path[0]) is not str:
+            return None
+        owner = fetch.owners.get(path[0])
+        return owner[0] if owner is not None and owner[0] in live else None
 
     def _entity_fetch_failed(
         self, service: str, batch: EntityBatch, errors: list[dict[str, Any]]

@@ -15,6 +15,13 @@ runs them). A plan is a tree:
   fetch is sent once and its `data` merged into every object at `path`.
 - `Sequence`: children in order (a child may need data an earlier child fetched).
 - `Parallel`: children concurrently.
+- `Schedule`: `Step`s, each started as soon as the steps it names in `after` have finished.
+  A query plan is a `Schedule` when it combines fetches (`fetch_batching.py` says why): a
+  `CombinedFetch` joining branches cannot sit in a Sequence/Parallel tree without making some
+  unrelated fetch wait for it.
+- `CombinedFetch`: one request to one subgraph answering several `FetchPart`s, each an entity
+  fetch (one aliased `_entities` field) or a nested root fetch, with its own merge paths,
+  representations, renames and guards.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from typing import Literal
 from .conditions import Guard, read_fetch
 
 OperationKind = Literal["query", "mutation"]
+# Documents a combined fetch keeps for the subsets of its parts that requests needed.
+MAX_KEPT_DOCUMENTS = 32
 # (path of an object in a fetch's answer, the alias a field was sent under, its client key)
 Rename = tuple[tuple[str, ...], str, str]
 
@@ -109,6 +118,116 @@ class Flatten:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchPart:
+    """One part of a `CombinedFetch`: what `fetch` would do alone, at each of `paths`.
+
+    `fetch` is the part as a request of its own (never sent): its `requires`, `renames`,
+    `representation_typename`, `guards` and `variable_usages` apply to the part. An entity
+    part is answered under `alias`, its representations sent as `$<representations_variable>`
+    (gathered from the objects at every path and de-duplicated). A root part (`requires`
+    empty) is answered in top-level fields: `keys` maps each sent key to the part's own key
+    (they differ where the part's keys would collide with another part's).
+    """
+
+    fetch: Fetch
+    paths: tuple[tuple[str, ...], ...]
+    text: str  # the part's top-level selections in the combined document
+    # (variable, its printed declaration) for each client variable the part uses.
+    declarations: tuple[tuple[str, str], ...] = ()
+    alias: str = ""
+    representations_variable: str = ""
+    keys: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CombinedFetch:
+    """One request to `service` answering several parts (`FetchPart`); `operation` is the
+    document with every part. A request sends only the parts it needs (not excluded by its
+    `@skip`/`@include` variables, with objects to resolve): `document` gives the text for
+    such a subset, built once per subset and kept."""
+
+    service: str
+    parts: tuple[FetchPart, ...]
+    kind: Literal["CombinedFetch"] = "CombinedFetch"
+    operation: str = dataclasses.field(init=False)
+    # Sent top-level key -> (index of the part it answers, the part's own key).
+    owners: dict[str, tuple[int, str]] = dataclasses.field(init=False, compare=False)
+    _documents: dict[tuple[int, ...], CombinedDocument] = dataclasses.field(
+        init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        owners: dict[str, tuple[int, str]] = {}
+        for index, part in enumerate(self.parts):
+            if part.fetch.is_entity_fetch:
+                owners[part.alias] = (index, part.alias)
+            owners.update((sent, (index, own)) for sent, own in part.keys)
+        object.__setattr__(self, "owners", owners)
+        every = combined_document(list(self.parts))
+        object.__setattr__(self, "operation", every.text)
+        object.__setattr__(self, "_documents", {tuple(range(len(self.parts))): every})
+
+    def documents_built(self) -> tuple[str, ...]:
+        """The texts `document` has built so far (for tools matching recorded requests)."""
+        return tuple(document.text for document in self._documents.values())
+
+    def document(self, live: tuple[int, ...]) -> CombinedDocument:
+        """The request for the parts numbered `live` (in order), built once per subset (up to
+        `MAX_KEPT_DOCUMENTS` of them: many parts could otherwise make many subsets)."""
+        document = self._documents.get(live)
+        if document is None:
+            document = combined_document([self.parts[index] for index in live])
+            if len(self._documents) < MAX_KEPT_DOCUMENTS:
+                self._documents[live] = document
+        return document
+
+
+@dataclass(frozen=True, slots=True)
+class CombinedDocument:
+    """The text sent for some parts of a `CombinedFetch`, and the client variables it uses."""
+
+    text: str
+    variable_usages: tuple[str, ...]
+
+
+def combined_document(parts: list[FetchPart]) -> CombinedDocument:
+    """One query selecting every part, declaring their representations, then the client
+    variables they use (each once, in the order the parts use them)."""
+    client = dict(declaration for part in parts for declaration in part.declarations)
+    declared = [
+        f"${part.representations_variable}: [_Any!]!"
+        for part in parts
+        if part.representations_variable
+    ]
+    declared.extend(client.values())
+    body = "{ " + " ".join(part.text for part in parts) + " }"
+    text = f"query({', '.join(declared)}) {body}" if declared else body
+    return CombinedDocument(text, tuple(client))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One node of a `Schedule`, started once every step numbered in `after` has finished."""
+
+    id: int
+    node: Fetch | Flatten | CombinedFetch
+    after: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Steps in an order where each one's `after` steps come before it."""
+
+    steps: tuple[Step, ...]
+    kind: Literal["Schedule"] = "Schedule"
+
+    def __post_init__(self) -> None:
+        for position, step in enumerate(self.steps):
+            if step.id != position or any(before >= position for before in step.after):
+                raise ValueError(f"step {step.id} is out of order")
+
+
+@dataclass(frozen=True, slots=True)
 class Sequence:
     nodes: tuple[PlanNode, ...]
     kind: Literal["Sequence"] = "Sequence"
@@ -120,7 +239,7 @@ class Parallel:
     kind: Literal["Parallel"] = "Parallel"
 
 
-PlanNode = Fetch | Flatten | Sequence | Parallel
+PlanNode = Fetch | Flatten | Sequence | Parallel | Schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +251,40 @@ class QueryPlan:
 
 
 def plan_fetches(node: PlanNode | None) -> Iterator[tuple[tuple[str, ...], Fetch]]:
-    """Every fetch of a plan (tree order) with the response path its answer is merged at."""
+    """Every fetch of a plan (plan order) with the response path its answer is merged at; a
+    combined fetch gives each part's fetch once per path."""
     match node:
         case Fetch():
             yield (), node
         case Flatten():
             yield node.path, node.node
+        case CombinedFetch():
+            for part in node.parts:
+                for path in part.paths:
+                    yield path, part.fetch
+        case Schedule():
+            for step in node.steps:
+                yield from plan_fetches(step.node)
         case Sequence() | Parallel():
             for child in node.nodes:
                 yield from plan_fetches(child)
+
+
+def plan_requests(node: PlanNode | None) -> Iterator[tuple[str, str]]:
+    """(subgraph, document) of every request a plan sends when all its parts are needed."""
+    match node:
+        case Fetch():
+            yield node.service, node.operation
+        case Flatten():
+            yield node.node.service, node.node.operation
+        case CombinedFetch():
+            yield node.service, node.operation
+        case Schedule():
+            for step in node.steps:
+                yield from plan_requests(step.node)
+        case Sequence() | Parallel():
+            for child in node.nodes:
+                yield from plan_requests(child)
 
 
 def print_plan(plan: QueryPlan) -> str:
@@ -170,11 +314,40 @@ def _print_node(node: PlanNode, depth: int, lines: list[str]) -> None:
             lines.append(f'{pad}Flatten(path: "{".".join(node.path)}") {{')
             _print_node(node.node, depth + 1, lines)
             lines.append(f"{pad}}},")
+        case CombinedFetch():
+            lines.append(f'{pad}CombinedFetch(service: "{node.service}") {{')
+            for part in node.parts:
+                _print_part(part, depth + 1, lines)
+            lines.append(f"{pad}  =>")
+            lines.append(f"{pad}  {node.operation}")
+            lines.append(f"{pad}}},")
+        case Schedule():
+            lines.append(f"{pad}Schedule {{")
+            for step in node.steps:
+                after = f", after: [{', '.join(map(str, step.after))}]" if step.after else ""
+                lines.append(f"{pad}  Step(id: {step.id}{after}) {{")
+                _print_node(step.node, depth + 2, lines)
+                lines.append(f"{pad}  }},")
+            lines.append(f"{pad}}},")
         case Sequence() | Parallel():
             lines.append(f"{pad}{node.kind} {{")
             for child in node.nodes:
                 _print_node(child, depth + 1, lines)
             lines.append(f"{pad}}},")
+
+
+def _print_part(part: FetchPart, depth: int, lines: list[str]) -> None:
+    pad = "  " * depth
+    paths = ", ".join(f'"{".".join(path)}"' for path in part.paths)
+    fetch = part.fetch
+    if fetch.is_entity_fetch:
+        header = f'{pad}Part(alias: "{part.alias}", paths: [{paths}]'
+        if fetch.representation_typename:
+            header += f', as: "{fetch.representation_typename}"'
+        lines.append(f"{header}) {_print_requires(fetch.requires)},")
+    else:
+        keys = ", ".join(sent if sent == own else f"{sent}: {own}" for sent, own in part.keys)
+        lines.append(f"{pad}Part(root, paths: [{paths}], keys: [{keys}]),")
 
 
 def _print_requires(selections: tuple[RequiredSelection, ...]) -> str:

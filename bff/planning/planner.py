@@ -38,6 +38,7 @@ from .cost import CostEstimate, PlanningBudget
 from .drafts import SelectionDraft
 from .entity_moves import EntityMoves
 from .errors import PlanningError
+from .fetch_batching import schedule_combined_fetches
 from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
@@ -182,10 +183,13 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
         root = Position(group=None, type_name=root_type, path=(), draft=None, client=selections)
         self.walk(root, selections)
         ordered = _dependencies_first(self.groups)
-        groups = ordered if self.kind == "mutation" else merge_waiting_fetches(ordered)
-        node = build_plan_node(
-            self.roots, groups, self.operation, sequential_roots=self.kind == "mutation"
-        )
+        if self.kind == "mutation":  # fields run in order: no fetch merged or combined
+            node = build_plan_node(self.roots, ordered, self.operation, sequential_roots=True)
+        else:
+            groups = merge_waiting_fetches(ordered)
+            node = schedule_combined_fetches(groups, self.operation) or build_plan_node(
+                self.roots, groups, self.operation, sequential_roots=False
+            )
         return QueryPlan(node=node, operation_kind=self.kind)  # type: ignore[arg-type]
 
     # The walk.

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from graphql import parse
+from graphql import FieldNode, OperationDefinitionNode, parse
 
 from bff.execution import SubgraphTransport, execute_plan, prepare_operation
 from bff.planning import QueryPlanner
@@ -22,12 +22,22 @@ class CannedAnswers:
     """Fixed answers for the fixture's subgraphs: strawberry cannot serve a field of type `Query`
     (its federation schema defines `Query` a second time)."""
 
-    def __init__(self, root: dict[str, Any], entities: dict[str, Any] | None = None) -> None:
+    def __init__(self, root: dict[str, Any], entities: list[Any] | None = None) -> None:
         self._root = root
         self._entities = entities
 
     async def execute(self, query: str, variable_values: dict[str, Any] | None = None) -> Any:
-        data = self._entities if "_entities" in query else self._root
+        """Each top-level field answered under its response key (a combined request may
+        select `_entities` under an alias beside root fields)."""
+        operation = parse(query).definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        data = {}
+        for node in operation.selection_set.selections:
+            assert isinstance(node, FieldNode)
+            name = node.name.value
+            data[(node.alias or node.name).value] = (
+                self._entities if name == "_entities" else self._root[name]
+            )
         return SimpleNamespace(data=data, errors=None)
 
 
@@ -38,7 +48,7 @@ def nested_subgraphs() -> Iterator[LoopbackSubgraphs]:
     host = LoopbackSubgraphs(
         [
             SubgraphServer("a", CannedAnswers(a_root), "a-key"),
-            SubgraphServer("b", CannedAnswers(b_root, {"_entities": [{"label": "one"}]}), "b-key"),
+            SubgraphServer("b", CannedAnswers(b_root, [{"label": "one"}]), "b-key"),
         ]
     ).start()
     try:
@@ -72,8 +82,9 @@ async def test_nested_query_field_is_fetched_once_and_merged(
             "parent": {"items": [{"label": "one"}, {"label": "two"}], "item": {"id": "2"}},
         }
     }
-    # The nested root fetch is a plain query: no representations, sent exactly once.
+    # The nested root fetch is sent once, in the same request as b's entity fetch (both wait
+    # for a's answer only); the request sends the representations of the entity part alone.
     received_b = [request.payload for request in nested_subgraphs["b"].received]
-    plain_b = [payload for payload in received_b if "_entities" not in payload["query"]]
-    assert len(plain_b) == 1
-    assert "variables" not in plain_b[0]
+    assert len(received_b) == 1
+    assert " items { label }" in received_b[0]["query"]
+    assert list(received_b[0]["variables"]) == ["representations0"]

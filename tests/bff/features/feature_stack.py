@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from graphql import FieldNode, OperationDefinitionNode, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,7 +35,9 @@ DATA = HERE / "data"
 
 @dataclass(frozen=True)
 class SubgraphCall:
-    """One request a subgraph received: a root query, or `_entities` for N representations."""
+    """One request a subgraph received: a root query, or `_entities` for N representations
+    (`_entities xN + xM` for a combined request with two entity parts, `... + query` when it
+    also selects root fields)."""
 
     service: str
     query: str
@@ -42,10 +45,22 @@ class SubgraphCall:
 
     @property
     def summary(self) -> str:
-        representations = self.variables.get("representations")
-        if representations is None:
+        batches = [
+            value
+            for name, value in sorted(self.variables.items())
+            if name.startswith("representations") and isinstance(value, list)
+        ]
+        if not batches:
             return "query"
-        return f"_entities x{len(representations)}"
+        summary = "_entities " + " + ".join(f"x{len(batch)}" for batch in batches)
+        operation = parse(self.query).definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        fields = [
+            node for node in operation.selection_set.selections if isinstance(node, FieldNode)
+        ]
+        if any(node.name.value != "_entities" for node in fields):
+            summary += " + query"
+        return summary
 
 
 def load_feature_subgraphs(feature: str) -> list[FixtureSubgraph]:

@@ -37,6 +37,7 @@ FEATURES = (
     "local-types",
     "progressive-override",
     "aliasing",
+    "combined-fetches",
     "requires-arguments",
     "provides-interface",
 )

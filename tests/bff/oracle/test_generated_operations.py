@@ -12,7 +12,7 @@ from typing import Any
 from graphql import GraphQLSchema, build_ast_schema, parse, validate, visit
 
 from bff.planning import QueryPlanner
-from bff.planning.nodes import plan_fetches
+from bff.planning.nodes import plan_requests
 from bff.supergraph import Supergraph, load_supergraph
 from discovery.registration import fetch_service_sdl
 from tests.bff.features.fixture_subgraph import _WithoutFederation
@@ -60,9 +60,9 @@ def test_generated_queries_answer_like_the_monolith(oracle: Oracle) -> None:
     for _ in range(OPERATIONS):
         operation = generator.operation()
         plan = planner.plan(parse(operation.text), None)
-        for _, fetch in plan_fetches(plan.node):
-            errors = validate(served[fetch.service], parse(fetch.operation))
-            assert not errors, f"{fetch.service} rejects:\n{fetch.operation}\n{errors}"
+        for service, sent in plan_requests(plan.node):
+            errors = validate(served[service], parse(sent))
+            assert not errors, f"{service} rejects:\n{sent}\n{errors}"
 
         response = oracle.stack.post(operation.text, operation.variables)
         expected = run_monolith(oracle.monolith, operation.text, operation.variables)

@@ -10,7 +10,7 @@ import pytest
 from graphql import parse, validate
 
 from bff.planning import QueryPlanner
-from bff.planning.nodes import plan_fetches
+from bff.planning.nodes import plan_requests
 from bff.supergraph import load_supergraph_file
 
 from .exhaustive_operations import root_field_operations
@@ -40,7 +40,7 @@ def test_every_field_plans(path: Path) -> None:
         assert not validate(supergraph.api_schema, document), f"generator bug: {text}"
         plan = planner.plan(document, None)
         assert plan.node is not None, name
-        for _, fetch in plan_fetches(plan.node):
-            if fetch.service in subgraphs:
-                errors = validate(subgraphs[fetch.service], parse(fetch.operation))
-                assert not errors, f"{name} -> {fetch.service}: {fetch.operation}\n{errors}"
+        for service, sent in plan_requests(plan.node):
+            if service in subgraphs:
+                errors = validate(subgraphs[service], parse(sent))
+                assert not errors, f"{name} -> {service}: {sent}\n{errors}"

@@ -16,7 +16,17 @@ import bff.planning.planner as planner_module
 from bench.workload import FEDERATION_DIR, federation_subgraphs
 from bff.planning import QueryPlanner
 from bff.planning.fetch_groups import FetchGroup
-from bff.planning.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence, plan_fetches
+from bff.planning.nodes import (
+    CombinedFetch,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Schedule,
+    Sequence,
+    plan_fetches,
+)
 from bff.supergraph import load_supergraph
 from discovery.composition import CompositionSuccess, SubgraphInput, compose
 from tests.bff.planning.golden import GoldenCase, golden_cases, plannable_cases
@@ -35,6 +45,15 @@ def round_trips(node: PlanNode | None) -> int:
             return sum(round_trips(child) for child in node.nodes)
         case Parallel():
             return max(round_trips(child) for child in node.nodes)
+        case CombinedFetch():
+            return 1
+        case Schedule():
+            depths: list[int] = []
+            for step in node.steps:
+                depths.append(
+                    round_trips(step.node) + max((depths[i] for i in step.after), default=0)
+                )
+            return max(depths)
 
 
 def plan_unmerged(

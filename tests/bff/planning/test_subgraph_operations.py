@@ -8,7 +8,7 @@ import pytest
 from graphql import GraphQLSchema, parse, validate
 
 from bff.planning import QueryPlanner
-from bff.planning.nodes import plan_fetches
+from bff.planning.nodes import plan_fetches, plan_requests
 
 from .golden import GoldenCase, plannable_cases
 from .subgraph_schemas import load_subgraph_schemas
@@ -33,3 +33,7 @@ def test_fetches_are_valid_subgraph_operations(case: GoldenCase) -> None:
             for d in operation.variable_definitions or ()  # type: ignore[attr-defined]
         } - {"representations"}
         assert declared == set(fetch.variable_usages)
+    # Combined requests are what is sent: valid too.
+    for service, sent in plan_requests(plan.node):
+        errors = validate(schemas[service], parse(sent))
+        assert not errors, f"{service}: {sent}\n{errors}"

@@ -12,7 +12,7 @@ from graphql import parse, validate
 
 from bff.gateway import PLANNING_FAILED
 from bff.planning import PlanningError, QueryPlanner
-from bff.planning.nodes import plan_fetches
+from bff.planning.nodes import plan_requests
 from bff.supergraph import Supergraph, load_supergraph_file
 from tests.bff.features.computed_fields import COMPUTED_FIELDS
 from tests.bff.features.feature_stack import (
@@ -61,9 +61,9 @@ def assert_agrees(
     """The operation plans, each fetch is valid for its subgraph, and the gateway serving
     `supergraph` in `stack` answers what the monolith answers."""
     plan = QueryPlanner(supergraph).plan(parse(operation.text), None)
-    for _, fetch in plan_fetches(plan.node):
-        errors = validate(subgraphs[fetch.service].schema, parse(fetch.operation))
-        assert not errors, f"{fetch.service} rejects:\n{fetch.operation}\n{errors}"
+    for service, sent in plan_requests(plan.node):
+        errors = validate(subgraphs[service].schema, parse(sent))
+        assert not errors, f"{service} rejects:\n{sent}\n{errors}"
 
     status, answer = stack.post(operation.text, operation.variables)
     expected = monolith.execute(operation.text, operation.variables)

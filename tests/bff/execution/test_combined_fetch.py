@@ -1,0 +1,126 @@
+"""A combined request (`CombinedFetch`) through the executor, over HTTP to the combined-fetches
+fixture's subgraphs: shared in flight like any request, and failing per part."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import parse
+
+from bff.execution import (
+    GatewayResult,
+    SubgraphEndpoint,
+    SubgraphTransport,
+    execute_plan,
+    prepare_operation,
+)
+from bff.execution.transport import Exchange
+from bff.planning import QueryPlanner
+from bff.planning.nodes import CombinedFetch, Schedule
+from bff.supergraph import load_supergraph_file
+from tests.bff.features.feature_stack import FeatureStack
+
+FIXTURE = Path(__file__).parents[1] / "planning" / "fixtures" / "combined-fetches"
+QUERY = "{ users { reviews { body } } topProducts { name reviews { body } } }"
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[FeatureStack]:
+    started = FeatureStack.for_feature("combined-fetches").start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+class GatedTransport(SubgraphTransport):
+    """Holds every request to one subgraph until `release` is set."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+        self.arrived = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def _guarded(
+        self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str], *, mutation: bool
+    ) -> Exchange:
+        if endpoint.name == self.service:
+            self.arrived.set()
+            await self.release.wait()
+        return await super()._guarded(endpoint, body, headers, mutation=mutation)
+
+
+def endpoints(stack: FeatureStack, **urls: str) -> dict[str, SubgraphEndpoint]:
+    return {
+        name: SubgraphEndpoint(name, urls.get(name, url), stack.api_key(name), 10.0)
+        for name, url in stack.urls.items()
+    }
+
+
+async def run(transport: SubgraphTransport, found: Mapping[str, SubgraphEndpoint]) -> GatewayResult:
+    supergraph = load_supergraph_file(FIXTURE / "supergraph.graphql")
+    document = parse(QUERY)
+    plan = QueryPlanner(supergraph).plan(document, None)
+    assert isinstance(plan.node, Schedule)
+    assert any(isinstance(step.node, CombinedFetch) for step in plan.node.steps)
+    return await execute_plan(
+        plan,
+        operation=prepare_operation(document, None),
+        variables={},
+        schema=supergraph.api_schema,
+        endpoints=found,
+        transport=transport,
+    )
+
+
+def reviews_calls(stack: FeatureStack) -> list[str]:
+    return [call.summary for call in stack.calls if call.service == "reviews"]
+
+
+async def test_a_combined_request_in_flight_is_shared(stack: FeatureStack) -> None:
+    stack.calls.clear()
+    transport = GatedTransport("reviews")
+    try:
+        first = asyncio.ensure_future(run(transport, endpoints(stack)))
+        await transport.arrived.wait()  # the first run's combined request is held
+        shared_before = transport.in_flight.shared
+        second = asyncio.ensure_future(run(transport, endpoints(stack)))
+        # The second run fetches its roots, then asks for the same combined request.
+        while transport.in_flight.shared == shared_before:  # noqa: ASYNC110
+            await asyncio.sleep(0)
+        transport.release.set()
+        answers: list[GatewayResult] = await asyncio.gather(first, second)
+    finally:
+        await transport.close()
+
+    assert answers[0] == answers[1]
+    assert answers[0].errors == []
+    assert answers[0].data is not None
+    assert answers[0].data["topProducts"][0] == {
+        "name": "Table",
+        "reviews": [{"body": "Sturdy"}, {"body": "Heavy"}],
+    }
+    assert reviews_calls(stack) == ["_entities x2 + x2"]  # one request for both runs
+
+
+async def test_a_failed_combined_request_fails_each_part_at_its_own_path(
+    stack: FeatureStack,
+) -> None:
+    transport = SubgraphTransport()
+    try:
+        # Port 9 (discard) is not served on loopback: the request fails to connect.
+        result = await run(transport, endpoints(stack, reviews="http://127.0.0.1:9/graphql"))
+    finally:
+        await transport.close()
+
+    unavailable: list[dict[str, Any]] = [
+        error
+        for error in result.errors
+        if error.get("extensions", {}).get("code") == "SUBGRAPH_UNAVAILABLE"
+    ]
+    assert [error["path"] for error in unavailable] == [["users", 0], ["topProducts", 0]]
