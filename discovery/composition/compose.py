@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from discovery.composition.authorization import check_interface_requirements
 from discovery.composition.field_sets import FieldSetChecker
 from discovery.composition.inaccessible import check_inaccessible
 from discovery.composition.merge import Merger, SubgraphView, graph_entries
@@ -35,6 +36,7 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionSuccess | Composit
             errors.extend(result)
         else:
             errors.extend(check_subgraph_shape(subgraph))
+            errors.extend(check_interface_requirements(result))
             read.append(result)
     if errors:
         return CompositionFailure(tuple(errors))

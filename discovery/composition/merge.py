@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from discovery.composition.authorization import all_of, require_implementations
 from discovery.composition.field_sets import FieldSetUsage
 from discovery.composition.result import CompositionError, CompositionHint, SourceLocation
 from discovery.composition.subgraph import (
@@ -113,6 +114,7 @@ class Merger:
                 self.merged[name] = self._merge_type(name, sources)
         self._add_interface_object_fields(sources_by_name)
         self._check_interface_implementations(sources_by_name)
+        require_implementations(self.merged, self.implementations, sources_by_name)
         if not any(view.subgraph.types["Query"].fields for view in self.views):
             self._error(
                 "NO_QUERIES",
@@ -714,19 +716,9 @@ def merge_metadata(metas: Iterable[Metadata]) -> MergedMetadata:
     # Authorization: required anywhere means required; the requirements of every subgraph all
     # hold (their OR-of-ANDs are combined with AND), so no subgraph's protection is lost.
     merged.authenticated = any(meta.authenticated for meta in metas)
-    merged.requires_scopes = _all_of([a for meta in metas for a in meta.requires_scopes])
-    merged.policies = _all_of([a for meta in metas for a in meta.policies])
+    merged.requires_scopes = all_of([a for meta in metas for a in meta.requires_scopes])
+    merged.policies = all_of([a for meta in metas for a in meta.policies])
     costs = [meta.cost for meta in metas if meta.cost is not None]
     merged.cost = max(costs) if costs else None
     merged.list_size = next((meta.list_size for meta in metas if meta.list_size), None)
     return merged
-
-
-def _all_of(applications: list[list[list[str]]]) -> list[list[str]] | None:
-    """The AND of several OR-of-ANDs, as one OR-of-ANDs (sorted, without repeats)."""
-    if not applications:
-        return None
-    combined: set[frozenset[str]] = {frozenset()}
-    for alternatives in applications:
-        combined = {done | frozenset(option) for done in combined for option in alternatives}
-    return sorted((sorted(option) for option in combined), key=lambda option: (len(option), option))

@@ -1,5 +1,6 @@
 """What a supergraph SDL means, as comparable data: types, fields, arguments, enum values and the
-join/tag/inaccessible directives on each element, independent of order and of the join version."""
+join/tag/inaccessible/authorization directives on each element, independent of order and of the
+join version."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from graphql.language import (
     InputValueDefinitionNode,
     SchemaDefinitionNode,
     TypeDefinitionNode,
+    ValueNode,
     print_ast,
 )
+from graphql.utilities import value_from_ast_untyped
 
 # Arguments and definitions that later join versions (v0.4, v0.5) add: ours is v0.3.
 LATER_JOIN_ARGUMENTS = {"overrideLabel", "contextArguments"}
 LATER_JOIN_TYPES = {"join__ContextArgument", "join__DirectiveArguments", "join__FieldValue"}
-MEANINGFUL_DIRECTIVES = ("join__", "tag", "inaccessible", "deprecated", "specifiedBy")
+MEANINGFUL_DIRECTIVES = (
+    *("join__", "tag", "inaccessible", "deprecated", "specifiedBy"),
+    *("authenticated", "requiresScopes", "policy"),
+)
 SPEC_TYPES = {"join__FieldSet", "link__Import", "link__Purpose"}
+ALTERNATIVES = {"requiresScopes", "policy"}
 
 Directive = tuple[str, tuple[tuple[str, str], ...]]
 
@@ -30,13 +37,22 @@ def directives_of(nodes: tuple[ConstDirectiveNode, ...] | None) -> list[Directiv
             continue
         arguments = tuple(
             sorted(
-                (argument.name.value, print_ast(argument.value))
+                (argument.name.value, _printed(name, argument.value))
                 for argument in node.arguments or ()
                 if argument.name.value not in LATER_JOIN_ARGUMENTS
             )
         )
         found.append((name, arguments))
     return sorted(found)
+
+
+def _printed(directive: str, value: ValueNode) -> str:
+    if directive in ALTERNATIVES:
+        # A OR of ANDs: neither the order of the alternatives nor within one means anything.
+        alternatives = value_from_ast_untyped(value)
+        if isinstance(alternatives, list):
+            return repr(sorted(sorted(option) for option in alternatives))
+    return print_ast(value)
 
 
 def input_value(node: InputValueDefinitionNode) -> dict[str, object]:
