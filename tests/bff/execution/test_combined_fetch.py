@@ -1,5 +1,6 @@
-"""A combined request (`CombinedFetch`) through the executor, over HTTP to the combined-fetches
-fixture's subgraphs: shared in flight like any request, and failing per part."""
+"""Combined requests (`CombinedFetch`) and schedules through the executor, over HTTP to the
+combined-fetches fixture's subgraphs: a combined request is shared in flight like any request
+and fails per part; a schedule's step starts as soon as its own steps finish."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from graphql import parse
 
@@ -20,8 +22,9 @@ from bff.execution import (
 )
 from bff.execution.transport import Exchange
 from bff.planning import QueryPlanner
-from bff.planning.nodes import CombinedFetch, Schedule
+from bff.planning.nodes import CombinedFetch, Fetch, QueryPlan, Schedule, Step
 from bff.supergraph import load_supergraph_file
+from tests.bff.execution.scripted_subgraph import ScriptedSubgraph
 from tests.bff.features.feature_stack import FeatureStack
 
 FIXTURE = Path(__file__).parents[1] / "planning" / "fixtures" / "combined-fetches"
@@ -108,13 +111,16 @@ async def test_a_combined_request_in_flight_is_shared(stack: FeatureStack) -> No
     assert reviews_calls(stack) == ["_entities x2 + x2"]  # one request for both runs
 
 
+@pytest.mark.parametrize("answer", ["unreachable", "without the parts"])
 async def test_a_failed_combined_request_fails_each_part_at_its_own_path(
-    stack: FeatureStack,
+    stack: FeatureStack, scripted: ScriptedSubgraph, answer: str
 ) -> None:
+    # Port 9 (discard) is not served on loopback: the request fails to connect. The scripted
+    # subgraph answers `{"data": {"userCount": 2}}`: neither part's field is in it.
+    url = "http://127.0.0.1:9/graphql" if answer == "unreachable" else scripted.url
     transport = SubgraphTransport()
     try:
-        # Port 9 (discard) is not served on loopback: the request fails to connect.
-        result = await run(transport, endpoints(stack, reviews="http://127.0.0.1:9/graphql"))
+        result = await run(transport, endpoints(stack, reviews=url))
     finally:
         await transport.close()
 
@@ -124,3 +130,65 @@ async def test_a_failed_combined_request_fails_each_part_at_its_own_path(
         if error.get("extensions", {}).get("code") == "SUBGRAPH_UNAVAILABLE"
     ]
     assert [error["path"] for error in unavailable] == [["users", 0], ["topProducts", 0]]
+
+
+class OrderedTransport(SubgraphTransport):
+    """Holds accounts' request until a catalog request has been answered; records the order
+    in which requests were answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: list[str] = []
+        self.catalog_answered = asyncio.Event()
+
+    async def _guarded(
+        self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str], *, mutation: bool
+    ) -> Exchange:
+        if endpoint.name == "accounts":
+            await self.catalog_answered.wait()
+        exchange = await super()._guarded(endpoint, body, headers, mutation=mutation)
+        self.answered.append(f"{endpoint.name} {orjson.loads(body)['query']}")
+        if endpoint.name == "catalog":
+            self.catalog_answered.set()
+        return exchange
+
+
+async def test_a_step_starts_when_its_own_steps_finish(stack: FeatureStack) -> None:
+    # Step 1 needs nothing and runs while step 0 is held; step 2 waits for step 0 only.
+    schedule = Schedule(
+        (
+            Step(0, Fetch("accounts", "{ users { name } }")),
+            Step(1, Fetch("catalog", "{ topProducts { name } }")),
+            Step(2, Fetch("catalog", "{ topProducts { upc } }"), after=(0,)),
+        )
+    )
+    query = "{ users { name } topProducts { name upc } }"
+    transport = OrderedTransport()
+    supergraph = load_supergraph_file(FIXTURE / "supergraph.graphql")
+    document = parse(query)
+    try:
+        # The timeout only turns a wrong order (step 1 waiting for step 0: a deadlock) into a
+        # failure instead of a hang.
+        result = await asyncio.wait_for(
+            execute_plan(
+                QueryPlan(schedule),
+                operation=prepare_operation(document, None),
+                variables={},
+                schema=supergraph.api_schema,
+                endpoints=endpoints(stack),
+                transport=transport,
+            ),
+            timeout=30,
+        )
+    finally:
+        await transport.close()
+
+    assert transport.answered == [
+        "catalog { topProducts { name } }",
+        "accounts { users { name } }",
+        "catalog { topProducts { upc } }",
+    ]
+    assert result.data == {
+        "users": [{"name": "Ada"}, {"name": "Bob"}],
+        "topProducts": [{"name": "Table", "upc": "p1"}, {"name": "Chair", "upc": "p2"}],
+    }
