@@ -16,6 +16,8 @@ from typing import Any
 
 import jwt
 
+from bff.devstack.refreshing_jwks import RefreshingJwks
+
 ALLOWED_ALGORITHMS = ("RS256",)
 DEFAULT_LEEWAY_SECONDS = 30
 
@@ -58,7 +60,7 @@ class JwtAuthorizer:
         self.audience = audience
         self.leeway_seconds = leeway_seconds
         self._key_set = jwt.PyJWKSet.from_dict(dict(jwks)) if jwks is not None else None
-        self._jwks_client = jwt.PyJWKClient(jwks_url) if jwks_url is not None else None
+        self._jwks = RefreshingJwks(jwks_url) if jwks_url is not None else None
 
     def authorize(self, authorization: str | None) -> AuthorizedRequest:
         """The verified claims of the token in an `Authorization` header, or `JwtRejected`."""
@@ -107,11 +109,11 @@ class JwtAuthorizer:
                 return self._key_set[kid].key
             except KeyError as error:
                 raise JwtRejected("the token is signed with an unknown key") from error
-        assert self._jwks_client is not None
-        try:
-            return self._jwks_client.get_signing_key(kid).key
-        except jwt.PyJWKClientError as error:
-            raise JwtRejected("the token is signed with an unknown key") from error
+        assert self._jwks is not None
+        found = self._jwks.key(kid)
+        if found is None:
+            raise JwtRejected("the token is signed with an unknown key")
+        return found.key
 
 
 def _bearer_token(authorization: str | None) -> str:

@@ -19,7 +19,8 @@ Import from the modules (this package stays empty so `tables` imports nothing he
 - `pagination.check_page_size(first)`, `encode_cursor(key)`, `decode_cursor(cursor, names)`.
 - `identity.IdentityVerifier` / `Identity`: the BFF's signed `X-BFF-Identity` token, verified;
   `authorization.require_admin` / `require_owner` / `owned_student_id`: who may do what.
-- `secrets.RotatingKeys`: key lists, fixed or from Secrets Manager re-read after a TTL.
+- `secrets.RotatingKeys`: key lists, fixed or from Secrets Manager re-read in the background
+  after a TTL.
 - `serving.BackgroundServer(app)`: uvicorn in a thread on a free port (dev stack, tests);
   `serving.serve(app, host, port)` in the foreground.
 - `aws_clients.dynamodb_client()`: the process-wide boto3 client (pass your own in tests).

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Self
 
 import orjson
+
+from services.toolkit.observability import service_logger
 
 SECRETS_TTL_ENV = "SECRETS_TTL_SECONDS"
 DEFAULT_SECRETS_TTL_SECONDS = 300
@@ -60,8 +63,11 @@ def secrets_ttl_seconds(environ: Mapping[str, str] | None = None) -> int:
 class RotatingKeys:
     """A key list loaded on first use and, when it comes from a secret, again after its TTL.
 
-    `current()` blocks on a Secrets Manager read when the cached value expired; `load()` does that
-    read in a worker thread so the event loop keeps serving other requests meanwhile.
+    Only the first load is waited for (`load()` does it in a worker thread, so the event loop
+    keeps serving other requests meanwhile). After the TTL, `current()` answers with the keys
+    held and starts one background re-read (stale-while-revalidate): no request waits for
+    Secrets Manager again, and a failed re-read keeps the keys held (tried again a TTL later).
+    In Lambda the thread goes on when the next invocation thaws the process.
     """
 
     def __init__(
@@ -76,6 +82,8 @@ class RotatingKeys:
         self._clock = clock
         self._keys: tuple[bytes, ...] | None = None
         self._loaded_at = 0.0
+        self._reloading = threading.Lock()
+        self._background: threading.Thread | None = None
 
     @classmethod
     def of(cls, *keys: str) -> Self:
@@ -131,14 +139,48 @@ class RotatingKeys:
         return self._ttl is not None and self._clock() - self._loaded_at >= self._ttl
 
     def current(self) -> tuple[bytes, ...]:
-        if self._stale():
-            # Powertools answers from its own cache until the TTL passes, then reads again.
-            self._keys = tuple(key.encode() for key in self._load())
-            self._loaded_at = self._clock()
-        assert self._keys is not None
-        return self._keys
+        keys = self._keys
+        if keys is None:
+            with self._reloading:  # one first read, however many requests wait for it
+                if self._keys is None:
+                    self._reload()
+            keys = self._keys
+        elif self._stale():
+            self._reload_in_background()
+        assert keys is not None
+        return keys
 
     async def load(self) -> None:
-        """Make `current()` fresh; a Secrets Manager read runs in a thread, off the event loop."""
-        if self._stale():
+        """Have `current()` answer at once: the first read runs in a thread, off the event loop;
+        later ones in the background."""
+        if self._keys is None:
             await asyncio.to_thread(self.current)
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Wait until the background re-read running now (if any) has finished (tests)."""
+        background = self._background
+        if background is not None:
+            background.join(timeout)
+
+    def _reload(self) -> None:
+        # Powertools answers from its own cache until the TTL passes, then reads again.
+        self._keys = tuple(key.encode() for key in self._load())
+        self._loaded_at = self._clock()
+
+    def _reload_in_background(self) -> None:
+        if not self._reloading.acquire(blocking=False):
+            return  # a re-read is running
+        self._loaded_at = self._clock()  # due again a TTL from now if this one fails
+
+        def run() -> None:
+            try:
+                self._reload()
+            except Exception as error:  # keep the keys held; the message names no key
+                service_logger(None).error(
+                    "keys not re-read, keeping those held", error=type(error).__name__
+                )
+            finally:
+                self._reloading.release()
+
+        self._background = threading.Thread(target=run, name="keys-refresh", daemon=True)
+        self._background.start()
