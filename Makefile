@@ -10,10 +10,15 @@ BENCH_NODE_STAMP := bench/node_modules/.installed-stamp
 
 .PHONY: dev test lint bench chaos assets node-tools clean
 
-$(STAMP): pyproject.toml constraints.txt
+# The three distributions this repository builds (pyproject.toml): the gateway at the root, the
+# registry and the demo subgraphs from their folders.
+DISTRIBUTIONS := . discovery services
+
+# Editable installs of all three: the gateway's `dev` extra names the other two, found here.
+$(STAMP): pyproject.toml discovery/pyproject.toml services/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' -e ./discovery -e ./services
 	touch $@
 
 # Node packages used by tests and tooling (graphql-js as a real client, GraphiQL's assets).
@@ -36,9 +41,11 @@ $(BENCH_NODE_STAMP): bench/package.json bench/package-lock.json
 assets: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m bff.http.assets build
 
-# The distribution (serverless-bff): a wheel with GraphiQL's assets, in dist/.
+# The distributions, sdist and wheel each, in dist/: serverless-bff (with GraphiQL's assets),
+# serverless-bff-registry, serverless-bff-demo-services.
 wheel: assets
-	$(BIN)/python -m build --wheel --outdir dist .
+	rm -rf dist
+	for project in $(DISTRIBUTIONS); do $(BIN)/python -m build --outdir dist $$project || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -62,7 +69,8 @@ chaos: $(STAMP) $(NODE_STAMP) assets
 	$(BIN)/python -m bench.chaos --load-seconds $(CHAOS_LOAD_SECONDS)
 
 clean:
-	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static bench/node_modules bench/.work dist build
+	rm -rf $(VENV) tools/node/node_modules .dev bff/http/static bench/node_modules bench/.work dist \
+		$(addsuffix /build,$(DISTRIBUTIONS))
 
 # Lambda packages for `sam build` (see infra/lambda.mk).
 include infra/lambda.mk

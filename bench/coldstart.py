@@ -30,8 +30,8 @@ from bench.workload import BENCH_DIR, federation_subgraphs
 from bff.devstack.apigateway import build_http_api_event
 from bff.devstack.jwt_authorizer import AuthorizedRequest
 from bff.devstack.moto_server import LOCAL_AWS_ENV, MotoServer, free_port
+from bff.tables import ALL_TABLES, REGISTRY, create_table
 from discovery.store.registry_store import RegistryStore
-from services.toolkit.tables import ALL_TABLES, REGISTRY, create_table
 
 ROOT = BENCH_DIR.parent
 INFRA_DIR = ROOT / "infra"

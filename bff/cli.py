@@ -14,12 +14,13 @@ DISTRIBUTION = "serverless-bff"
 
 # Each module here exposes `register(subparsers)`; it adds its subcommands and sets
 # `func` on them (a callable taking the parsed namespace and returning an exit code).
-# Modules are imported lazily so the Lambda cold path never pays for the CLI.
+# Modules are imported lazily so the Lambda cold path never pays for the CLI. The registry's
+# and the demo's come with their distributions (the gateway's extras of the same names).
 COMMAND_MODULES = (
-    "bff.commands",  # serve, plan
-    "bff.devstack.commands",  # dev, token
-    "discovery.commands",  # services ..., compose
-    "services.commands",  # serve-service, seed
+    ("bff.commands", None),  # serve, plan
+    ("bff.devstack.commands", None),  # dev, token
+    ("discovery.commands", "registry"),  # services ..., clients ..., compose, registry serve
+    ("services.commands", "services"),  # serve-service, seed
 )
 
 
@@ -29,14 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=version_text(), help="print the version and exit"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    absent = []
+    for module_name, extra in COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            if error.name != module_name:
+            # Only the module's own distribution missing; a broken import inside it raises.
+            if error.name is None or not f"{module_name}.".startswith(f"{error.name}."):
                 raise
+            absent.append(f"pip install '{DISTRIBUTION}[{extra}]'")
             continue
         module.register(subparsers)
+    if absent:
+        parser.epilog = f"More commands: {'; '.join(absent)}."
     return parser
 
 

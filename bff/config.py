@@ -168,7 +168,7 @@ class GatewaySettings:
     # Clients (registered in the registry table): unknown and unnamed clients get the policy and
     # contract of this one (none: any operation, full schema, no persisted queries).
     default_client: str | None = field(default=None, metadata=_env("DEFAULT_CLIENT", _text))
-    # The BFF's own table (services/toolkit/tables.py BFF): automatic persisted queries.
+    # The BFF's own table (bff/tables.py BFF): automatic persisted queries.
     bff_table: str | None = field(default=None, metadata=_env("BFF_TABLE", _text))
     persisted_query_ttl_seconds: float = field(
         default=30 * 24 * 3600.0, metadata=_env("PERSISTED_QUERY_TTL_SECONDS", _float, gt=0)

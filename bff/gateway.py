@@ -149,7 +149,7 @@ class FileSupergraphProvider:
 
 
 class RegistrySupergraphProvider:
-    """The registry's published supergraph, as discovery's `SupergraphSource` keeps it.
+    """The registry's published supergraph, as `registry_table.source.SupergraphSource` keeps it.
 
     The source is the one refresh mechanism: it checks the table every `REGISTRY_POLL_SECONDS`
     in the background and builds each new version there (`served_supergraph_builder`: SDL
@@ -194,8 +194,8 @@ def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
     if config.supergraph_file:
         return FileSupergraphProvider(config.supergraph_file)
     if config.registry_table:
-        # Imported here: discovery pulls in boto3, which a file-based gateway never needs.
-        from discovery.source import SupergraphSource
+        # Imported here: the registry table's reader pulls in botocore (a file-based gateway: no).
+        from bff.registry_table.source import SupergraphSource
 
         source = SupergraphSource(
             table_name=config.registry_table,

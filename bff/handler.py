@@ -8,7 +8,7 @@ keep-alive connections to the subgraphs alive across warm invocations
 (see `bff/execution/transport.py`).
 
 The cold path stays lean (tests/bff/test_handler.py): the registry is read by a query-only
-DynamoDB client (`discovery.store.dynamodb_query`), not botocore's ~250 ms client; the loop is
+DynamoDB client (`bff.registry_table.dynamodb_query`), not botocore's ~250 ms client; the loop is
 asyncio's own (uvloop measured no cheaper per warm invocation and costs an import).
 
 Each GraphQL request's outcome (`bff.http.app.Outcome`) becomes a CloudWatch metric (Powertools

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bff.registry_table.usage import coordinate_usage, window
 from discovery.api_schema import api_schema
 from discovery.breaking_changes import BreakingChange, find_breaking_changes
 from discovery.client_registry import ClientRegistry
 from discovery.composition.result import CompositionResult, CompositionSuccess
 from discovery.store import RegistryStore
-from discovery.usage import coordinate_usage, window
 
 DEFAULT_WINDOW_DAYS = 30
 

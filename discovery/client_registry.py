@@ -12,8 +12,7 @@ from typing import Any
 
 from graphql import GraphQLSchema
 
-from bff.supergraph.contracts import Contract, ContractError, contract_schema
-from discovery.documents import (
+from bff.registry_table.documents import (
     CONTRACT_INVALID,
     NO_SUPERGRAPH,
     ClientRecord,
@@ -22,6 +21,7 @@ from discovery.documents import (
     read_manifest,
     with_operation_names,
 )
+from bff.supergraph.contracts import Contract, ContractError, contract_schema
 from discovery.store import ClientNotFound, ClientRejected, RegistryStore
 
 

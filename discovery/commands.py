@@ -427,7 +427,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.create_table:
         import boto3
 
-        from services.toolkit.tables import REGISTRY, create_table
+        from bff.tables import REGISTRY, create_table
 
         create_table(boto3.client("dynamodb"), REGISTRY, settings.table_name)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")

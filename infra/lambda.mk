@@ -66,7 +66,7 @@ build-RegistryFunction:
 	$(LAMBDA_PIP) infra/lambda/requirements-registry.txt
 	$(lambda_finish)
 
-# The BFF reads the published supergraph with discovery's store (read side only). GraphiQL's
+# The BFF reads the published supergraph from the registry's table (bff/registry_table). GraphiQL's
 # assets are copied from the npm packages in tools/node (installed here if missing).
 build-BffFunction:
 	$(call lambda_sources,bff.handler)

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS, TableSpec
+from bff.tables import ANALYTICS, LESSONS, STUDENTS, TableSpec
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def prepare_table(entry: ServiceEntry, client: Any | None = None) -> str:
     """Name the service's table (env var, else its logical name) and create it if missing."""
     import boto3
 
-    from services.toolkit.tables import create_table
+    from bff.tables import create_table
 
     table_name = os.environ.setdefault(entry.table.env_var, entry.table.logical_name)
     create_table(client or boto3.client("dynamodb"), entry.table, table_name)

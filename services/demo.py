@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bff.tables import ANALYTICS, LESSONS, STUDENTS, TableSpec, create_table
 from services.analytics import consumer
 from services.analytics.refresh import refresh_leaderboards
 from services.analytics.repository import AnalyticsRepository
@@ -26,7 +27,6 @@ from services.students.repository import StudentRepository
 from services.toolkit.authorization import owned_student_id
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.errors import ErrorCode, UserError
-from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS, TableSpec, create_table
 
 DEMO_NAMESPACE = uuid.UUID("0d3c0a1e-5e6d-4b8a-9c2f-64656d6f0001")
 RANDOM_SEED = 2026

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from bff.devstack.moto_server import MotoServer
-from services.toolkit.tables import TableSpec, create_table
+from bff.tables import TableSpec, create_table
 
 
 @pytest.fixture(scope="session")

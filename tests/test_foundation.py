@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 
 from bff.cli import main
-from services.toolkit.tables import ALL_TABLES, STUDENTS
+from bff.tables import ALL_TABLES, STUDENTS
 
 
 def test_cli_without_command_prints_help_and_exits_2(capsys) -> None:

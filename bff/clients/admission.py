@@ -128,8 +128,8 @@ class ClientAdmission:
 
 
 class _LazyClientStore:
-    """discovery's ClientStore, made on first use: the cold path pays for neither its import
-    nor its (botocore) client."""
+    """The registry table's ClientStore, made on first use: the cold path pays for neither its
+    import nor its (botocore) client."""
 
     def __init__(self, table_name: str) -> None:
         self._table_name = table_name
@@ -137,8 +137,8 @@ class _LazyClientStore:
 
     def __getattr__(self, name: str) -> Any:
         if self._store is None:
-            from discovery.source import fast_reading_client
-            from discovery.store.clients import ClientStore
+            from bff.registry_table.clients import ClientStore
+            from bff.registry_table.source import fast_reading_client
 
             # The gateway only reads clients and their documents.
             self._store = ClientStore(fast_reading_client(), self._table_name)

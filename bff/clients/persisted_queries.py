@@ -80,7 +80,7 @@ class PersistedQueryStore:
 
     def _dynamodb(self) -> Any:
         if self._client is None:
-            from discovery.source import fast_failing_client
+            from bff.registry_table.source import fast_failing_client
 
             self._client = fast_failing_client()
         return self._client

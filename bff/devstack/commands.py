@@ -11,6 +11,8 @@ DEV_DIR = Path(".dev")
 # What the local stack runs beyond the gateway (module, distribution): a wheel installed without
 # the `dev` extra lacks them, and the stack would fail in a child process, far from the cause.
 DEV_DEPENDENCIES = (
+    ("discovery", "serverless-bff-registry"),
+    ("services", "serverless-bff-demo-services"),
     ("moto", "moto[server]"),
     ("flask", "moto[server]"),
     ("strawberry", "strawberry-graphql"),

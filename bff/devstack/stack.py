@@ -511,7 +511,7 @@ def _child_environment(stack: RunningStack) -> dict[str, str]:
 def _create_tables(stack: RunningStack) -> None:
     import boto3
 
-    from services.toolkit.tables import ANALYTICS, BFF, LESSONS, REGISTRY, STUDENTS, create_table
+    from bff.tables import ANALYTICS, BFF, LESSONS, REGISTRY, STUDENTS, create_table
 
     client = boto3.client(
         "dynamodb",

@@ -3,7 +3,7 @@
 Per request (sampled at `USAGE_SAMPLE_RATE`): one dict update under a lock, keyed by (client,
 client version, document hash, operation name); the document's coordinates are computed once
 per cached operation. A flush swaps the buffer out and adds it to the day's aggregates in the
-BFF table (discovery/usage.py), one UpdateItem per operation, in a background thread every
+BFF table (bff/registry_table/usage.py), one UpdateItem per operation, in a background thread every
 `USAGE_FLUSH_SECONDS`. Memory is bounded: at most `USAGE_MAX_OPERATIONS` distinct operations
 wait between flushes (more are dropped, and counted in the log).
 
@@ -175,7 +175,7 @@ class UsageRecorder:
             logger.warning("usage buffer full: counts dropped", dropped_requests=dropped)
         if not pending or self.table_name is None:
             return 0
-        from discovery.usage import OperationKey, update_arguments
+        from bff.registry_table.usage import OperationKey, update_arguments
 
         now = self._clock()
         seen = datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z")
@@ -224,7 +224,7 @@ class UsageRecorder:
 
     def _dynamodb(self) -> Any:
         if self._client is None:
-            from discovery.source import fast_failing_client
+            from bff.registry_table.source import fast_failing_client
 
             self._client = fast_failing_client()
         return self._client

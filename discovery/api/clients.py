@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from bff.registry_table.documents import CLIENT_NAME_RULE
 from bff.supergraph.contracts import Contract
 from discovery.api.models import ErrorResponse
 from discovery.client_registry import ClientRegistry
-from discovery.documents import CLIENT_NAME_RULE
 
 ClientName = Annotated[
     str, Path(pattern=CLIENT_NAME_RULE, description=f"Client name, {CLIENT_NAME_RULE}")

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from bff.registry_table.usage import UsageReader, coordinate_usage, window
 from discovery.api.models import ErrorResponse
 from discovery.store import RegistryStore
-from discovery.usage import UsageReader, coordinate_usage, window
 
 DEFAULT_DAYS = 30
 TOP_OPERATIONS = 5

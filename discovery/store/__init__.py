@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bff.registry_table.errors import RegistryCorrupted, RegistryError
     from discovery.store.errors import (
         BreakingChangesRefused,
         ClientNotFound,
@@ -13,15 +14,13 @@ if TYPE_CHECKING:
         CompositionRejected,
         InvalidServiceName,
         PublishContention,
-        RegistryCorrupted,
-        RegistryError,
         ServiceNotFound,
         VersionNotFound,
     )
     from discovery.store.registry_store import Registration, RegistryStore, ServiceSet
 
-# Exports load on first use (PEP 562): the BFF reads the supergraph through `blobs` and
-# `versions` only, and the registry store's writing side cost its Lambda cold start.
+# Exports load on first use (PEP 562): the registry store's writing side costs cold-start time
+# that its read-only users need not pay.
 _EXPORTED_FROM = {
     **dict.fromkeys(
         (
@@ -31,13 +30,12 @@ _EXPORTED_FROM = {
             "CompositionRejected",
             "InvalidServiceName",
             "PublishContention",
-            "RegistryCorrupted",
-            "RegistryError",
             "ServiceNotFound",
             "VersionNotFound",
         ),
         "discovery.store.errors",
     ),
+    **dict.fromkeys(("RegistryCorrupted", "RegistryError"), "bff.registry_table.errors"),
     **dict.fromkeys(
         ("Registration", "RegistryStore", "ServiceSet"), "discovery.store.registry_store"
     ),

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bff.registry_table.errors import RegistryError
+
 if TYPE_CHECKING:
     # Only an annotation here: the BFF's registry read raises these errors without composing.
     from discovery.composition.result import CompositionError
-
-
-class RegistryError(Exception):
-    """Base class of the registry's refusals."""
 
 
 class InvalidServiceName(RegistryError):
@@ -58,10 +56,6 @@ class BreakingChangesRefused(RegistryError):
 
 class PublishContention(RegistryError):
     """Other writers won the race for the next version every time we tried."""
-
-
-class RegistryCorrupted(RegistryError):
-    """A stored item is missing or inconsistent (e.g. a blob chunk was deleted by hand)."""
 
 
 class ClientNotFound(RegistryError):

@@ -20,6 +20,10 @@ from typing import Any
 
 import orjson
 
+from bff.registry_table.blobs import BlobStore
+from bff.registry_table.clients import ClientStore
+from bff.registry_table.usage import UsageReader, coordinate_usage, window
+from bff.registry_table.versions import VersionHeader, VersionLog
 from discovery.composition.result import CompositionFailure, CompositionResult, SubgraphInput
 from discovery.records import (
     SERVICE_NAME_RULE,
@@ -29,8 +33,6 @@ from discovery.records import (
     VersionSummary,
     is_valid_service_name,
 )
-from discovery.store.blobs import BlobStore
-from discovery.store.clients import ClientStore
 from discovery.store.errors import (
     BreakingChangesRefused,
     CompositionRejected,
@@ -39,8 +41,6 @@ from discovery.store.errors import (
     ServiceNotFound,
     VersionNotFound,
 )
-from discovery.store.versions import VersionHeader, VersionLog
-from discovery.usage import UsageReader, coordinate_usage, window
 
 # A breaking change to a coordinate no operation used in this many days is not refused (the
 # window `POST /checks` weighs changes by by default).
@@ -111,7 +111,7 @@ class RegistryStore:
         self._max_attempts = max_attempts
         self._blobs = BlobStore(client, table_name)
         self._log = VersionLog(client, table_name)
-        # Clients and their trusted documents live in the same table (discovery/store/clients.py).
+        # Clients and their trusted documents live in the same table (bff.registry_table).
         self.clients = ClientStore(client, table_name)
         # Schema usage the BFF records in its own table, when the registry is told where.
         self.usage = UsageReader(client, usage_table) if usage_table else None

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bff.tables import ANALYTICS
 from services.analytics.leaderboards import Award, Board, Standing
 from services.events.lesson_completed import Language, LessonCompleted, format_instant
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.batching import batch_get_items
 from services.toolkit.items import from_item, to_item
-from services.toolkit.tables import ANALYTICS
 
 TOTALS_SK = "TOTALS"
 TOTALS_LISTING = "TOTALS"

@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from bff.tables import ANALYTICS, LESSONS, TableSpec
 from services.analytics import consumer
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import DETAIL_TYPE, SOURCE
 from services.events.local_bus import LocalEventBus, Rule
 from services.events.stream_poller import StreamPoller
 from services.lessons import publisher
-from services.toolkit.tables import ANALYTICS, LESSONS, TableSpec
 
 
 def local_table_name(spec: TableSpec, explicit: str | None) -> str:

@@ -18,12 +18,12 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from bff.tables import LESSONS
 from services.events.lesson_completed import Language
 from services.lessons.records import CompletionRecord, Difficulty, LessonRecord
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.batching import batch_get_items
 from services.toolkit.items import from_item, to_attribute, to_item
-from services.toolkit.tables import LESSONS
 
 LESSON_SK = "LESSON"
 LESSON_LISTING = "LESSON"

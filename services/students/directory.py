@@ -14,10 +14,10 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from bff.tables import STUDENTS
 from services.students.repository import student_key
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.batching import batch_get_items
-from services.toolkit.tables import STUDENTS
 
 
 class StudentDirectory:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bff.tables import STUDENTS
 from services.toolkit.aws_clients import dynamodb_client
 from services.toolkit.batching import batch_get_items
 from services.toolkit.errors import ErrorCode, UserError
 from services.toolkit.pagination import check_page_size, decode_cursor, encode_cursor
 from services.toolkit.schema import format_datetime, parse_datetime
-from services.toolkit.tables import STUDENTS
 
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254  # RFC 5321 path limit

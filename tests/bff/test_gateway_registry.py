@@ -22,9 +22,9 @@ from bff.gateway import (
     provider_from_settings,
     served_supergraph_builder,
 )
-from discovery.source import SupergraphSource
+from bff.registry_table.source import SupergraphSource
+from bff.tables import REGISTRY
 from discovery.store import RegistryStore
-from services.toolkit.tables import REGISTRY
 from tests.support.loopback_subgraphs import FIXTURES, LoopbackSubgraphs
 
 STUDENT_NAMES = "{ students { name } }"

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
+from bff.tables import REGISTRY
 from discovery.store import RegistryStore
-from services.toolkit.tables import REGISTRY
 from tests.support.api_gateway import http_api_v2_event
 from tests.support.edge_clients import LambdaClient, post_json
 from tests.support.edge_fixtures import API_KEYS
@@ -228,8 +228,8 @@ def test_a_failing_subgraph_is_counted_and_logged_without_overwriting_the_servic
 def test_usage_is_flushed_in_the_invocations_tail_before_the_process_stops(
     subgraphs: LoopbackSubgraphs, make_table, dynamodb_client, moto_server
 ) -> None:
-    from discovery.usage import UsageReader, window
-    from services.toolkit.tables import BFF
+    from bff.registry_table.usage import UsageReader, window
+    from bff.tables import BFF
 
     bff_table = make_table(BFF)
     # The flusher thread waits an hour: only the handler's tail can have written the counts.

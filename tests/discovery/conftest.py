@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from bff.tables import REGISTRY, TableSpec
 from discovery.store import RegistryStore
-from services.toolkit.tables import REGISTRY, TableSpec
 from tests.discovery.composers import concatenating_composer
 
 

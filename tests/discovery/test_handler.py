@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from bff.devstack.moto_server import MotoServer
-from services.toolkit.tables import REGISTRY
+from bff.tables import REGISTRY
 from tests.discovery.api.conftest import subgraph_sdl
 from tests.services.toolkit.transports import ApiGatewayLambda
 

@@ -11,6 +11,7 @@ import strawberry
 import strawberry.federation
 
 from bff.devstack.moto_server import free_port
+from bff.tables import REGISTRY, create_table
 from discovery.api import RegistrySettings, create_app
 from discovery.registration import (
     Backoff,
@@ -23,7 +24,6 @@ from discovery.store import RegistryStore
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.app import create_app as create_subgraph_app
 from services.toolkit.serving import BackgroundServer
-from services.toolkit.tables import REGISTRY, create_table
 from tests.discovery.api.conftest import ADMIN_TOKEN, subgraph_sdl
 
 CATALOG_KEY = "catalog-key"

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
+from bff.tables import REGISTRY, STUDENTS, create_table
 from discovery.api import create_app as create_registry_app
 from discovery.api.credentials import ServiceTokens
 from discovery.api.settings import RegistrySettings
@@ -29,7 +30,6 @@ from services.students.app import create_app as create_students_app
 from services.students.repository import StudentRepository
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.serving import BackgroundServer
-from services.toolkit.tables import REGISTRY, STUDENTS, create_table
 from tests.support.api_gateway import FakeLambdaContext
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registration"

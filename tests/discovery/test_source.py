@@ -13,9 +13,9 @@ import pytest
 from botocore.config import Config
 
 from bff.devstack.moto_server import MotoServer, free_port
-from discovery.source import SupergraphSource, SupergraphUnavailable
+from bff.registry_table.source import SupergraphSource, SupergraphUnavailable
+from bff.tables import REGISTRY, create_table
 from discovery.store import RegistryStore
-from services.toolkit.tables import REGISTRY, create_table
 from tests.discovery.composers import concatenating_composer
 from tests.support.fake_clock import FakeClock
 
@@ -150,7 +150,7 @@ def test_keeps_serving_the_last_good_snapshot_when_unreachable(
 
     own_moto_server.stop()
     clock.now += 5
-    with caplog.at_level(logging.WARNING, logger="discovery.source"):
+    with caplog.at_level(logging.WARNING, logger="bff.registry_table.source"):
         served = source.get()
         source.wait_for_refresh()
 

@@ -12,99 +12,26 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.local_stack import LocalStack, graphql, running_stack
+
 pytestmark = pytest.mark.e2e
 
-STARTUP_LIMIT_SECONDS = 180
 XP_VISIBLE_WITHIN_SECONDS = 5.0
-
-
-@dataclass
-class LocalStack:
-    process: subprocess.Popen[bytes]
-    state_dir: Path
-    description: dict[str, Any]
-    credentials: dict[str, Any]
-    output_path: Path
-
-    @property
-    def graphql_url(self) -> str:
-        return str(self.description["graphqlUrl"])
-
-    def output(self) -> str:
-        return self.output_path.read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    state_dir = tmp_path_factory.mktemp("dev")
-    output_path = state_dir / "bff-dev.out"
-    with output_path.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bff.cli", "dev", "--free-ports", "--dir", str(state_dir)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    description_path = state_dir / "stack.json"
-    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-    while not description_path.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"bff dev did not come up:\n{output_path.read_text()[-4000:]}")
-        time.sleep(0.2)
-    running = LocalStack(
-        process=process,
-        state_dir=state_dir,
-        description=json.loads(description_path.read_text()),
-        credentials=json.loads((state_dir / "credentials.json").read_text()),
-        output_path=output_path,
-    )
-    try:
+    with running_stack(tmp_path_factory.mktemp("dev")) as running:
         yield running
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-def graphql(
-    stack: LocalStack,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    *,
-    token: str | None = "stack",
-) -> tuple[int, dict[str, Any]]:
-    headers = {"content-type": "application/json"}
-    if token is not None:
-        headers["authorization"] = (
-            f"Bearer {stack.credentials['token'] if token == 'stack' else token}"
-        )
-    request = urllib.request.Request(
-        stack.graphql_url,
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers=headers,
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def data(stack: LocalStack, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

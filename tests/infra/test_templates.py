@@ -15,7 +15,7 @@ from cfnlint.api import lint_file
 from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 
-from services.toolkit import tables
+from bff import tables
 from tests.infra.conftest import PLACEHOLDER_SECRET
 from tests.infra.lambda_packages import PackageCache, probe_handler, site_packages
 

@@ -7,9 +7,9 @@ from typing import Any
 import boto3
 import pytest
 
+from bff.tables import STUDENTS
 from services.students.directory import StudentDirectory
 from services.students.repository import StudentRepository
-from services.toolkit.tables import STUDENTS
 
 
 @pytest.fixture

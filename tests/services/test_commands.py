@@ -17,8 +17,8 @@ import pytest
 
 from bff.cli import main
 from bff.devstack.moto_server import MotoServer, free_port, wait_for_port
+from bff.tables import ANALYTICS, LESSONS, STUDENTS
 from services.commands import SERVICES
-from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS
 
 KEY = "serve-service-key"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bff.tables import ANALYTICS, LESSONS, STUDENTS, create_table
 from services.analytics.leaderboards import ALL_BOARDS, Board, Period
 from services.analytics.repository import AnalyticsRepository
 from services.demo import (
@@ -21,7 +22,6 @@ from services.demo import (
 )
 from services.lessons.repository import LessonsRepository
 from services.students.repository import StudentRepository
-from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS, create_table
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -16,9 +16,9 @@ from bff.config import GatewaySettings
 from bff.gateway import Gateway, provider_from_settings
 from bff.http.app import GraphQLApp
 from bff.supergraph.contracts import Contract
+from bff.tables import BFF, REGISTRY, TableSpec
 from discovery.client_registry import ClientRegistry
 from discovery.store import RegistryStore
-from services.toolkit.tables import BFF, REGISTRY, TableSpec
 from tests.support.edge_clients import ASGIClient, EdgeResponse, post_json
 from tests.support.edge_fixtures import API_KEYS
 from tests.support.loopback_subgraphs import LoopbackSubgraphs

@@ -9,9 +9,9 @@ from typing import Any
 
 from bff.clients.directory import ClientDirectory
 from bff.clients.identity import ClientIdentity
+from bff.registry_table.clients import ClientStore
 from bff.supergraph.contracts import Contract
 from discovery.client_registry import ClientRegistry
-from discovery.store.clients import ClientStore
 from tests.bff.clients.conftest import ClientStack, post
 from tests.support.edge_clients import ASGIClient
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from bff.tables import ANALYTICS, LESSONS, STUDENTS, create_table
 from services.analytics.refresh import refresh_leaderboards
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, completion_event_id, format_instant
@@ -26,7 +27,6 @@ from services.lessons.repository import LessonsRepository
 from services.students.directory import StudentDirectory
 from services.students.repository import StudentRepository
 from services.toolkit.schema import parse_datetime
-from services.toolkit.tables import ANALYTICS, LESSONS, STUDENTS, create_table
 
 SCHOOL_FILE = Path(__file__).parent / "data" / "school.json"
 

@@ -1,5 +1,5 @@
 """Usage recorded by the BFF per client and operation, flushed to the BFF table (moto server
-over HTTP) and read back as the registry reads it (discovery/usage.py)."""
+over HTTP) and read back as the registry reads it (bff/registry_table/usage.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from bff.devstack.moto_server import free_port
+from bff.registry_table.usage import OperationUsage, UsageReader, usage_pk, window
 from bff.usage.recorder import UsageRecorder
-from discovery.usage import OperationUsage, UsageReader, usage_pk, window
 from tests.bff.clients.conftest import PROFILE, ClientStack, post
 from tests.support.edge_clients import ASGIClient
 

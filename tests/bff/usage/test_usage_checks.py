@@ -100,7 +100,7 @@ def test_usage_outside_the_window_does_not_count(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from discovery.usage import OperationKey, update_arguments
+    from bff.registry_table.usage import OperationKey, update_arguments
 
     old = datetime.now(UTC).date() - timedelta(days=10)
     dynamodb_client.update_item(

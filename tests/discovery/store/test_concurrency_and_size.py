@@ -7,10 +7,10 @@ from typing import Any
 
 import boto3
 
+from bff.registry_table.blobs import CHUNK_BYTES
+from bff.registry_table.layout import blob_pk
+from bff.registry_table.versions import VersionLog
 from discovery.store import RegistryStore
-from discovery.store.blobs import CHUNK_BYTES
-from discovery.store.layout import blob_pk
-from discovery.store.versions import VersionLog
 from tests.discovery.composers import concatenating_composer
 
 

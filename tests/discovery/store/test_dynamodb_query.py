@@ -16,9 +16,9 @@ from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bff.devstack.moto_server import MotoServer, free_port
-from discovery.source import SupergraphSource
+from bff.registry_table.dynamodb_query import CONTENT_TYPE, TARGET_PREFIX, DynamoDBQueryClient
+from bff.registry_table.source import SupergraphSource
 from discovery.store import RegistryStore
-from discovery.store.dynamodb_query import CONTENT_TYPE, TARGET_PREFIX, DynamoDBQueryClient
 
 NOW = datetime.datetime(2026, 12, 1, 23, 59, 58, tzinfo=datetime.UTC)
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from bff.tables import ANALYTICS, TableSpec
 from services.analytics.app import create_app
 from services.analytics.repository import AnalyticsRepository
 from services.students.directory import StudentDirectory
 from services.toolkit.api_keys import ApiKeys
-from services.toolkit.tables import ANALYTICS, TableSpec
 from tests.services.toolkit.transports import (
     TRANSPORT_NAMES,
     Transport,

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bff.tables import ANALYTICS, TableSpec
 from services.analytics.consumer import make_handler
 from services.analytics.leaderboards import Board, Period
 from services.analytics.repository import AnalyticsRepository
-from services.toolkit.tables import ANALYTICS, TableSpec
 from tests.services.analytics.conftest import operation
 from tests.services.analytics.known_data import known_events
 from tests.services.toolkit.transports import ApiGatewayLambda, graphql

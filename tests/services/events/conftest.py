@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bff.tables import ANALYTICS, LESSONS, TableSpec
 from services.analytics.repository import AnalyticsRepository
 from services.events.lesson_completed import Language, LessonCompleted
 from services.events.publishing import PublishFailed
@@ -15,7 +16,6 @@ from services.lessons.operations import complete_lesson
 from services.lessons.records import Difficulty, LessonRecord
 from services.lessons.repository import LessonsRepository
 from services.students.directory import StudentDirectory
-from services.toolkit.tables import ANALYTICS, LESSONS, TableSpec
 
 LESSON = LessonRecord(
     "loops",

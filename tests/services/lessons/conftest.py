@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from bff.tables import LESSONS, TableSpec
 from services.lessons.app import create_app
 from services.lessons.repository import LessonsRepository
 from services.students.directory import StudentDirectory
 from services.toolkit.api_keys import ApiKeys
-from services.toolkit.tables import LESSONS, TableSpec
 from tests.services.toolkit.transports import (
     TRANSPORT_NAMES,
     Reply,

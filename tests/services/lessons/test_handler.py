@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from services.toolkit.tables import LESSONS, STUDENTS, TableSpec
+from bff.tables import LESSONS, STUDENTS, TableSpec
 from tests.services.lessons.conftest import error_codes, operation
 from tests.services.toolkit.transports import ApiGatewayLambda, graphql
 from tests.support.identity import CLAIMS_KEY, NEXT_CLAIMS_KEY, admin_headers, user_headers

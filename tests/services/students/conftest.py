@@ -10,10 +10,10 @@ from typing import Any
 import boto3
 import pytest
 
+from bff.tables import STUDENTS, create_table
 from services.students.app import create_app
 from services.students.repository import StudentRecord, StudentRepository
 from services.toolkit.api_keys import ApiKeys
-from services.toolkit.tables import STUDENTS, create_table
 from tests.services.toolkit.transports import TRANSPORT_NAMES, Transport, open_transport
 from tests.support.identity import verifier
 

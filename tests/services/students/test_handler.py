@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.toolkit.tables import STUDENTS
+from bff.tables import STUDENTS
 from tests.services.students.conftest import document, unique_email
 from tests.services.toolkit.transports import ApiGatewayLambda, graphql
 

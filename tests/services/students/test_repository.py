@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from bff.tables import STUDENTS
 from services.students.repository import StudentRepository, normalize_email, normalize_name
 from services.toolkit.errors import UserError
-from services.toolkit.tables import STUDENTS
 from tests.services.students.conftest import unique_email
 
 

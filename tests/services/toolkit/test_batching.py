@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from bff.tables import STUDENTS
 from services.toolkit.batching import UnprocessedKeysError, batch_get_items
-from services.toolkit.tables import STUDENTS
 
 
 @pytest.fixture

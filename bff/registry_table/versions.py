@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from discovery.store.blobs import BlobRef
-from discovery.store.layout import SUPERGRAPH_PK, VERSION_PREFIX, version_sk
+from bff.registry_table.blobs import BlobRef
+from bff.registry_table.layout import SUPERGRAPH_PK, VERSION_PREFIX, version_sk
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bff.registry_table.documents import ClientRecord, PublishedDocument
 from bff.supergraph.contracts import Contract
-from discovery.documents import ClientRecord, PublishedDocument
 
 CLIENTS_PK = "CLIENTS"
 CLIENT_PREFIX = "CLIENT#"

@@ -28,10 +28,10 @@ from typing import Any
 import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
-from discovery.store.blobs import BlobStore
-from discovery.store.dynamodb_query import DynamoDBQueryClient
-from discovery.store.errors import RegistryCorrupted
-from discovery.store.versions import VersionLog
+from bff.registry_table.blobs import BlobStore
+from bff.registry_table.dynamodb_query import DynamoDBQueryClient
+from bff.registry_table.errors import RegistryCorrupted
+from bff.registry_table.versions import VersionLog
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from discovery.store.errors import RegistryCorrupted
-from discovery.store.layout import blob_pk, chunk_sk
+from bff.registry_table.errors import RegistryCorrupted
+from bff.registry_table.layout import blob_pk, chunk_sk
 
 # DynamoDB's item limit is 400 KB including attribute names and keys; leave room for them.
 CHUNK_BYTES = 350_000
