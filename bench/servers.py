@@ -139,8 +139,8 @@ def start_bff_usage(pool: ProcessPool, graph: ServedGraph) -> Gateway:
     query only, right after `bff`, so the two differ in recording alone."""
     import boto3
 
-    from discovery.usage import UsageReader
-    from services.toolkit.tables import BFF, create_table
+    from bff.registry_table.usage import UsageReader
+    from bff.tables import BFF, create_table
 
     port = free_port()
     moto = pool.start(
