@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 from bff.planning.nodes import (
     CombinedFetch,
     Fetch,
+    FetchPart,
     Flatten,
     Parallel,
     PlanNode,
@@ -349,92 +350,85 @@ class _PlanRun:
                 self.failed_paths.update(batch.target_paths[position])
 
     async def _combined_fetch(self, fetch: CombinedFetch, errors: list[dict[str, Any]]) -> None:
-        """One request for the parts this request needs (not excluded by its `@skip`/`@include`
-        variables, with objects to resolve), each answer merged at its part's paths."""
-        live: list[int] = []
-        batches: dict[int, EntityBatch] = {}
-        targets: dict[int, list[tuple[dict[str, Any], Path]]] = {}
-        for number, part in enumerate(fetch.parts):
-            if excludes_every_selection(part.fetch, self.variables):
-                continue
-            objects = [found for path in part.paths for found in objects_at(self.data, path)]
-            if part.fetch.is_entity_fetch:
-                batch = EntityBatch.collect(
-                    objects, part.fetch.requires, part.fetch.representation_typename, self.index
-                )
-                if not batch.representations:
-                    continue
-                batches[number] = batch
-            elif objects:
-                targets[number] = objects
-            else:
-                continue
-            live.append(number)
-        if not live:
+        """One request for the parts this request needs, each answer merged at its part's
+        paths and each error re-pathed by the part its path starts in."""
+        needed = self._needed_parts(fetch)
+        if not needed:
             return  # nothing to ask: the subgraph is not called
-        document = fetch.document(tuple(live))
-        payload: dict[str, Any] = {"query": document.text}
+        document = fetch.document(tuple(part.number for part in needed))
         variables = {
             name: self.variables[name]
             for name in document.variable_usages
             if name in self.variables
         }
-        for number, batch in batches.items():
-            variables[fetch.parts[number].representations_variable] = batch.representations
+        for part in needed:
+            if part.batch is not None:
+                variables[part.part.representations_variable] = part.batch.representations
+        payload: dict[str, Any] = {"query": document.text}
         if variables:
             payload["variables"] = variables
         response = await self._call(fetch.service, payload)
         if response is None:
-            for number in live:
-                if number in batches:
-                    self._entity_fetch_failed(fetch.service, batches[number], errors)
+            for part in needed:
+                if part.batch is not None:
+                    self._entity_fetch_failed(fetch.service, part.batch, errors)
                 else:
-                    errors.append(unavailable_error(fetch.service, targets[number][0][1]))
-                    self.failed_paths.update(at for _, at in targets[number])
+                    errors.append(unavailable_error(fetch.service, part.targets[0][1]))
+                    self.failed_paths.update(at for _, at in part.targets)
             return
         data = response.get("data")
         answer = data if isinstance(data, dict) else {}
         raw_errors = response.get("errors") or ()
-        owners = [self._owner(fetch, raw, live) for raw in raw_errors]
-        for number in live:
-            part = fetch.parts[number]
+        by_number = {part.number: part for part in needed}
+        owners = [_owner(fetch, raw, by_number) for raw in raw_errors]
+        for part in needed:
             # Errors on this part's fields, and those on no part's (they may explain it).
             concerning = [
                 raw
                 for raw, owner in zip(raw_errors, owners, strict=True)
-                if owner in (number, None)
+                if owner is None or owner is part
             ]
-            if number in batches:
-                entities = answer.get(part.alias)
-                self._merge_entities(
-                    part.fetch, batches[number], entities, concerning, errors, part.alias
-                )
-            else:
-                found = {own: answer[sent] for sent, own in part.keys if sent in answer}
-                if found:
-                    restore_client_keys(found, part.fetch.renames)
-                    for target, _ in targets[number]:
-                        merge_into(found, target, self.index)
+            self._merge_part(part, answer, concerning, errors)
         for raw, owner in zip(raw_errors, owners, strict=True):
-            path = raw.get("path") if owner is not None else None
-            if owner is None:
-                client_paths: list[Path | None] = [None]
-            elif owner in batches:
-                client_paths = batches[owner].client_paths(path, fetch.parts[owner].alias)
-            else:
-                own = fetch.owners[path[0]][1]
-                client_paths = [(*targets[owner][0][1], own, *path[1:])]
-            for client_path in client_paths:
+            for client_path in _client_paths(fetch, raw, owner):
                 errors.append(subgraph_error(raw, fetch.service, client_path))
 
-    @staticmethod
-    def _owner(fetch: CombinedFetch, raw: Any, live: list[int]) -> int | None:
-        """The part a subgraph error is about (by its path's first key), if one was sent."""
-        path = raw.get("path") if isinstance(raw, dict) else None
-        if not _is_path(path) or type(path[0]) is not str:
-            return None
-        owner = fetch.owners.get(path[0])
-        return owner[0] if owner is not None and owner[0] in live else None
+    def _needed_parts(self, fetch: CombinedFetch) -> list[_NeededPart]:
+        """The parts not excluded by the request's `@skip`/`@include` variables that have
+        objects to resolve, with their representations or target objects."""
+        needed: list[_NeededPart] = []
+        for number, part in enumerate(fetch.parts):
+            if excludes_every_selection(part.fetch, self.variables):
+                continue
+            objects = [found for path in part.paths for found in objects_at(self.data, path)]
+            if not part.fetch.is_entity_fetch:
+                if objects:
+                    needed.append(_NeededPart(number, part, None, objects))
+                continue
+            batch = EntityBatch.collect(
+                objects, part.fetch.requires, part.fetch.representation_typename, self.index
+            )
+            if batch.representations:
+                needed.append(_NeededPart(number, part, batch, objects))
+        return needed
+
+    def _merge_part(
+        self,
+        needed: _NeededPart,
+        answer: dict[str, Any],
+        concerning: list[Any],
+        errors: list[dict[str, Any]],
+    ) -> None:
+        part = needed.part
+        if needed.batch is not None:
+            entities = answer.get(part.alias)
+            self._merge_entities(part.fetch, needed.batch, entities, concerning, errors, part.alias)
+            return
+        found = {own: answer[sent] for sent, own in part.keys if sent in answer}
+        if found:
+            restore_client_keys(found, part.fetch.renames)
+            for target, _ in needed.targets:
+                merge_into(found, target, self.index)
 
     def _entity_fetch_failed(
         self, service: str, batch: EntityBatch, errors: list[dict[str, Any]]
@@ -468,6 +462,37 @@ class _PlanRun:
     def _used_variables(self, fetch: Fetch) -> dict[str, Any]:
         variables = self.variables
         return {name: variables[name] for name in fetch.variable_usages if name in variables}
+
+
+@dataclass(slots=True)
+class _NeededPart:
+    """A combined fetch's part one request sends: its representations (entity part) and the
+    objects its answer is merged into."""
+
+    number: int
+    part: FetchPart
+    batch: EntityBatch | None
+    targets: list[tuple[dict[str, Any], Path]]
+
+
+def _owner(fetch: CombinedFetch, raw: Any, needed: dict[int, _NeededPart]) -> _NeededPart | None:
+    """The sent part a subgraph error is about (by its path's first key), if any."""
+    path = raw.get("path") if isinstance(raw, dict) else None
+    if not _is_path(path) or type(path[0]) is not str:
+        return None
+    owner = fetch.owners.get(path[0])
+    return needed.get(owner[0]) if owner is not None else None
+
+
+def _client_paths(fetch: CombinedFetch, raw: Any, owner: _NeededPart | None) -> list[Path | None]:
+    """Where a subgraph error of a combined request belongs in the client's response."""
+    if owner is None:
+        return [None]
+    path = raw["path"]
+    if owner.batch is not None:
+        return owner.batch.client_paths(path, owner.part.alias)
+    own = fetch.owners[path[0]][1]
+    return [(*owner.targets[0][1], own, *path[1:])]
 
 
 def _mutation_root_keys(node: PlanNode) -> tuple[str, ...]:
