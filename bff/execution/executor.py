@@ -201,7 +201,12 @@ class _PlanRun:
         for step in schedule.steps:
             before = [tasks[number] for number in step.after]
             tasks.append(asyncio.ensure_future(self._step(step, before, step_errors[step.id])))
-        await asyncio.gather(*tasks)
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:  # none keeps merging into a response that is given up
+                task.cancel()
+            raise
         for into in step_errors:
             errors.extend(into)
 

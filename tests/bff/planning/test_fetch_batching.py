@@ -120,3 +120,22 @@ def test_every_combined_request_has_parts_with_distinct_fetches(case: GoldenCase
             keys = [part.alias for part in step.node.parts if part.alias]
             keys += [sent for part in step.node.parts for sent, _ in part.keys]
             assert len(set(keys)) == len(keys)
+
+
+def test_a_request_needing_some_parts_sends_a_document_of_those_parts_built_once() -> None:
+    case = next(case for case in golden_cases() if case.id == "combined-fetches/operation.guarded")
+    plan = QueryPlanner(case.supergraph).plan(parse(case.operation_text), case.operation_name)
+    assert isinstance(plan.node, Schedule)
+    (reviews,) = (step.node for step in plan.node.steps if isinstance(step.node, CombinedFetch))
+
+    users_only = reviews.document((0,))
+
+    assert users_only.text == (
+        "query($representations0: [_Any!]!) "
+        "{ _0: _entities(representations: $representations0) "
+        "{ ... on User { reviews { body } } } }"
+    )
+    assert users_only.variable_usages == ()  # $withProductReviews is only the other part's
+    assert reviews.document((0,)) is users_only  # kept: not built again per request
+    assert reviews.document((0, 1)).text == reviews.operation
+    assert reviews.document((0, 1)).variable_usages == ("withProductReviews",)
