@@ -165,6 +165,33 @@ class RegistrySupergraphProvider:
     def __init__(self, source: Any) -> None:
         self.source = source
         self.api_key_refs: Mapping[str, str | None] = {}
+        # Called in the refresh with each version built (the gateway prepares its clients'
+        # contract views and published documents there).
+        self.warm: Callable[[ServedSupergraph], None] | None = None
+
+    @classmethod
+    def from_settings(cls, config: GatewaySettings) -> RegistrySupergraphProvider:
+        # Imported here: the registry table's reader pulls in botocore (a file-based gateway: no).
+        from bff.registry_table.source import SupergraphSource
+
+        build = served_supergraph_builder(config)
+        provider = cls(None)
+
+        def prepare(snapshot: Any) -> ServedSupergraph:
+            served = build(snapshot)
+            if provider.warm is not None:
+                try:
+                    provider.warm(served)
+                except Exception:  # what is not warmed is built by the first request
+                    logger.exception("warming the new supergraph version failed")
+            return served
+
+        provider.source = SupergraphSource(
+            table_name=config.registry_table,
+            poll_interval=config.registry_poll_seconds,
+            prepare=prepare,
+        )
+        return provider
 
     async def latest(self) -> Supergraph | ServedSupergraph:
         source = self.source
@@ -194,15 +221,7 @@ def provider_from_settings(config: GatewaySettings) -> SupergraphProvider:
     if config.supergraph_file:
         return FileSupergraphProvider(config.supergraph_file)
     if config.registry_table:
-        # Imported here: the registry table's reader pulls in botocore (a file-based gateway: no).
-        from bff.registry_table.source import SupergraphSource
-
-        source = SupergraphSource(
-            table_name=config.registry_table,
-            poll_interval=config.registry_poll_seconds,
-            prepare=served_supergraph_builder(config),
-        )
-        return RegistrySupergraphProvider(source)
+        return RegistrySupergraphProvider.from_settings(config)
     raise ConfigurationError("set SUPERGRAPH_FILE or REGISTRY_TABLE to say where the supergraph is")
 
 
@@ -310,6 +329,10 @@ class ServedSupergraph:
         }
         self.operations = OperationCache(config.operation_cache_size)
         self._operation_cache_size = config.operation_cache_size
+        # Kept by bff.clients.admission: each contract's view of this version, and the clients
+        # revision whose published documents are in the caches.
+        self.contract_views: dict[Any, Any] = {}
+        self.clients_revision: int | None = None
         self.access = AccessRules(supergraph)
         self._max_tokens = config.max_tokens
         self._limits = document_limit_rules(max_repeated_fields=config.max_repeated_fields)
@@ -366,6 +389,7 @@ class ServedSupergraph:
         view = copy.copy(self)
         view.schema = schema
         view.operations = OperationCache(self._operation_cache_size)
+        view.contract_views = {}
         return view
 
     def operation(
@@ -502,6 +526,14 @@ class Gateway:
         self._provider = provider
         self._served: ServedSupergraph | None = None
         self._keys_generation = -1
+        if isinstance(provider, RegistrySupergraphProvider):
+            provider.warm = self._warm
+
+    def _warm(self, served: ServedSupergraph) -> None:
+        """In the provider's refresh, before `served` is swapped in: the contract views and
+        published documents of the clients known now (a request would build them otherwise)."""
+        if served.config == self.config:
+            self.admission.warm(served)
 
     @property
     def served(self) -> ServedSupergraph | None:

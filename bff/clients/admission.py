@@ -3,7 +3,9 @@ it sees (its contract), and which query text it may run (trusted documents, APQ,
 
 Contract schemas are built once per (supergraph version, contract), each with its own operation
 cache; clients' published documents are parsed, validated and planned whenever the supergraph
-or the clients change, so their first request is served from the cache.
+or the clients change, so their first request is served from the cache. For a new supergraph
+version both happen in the registry refresh, before the version is swapped in (`warm`); for a
+clients change, on the first request that sees it.
 """
 
 from __future__ import annotations
@@ -42,9 +44,6 @@ class ClientAdmission:
     ) -> None:
         self.directory = directory
         self.persisted_queries = persisted_queries
-        self._views: dict[Contract, ServedSupergraph | ContractError] = {}
-        self._views_of: ServedSupergraph | None = None
-        self._prepared: tuple[ServedSupergraph, int] | None = None
 
     @classmethod
     def from_settings(cls, config: GatewaySettings) -> ClientAdmission:
@@ -82,9 +81,8 @@ class ClientAdmission:
         """The supergraph as a client with `contract` sees it; raises `ContractError`."""
         if contract.is_full:
             return served
-        if self._views_of is not served:
-            self._views, self._views_of = {}, served
-        view = self._views.get(contract)
+        views = served.contract_views
+        view = views.get(contract)
         if view is None:
             try:
                 view = served.restricted(contract_schema(served.supergraph.sdl, contract))
@@ -92,17 +90,23 @@ class ClientAdmission:
                 # The registry refuses such contracts; a later supergraph may still break one.
                 logger.error("a client's contract leaves no valid schema", error=str(error))
                 view = error
-            self._views[contract] = view
+            views[contract] = view
         if isinstance(view, ContractError):
             raise view
         return view
 
+    def warm(self, served: ServedSupergraph) -> None:
+        """`prepare` with the clients known now (blocking: the supergraph refresh's thread,
+        before `served` is swapped in), so no request of a known client builds them."""
+        known = self.directory.known() if self.directory is not None else EMPTY
+        self.prepare(served, known)
+
     def prepare(self, served: ServedSupergraph, clients: ClientSet) -> None:
         """Parse, validate and plan every published document, once per supergraph and clients
         revision; a document the new supergraph breaks is logged (its requests get the error)."""
-        if self._prepared == (served, clients.revision):
+        if served.clients_revision == clients.revision:
             return
-        self._prepared = (served, clients.revision)
+        served.clients_revision = clients.revision
         from bff.gateway import GraphQLRequestError
 
         for profile in clients.profiles.values():

@@ -124,6 +124,10 @@ class ClientDirectory:
             self._background.start()
         return self._current or EMPTY
 
+    def known(self) -> ClientSet:
+        """The clients loaded last, without reading the registry (any thread)."""
+        return self._current or EMPTY
+
     def _refresh_logged(self) -> None:
         try:
             self._refresh()
