@@ -54,7 +54,9 @@ def require_implementations(
     sources_by_name: Mapping[str, Sequence[tuple[object, SubgraphType]]],
 ) -> None:
     """Adds to each merged interface (and its fields) what its object implementations require
-    in any subgraph."""
+    in any subgraph, and to each implementation's copy of an `@interfaceObject`'s field what
+    that field requires."""
+    _carry_interface_object_fields(merged, implementations, sources_by_name)
     for interface in merged.values():
         if interface.kind is not TypeKind.INTERFACE:
             continue
@@ -72,6 +74,32 @@ def require_implementations(
                 if name in source.fields and not source.fields[name].external
             )
             _require_also(merged_field.meta, metas)
+
+
+def _carry_interface_object_fields(
+    merged: Mapping[str, MergedType],
+    implementations: Mapping[str, set[str]],
+    sources_by_name: Mapping[str, Sequence[tuple[object, SubgraphType]]],
+) -> None:
+    # A subgraph's @interfaceObject adds fields to every implementation (which no subgraph
+    # defines there): their requirements go with them, and to the implementations' other
+    # interfaces that have the field.
+    for interface_name, sources in sources_by_name.items():
+        for _, source in sources:
+            if not source.interface_object:
+                continue
+            for name, field_ in source.fields.items():
+                if field_.external or not _requirements(field_.meta):
+                    continue
+                for implementation in sorted(implementations.get(interface_name, ())):
+                    target = merged.get(implementation)
+                    if target is None or target.kind is not TypeKind.OBJECT:
+                        continue
+                    reached = [target.name] + [i for i in target.interfaces if i != interface_name]
+                    for type_name in reached:
+                        carrier = merged.get(type_name)
+                        if carrier is not None and name in carrier.fields:
+                            _require_also(carrier.fields[name].meta, (field_.meta,))
 
 
 def _requirements(meta: Metadata) -> list[str]:

@@ -13,6 +13,7 @@ from graphql import parse
 from bff.authorization import AccessRules
 from bff.supergraph import load_supergraph
 from discovery.composition import CompositionSuccess, SubgraphInput, compose
+from tests.discovery.composition.fixture_cases import subgraphs_of
 
 CARRIED = Path(__file__).parent / "carried"
 
@@ -67,3 +68,16 @@ def test_without_any_of_them_the_supergraph_links_none() -> None:
     assert isinstance(result, CompositionSuccess)
     for spec in ("authenticated", "requiresScopes", "policy", "cost"):
         assert f"specs.apollo.dev/{spec}/" not in result.supergraph_sdl
+
+
+def test_an_interface_objects_protected_field_stays_protected_on_every_implementation() -> None:
+    # Selected through `... on Book { rating }`, the field must ask what the @interfaceObject
+    # subgraph asks of `Media.rating` (fixture authorization_interface_object, as Apollo).
+    result = compose(subgraphs_of("authorization_interface_object"))
+    assert isinstance(result, CompositionSuccess), result
+    rules = AccessRules(load_supergraph(result.supergraph_sdl))
+    for implementation in ("Book", "Film"):
+        rating = rules.requirement(implementation, "rating")
+        assert rating is not None and rating.scopes == ((frozenset({"read:ratings"}),),)
+        reviews = rules.requirement(implementation, "reviews")
+        assert reviews is not None and reviews.authenticated
