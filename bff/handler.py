@@ -14,8 +14,9 @@ asyncio's own (uvloop measured no cheaper per warm invocation and costs an impor
 Each GraphQL request's outcome (`bff.http.app.Outcome`) becomes a CloudWatch metric (Powertools
 EMF: one log line per invocation, no API call), with the cold start.
 
-Under SnapStart (bff.yaml), copies restored from the snapshot reseed `random` and drop the
-subgraph connections pooled before the snapshot (`bff.snapstart`).
+Under SnapStart (bff.yaml), copies restored from the snapshot reseed `random`, drop the
+subgraph connections pooled before the snapshot and re-read (in the background) the secrets
+init read (`bff.snapstart`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ config = settings()
 app = create_app(config)
 app.observe = count_outcome
 app.record_request = log_and_measure
-register_restore_hooks(lambda: loop.run_until_complete(app.gateway.transport.close()))
+register_restore_hooks(
+    lambda: loop.run_until_complete(app.gateway.transport.close()), app.gateway.secrets.expire
+)
 serve = build_handler(app, base_path=config.api_base_path)
 
 

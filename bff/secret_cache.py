@@ -117,6 +117,14 @@ class SecretCache:
         self._forced_at[secret_id] = now
         self._start_refresh(secret_id)
 
+    def expire(self) -> None:
+        """Have every secret held re-read (in the background) by the next `poll`: a copy of the
+        process restored from a SnapStart snapshot holds what init read, however long ago."""
+        now = self._clock()
+        for secret_id in self._due_at:
+            self._due_at[secret_id] = now
+        self._next_due = now
+
     def wait_for_refresh(self, timeout: float | None = None) -> None:
         """Wait until the background re-read running now (if any) has finished (tests)."""
         background = self._background
