@@ -47,3 +47,11 @@ def make_table(dynamodb_client: Any, monkeypatch: pytest.MonkeyPatch) -> Callabl
         return name
 
     return make
+
+
+@pytest.fixture
+def secrets_manager(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Secrets Manager client on the moto server; so is any `boto3.client("secretsmanager")`
+    made during the test (as the gateway and Powertools make theirs)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
+    return boto3.client("secretsmanager")

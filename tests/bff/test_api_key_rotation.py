@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from bff.api_keys import SubgraphApiKeys
@@ -28,9 +27,8 @@ TTL = 60
 
 
 @pytest.fixture
-def client(moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
-    return boto3.client("secretsmanager")
+def client(secrets_manager: Any) -> Any:
+    return secrets_manager
 
 
 @pytest.fixture

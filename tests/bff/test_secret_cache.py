@@ -8,7 +8,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
 from bff.secret_cache import SecretCache, SecretUnreadable
@@ -18,9 +17,8 @@ TTL = 60
 
 
 @pytest.fixture
-def client(moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
-    return boto3.client("secretsmanager")
+def client(secrets_manager: Any) -> Any:
+    return secrets_manager
 
 
 @pytest.fixture

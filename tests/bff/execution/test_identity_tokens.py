@@ -10,7 +10,6 @@ import threading
 import uuid
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 
@@ -55,9 +54,8 @@ def test_a_subgraph_without_a_key_gets_no_identity_header() -> None:
 
 
 @pytest.fixture
-def secrets_client(moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint)
-    return boto3.client("secretsmanager")
+def secrets_client(secrets_manager: Any) -> Any:
+    return secrets_manager
 
 
 def signing_keys(
