@@ -1,8 +1,11 @@
 """Fetches to one subgraph in the same round trip combined into one request, run as a `Schedule`.
 
 Each fetch gets a wave: 0 without dependencies, else one more than its latest dependency (the
-round trip it is sent in when every subgraph answers alike). Fetches of one wave to one
-subgraph become one `CombinedFetch`: one document with an aliased `_entities` field per part
+round trip it is sent in when every subgraph answers alike). A fetch below the root that no
+other fetch waits for moves to the last wave its subgraph is asked in: the response waits for
+that request anyway, so it joins it (as `fetch_merging.py` merges a fetch into a later one its
+branch waits for). Fetches of one wave to one subgraph become one `CombinedFetch`: one
+document with an aliased `_entities` field per part
 (`_0: _entities(representations: $representations0) { ... }`), or a nested root part's own
 fields (aliased where their keys would collide with another part's). Parts that would send
 the same document with the same representation fields merge into one part with several paths,
@@ -10,20 +13,25 @@ so an entity met at two paths is sent once. Root fetches at the top of the plan 
 (a query has one per subgraph), and mutations are never combined (their order is strict).
 
 Why a `Schedule` (steps with explicit `after`) rather than a Sequence/Parallel tree: a combined
-fetch joins branches, and a tree can only express "after the whole branch". In the deep
-benchmark query the reviews request for `users.@` and `topProducts.@` must wait for both root
-fetches, while inventory for `topProducts.@` must wait for the products root only: in a tree,
-one of them would wait for something it does not need. The executor starts each step as soon
-as its own `after` steps finish, so no fetch waits for a fetch it neither needs nor shares a
-request with.
+fetch joins branches, and a tree can only express "after the whole branch". Say the reviews
+of `users.@` (below the accounts root) and of `topProducts.@` (below the products root) share
+a request, which waits for both roots, while the prices of `topProducts.@` (from another
+subgraph, with fetches depending on them) wait for the products root only: a tree would run
+the prices after the accounts root too, or the reviews after the prices. The executor starts
+each step as soon as its own `after` steps finish, so no fetch waits for a fetch it neither
+needs nor shares a request with.
 
 What a combined request costs, precisely: a part waits for the dependencies of the other parts
 of its request too, which are all fetches of earlier waves. The plan's depth (round trips)
-never grows: a step of wave w only waits for steps of lower waves. When the subgraphs answer
-alike, those finish in the same round as the part's own dependencies; when one is slower, the
-parts sharing the request with a fetch depending on it wait up to that difference. That is the
-trade one request instead of several makes (Hive's planners make it too); plans where nothing
-combines stay Sequence/Parallel trees, unchanged.
+never grows: a step of wave w only waits for steps of lower waves, and a moved fetch joins a
+step that exists anyway and has nothing waiting for it. Parts of one wave: when the subgraphs
+answer alike, the other parts' dependencies finish in the same round as the part's own; when
+one is slower, the parts sharing the request with a fetch depending on it wait up to that
+difference (the trade one request instead of several makes; Hive's planners make it too). A
+moved fetch answers later than it could, but never later than the response, which waits for
+the request it joined; only when the request's deadline cuts the response short can it be
+missing where alone it would have arrived, and a failure of the combined request loses it too.
+Plans where nothing combines stay Sequence/Parallel trees, unchanged.
 
 `@skip`/`@include` work as for separate fetches: each part keeps its own guards, and the
 executor sends only the parts a request needs (a request with none is not sent).
@@ -47,6 +55,7 @@ def schedule_combined_fetches(
     """The groups as a schedule combining fetches of one wave to one subgraph, or None when
     no two fetches can share a request (the plan is then a Sequence/Parallel tree)."""
     waves = _waves(groups)
+    _leaves_join_last_wave(groups, waves)
     buckets: dict[tuple[object, ...], list[FetchGroup]] = {}
     for group in groups:
         # The top-level root fetches are one per subgraph already.
@@ -100,6 +109,19 @@ def _waves(groups: list[FetchGroup]) -> dict[int, int]:
     for group in groups:
         wave(group)
     return waves
+
+
+def _leaves_join_last_wave(groups: list[FetchGroup], waves: dict[int, int]) -> None:
+    """Moves each fetch nothing depends on (below the root) to the last wave its subgraph is
+    asked in: the response waits for that request anyway, and the plan gets no deeper."""
+    depended = {dep.id for group in groups for dep in group.depends_on}
+    last: dict[str, int] = {}
+    for group in groups:
+        if group.path:
+            last[group.service] = max(last.get(group.service, 0), waves[group.id])
+    for group in groups:
+        if group.path and group.id not in depended:
+            waves[group.id] = last[group.service]
 
 
 def _single(group: FetchGroup, operation: OperationDefinitionNode) -> Fetch | Flatten:
