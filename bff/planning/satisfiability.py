@@ -6,7 +6,8 @@ reach from there), so a field is satisfiable on a path when one of those vertice
 with its `@requires` inputs collectable. Equal states are walked once, which bounds the walk by
 the number of distinct (type, vertex set) pairs, not by the number of paths. Composition refuses
 a supergraph with unsatisfiable fields; the first (shortest) path to each field is an example
-query, used in error messages and by tests that plan every field of a supergraph.
+query, used in error messages and by tests that plan every field of a supergraph. A field with
+contextual arguments is satisfiable only below ancestors setting its contexts (`contexts.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 from graphql.type.definition import GraphQLArgument, GraphQLInputType
 
+from .contexts import ContextScopes, missing_contexts
 from .query_graph import QueryGraph, Vertex
 
 
@@ -62,13 +64,17 @@ class SatisfiabilityReport:
 
 @dataclass(frozen=True, slots=True)
 class _State:
+    """`contexts`: those the object's ancestors on the path set (`@context`)."""
+
     type_name: str
     vertices: frozenset[Vertex]
+    contexts: frozenset[str] = frozenset()
 
 
 def check_satisfiability(graph: QueryGraph) -> SatisfiabilityReport:
     """Walks every client path of the supergraph's API schema once per distinct state."""
     schema = graph.supergraph.api_schema
+    scopes = ContextScopes(graph.supergraph)
     report = SatisfiabilityReport()
     seen: set[_State] = set()
     pending: deque[tuple[_State, tuple[str, ...]]] = deque()
@@ -85,7 +91,7 @@ def check_satisfiability(graph: QueryGraph) -> SatisfiabilityReport:
         named = schema.type_map.get(state.type_name)
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
             for name in named.fields:
-                _visit_field(graph, schema, state, name, path, report, pending)
+                _visit_field(graph, schema, scopes, state, name, path, report, pending)
         if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
             for possible in schema.get_possible_types(named):
                 inside = frozenset(
@@ -94,7 +100,9 @@ def check_satisfiability(graph: QueryGraph) -> SatisfiabilityReport:
                     if possible.name in graph.possible_types(vertex)
                 )
                 if inside:
-                    next_state = _State(possible.name, graph.reachable(possible.name, inside))
+                    next_state = _State(
+                        possible.name, graph.reachable(possible.name, inside), state.contexts
+                    )
                     pending.append((next_state, (*path, f"... on {possible.name}")))
     return report
 
@@ -102,6 +110,7 @@ def check_satisfiability(graph: QueryGraph) -> SatisfiabilityReport:
 def _visit_field(
     graph: QueryGraph,
     schema: GraphQLSchema,
+    scopes: ContextScopes,
     state: _State,
     name: str,
     path: tuple[str, ...],
@@ -118,6 +127,7 @@ def _visit_field(
             edge.requires is None
             or graph.collectable(state.type_name, state.vertices, edge.requires)
         )
+        and not missing_contexts(edge.field, vertex.graph, state.contexts)
     ]
     if not edges:
         info = graph.types[state.type_name]
@@ -135,7 +145,10 @@ def _visit_field(
     if not _leaf(graph, state, name):
         return
     heads = frozenset(edge.head for edge in edges)
-    pending.append((_State(field_type, graph.reachable(field_type, heads)), (*path, step)))
+    contexts = state.contexts | scopes.set_by(state.type_name)
+    pending.append(
+        (_State(field_type, graph.reachable(field_type, heads), contexts), (*path, step))
+    )
 
 
 def _leaf(graph: QueryGraph, state: _State, name: str) -> tuple[str, ...]:
@@ -164,7 +177,11 @@ def _unsatisfiable(
     for vertex in sorted(state.vertices, key=lambda v: graph.subgraph_order[v.graph]):
         reasons.append(f'- from subgraph "{vertex.graph}":')
         edge = graph.field_edge(vertex, state.type_name, name)
-        if edge is not None:
+        if edge is not None and missing_contexts(edge.field, vertex.graph, state.contexts):
+            reasons.append(
+                f'  - could not find a match for required context for field "{coordinate}".'
+            )
+        elif edge is not None:
             reasons.append(f'  - cannot satisfy @require conditions on field "{coordinate}".')
         else:
             reasons.append(f'  - cannot find field "{coordinate}".')

@@ -26,13 +26,23 @@ from graphql import (
     build_ast_schema,
     parse,
     validate_schema,
+    value_from_ast_untyped,
 )
 from graphql.type.introspection import introspection_types
 
 from .api_schema import build_api_schema
 from .errors import SupergraphError
 from .links import LinkedSpec, Links, read_links
-from .model import EntityKey, FieldInfo, FieldJoin, SubgraphInfo, Supergraph, TypeInfo, TypeKind
+from .model import (
+    ContextArgument,
+    EntityKey,
+    FieldInfo,
+    FieldJoin,
+    SubgraphInfo,
+    Supergraph,
+    TypeInfo,
+    TypeKind,
+)
 
 SUPPORTED_JOIN_VERSIONS = frozenset({"0.1", "0.2", "0.3", "0.4", "0.5"})
 
@@ -127,6 +137,8 @@ class _JoinReader:
         self.join = join
         self.inaccessible = inaccessible
         self.graph_names: dict[str, str] = {}
+        context_spec = links.spec("context")
+        self.context_directive = context_spec.directive_name("context") if context_spec else None
 
     def read_graphs(self) -> dict[str, SubgraphInfo]:
         graph_enum = self.schema.type_map.get(self.join.type_name("Graph"))
@@ -211,6 +223,11 @@ class _JoinReader:
             interface_object_graphs=frozenset(interface_object_graphs),
             implements={graph: frozenset(found) for graph, found in implements.items()},
             inaccessible=self._hidden(named),
+            contexts=frozenset(
+                arguments["name"]
+                for arguments in _directives(named, self.context_directive or "")
+                if "name" in arguments
+            ),
         )
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
             info.fields = {
@@ -254,8 +271,9 @@ class _JoinReader:
                 list_depth += 1
             output = output.of_type
         joins: dict[str, FieldJoin] = {}
-        declared = _directives_of_field(field, self.join.directive_name("field"))
-        for arguments in declared:
+        nodes = _directive_nodes_of_field(field, self.join.directive_name("field"))
+        declared = [_arguments(node) for node in nodes]
+        for node, arguments in zip(nodes, declared, strict=True):
             if "graph" not in arguments:
                 # A graph-less @join__field marks a field no graph resolves on this type (it
                 # comes from an @interfaceObject and is resolved through the interface).
@@ -273,6 +291,7 @@ class _JoinReader:
                 local_type=_local_type(arguments.get("type"), output.name),
                 local_type_ref=arguments.get("type"),
                 override_label=arguments.get("overrideLabel"),
+                context_arguments=_context_arguments(node, f"{where} in {graph}"),
             )
         if declared:
             graphs = tuple(graph for graph, join in joins.items() if join.resolves)
@@ -304,6 +323,40 @@ class _JoinReader:
             info.possible_types = {g: tuple(sorted(found)) for g, found in possible.items()}
 
 
+def _context_arguments(directive: ConstDirectiveNode, where: str) -> tuple[ContextArgument, ...]:
+    """The join v0.5 `contextArguments` of one `@join__field`."""
+    value = next(
+        (a.value for a in directive.arguments or () if a.name.value == "contextArguments"), None
+    )
+    if value is None:
+        return ()
+    entries = value_from_ast_untyped(value)
+    found: list[ContextArgument] = []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(key), str) for key in ("name", "context", "type", "selection")
+        ):
+            raise SupergraphError(f"{where} has malformed contextArguments")
+        found.append(
+            ContextArgument(
+                name=entry["name"],
+                context=entry["context"],
+                type=entry["type"],
+                selection=parse_context_selection(entry["selection"], where),
+            )
+        )
+    return tuple(found)
+
+
+def parse_context_selection(text: str, where: str) -> SelectionSetNode:
+    """A context selection as join v0.5 carries it: " { currency }" or type conditions
+    " ... on A { x } ... on B { y }"."""
+    inner = text.strip()
+    if inner.startswith("{") and inner.endswith("}"):
+        inner = inner[1:-1]
+    return parse_field_set(inner, f"the context selection of {where}")
+
+
 def _local_type(declared: str | None, supergraph_type: str) -> str | None:
     """The named type in a `@join__field(type: "[Dog!]")`, when it is not the supergraph's."""
     if not declared:
@@ -312,11 +365,11 @@ def _local_type(declared: str | None, supergraph_type: str) -> str | None:
     return named if named != supergraph_type else None
 
 
-def _directives_of_field(field: Any, name: str) -> list[dict[str, Any]]:
+def _directive_nodes_of_field(field: Any, name: str) -> list[ConstDirectiveNode]:
     node = field.ast_node
     if node is None:
         return []
-    return [_arguments(d) for d in node.directives or () if d.name.value == name]
+    return [d for d in node.directives or () if d.name.value == name]
 
 
 def _kind(named: GraphQLNamedType) -> TypeKind:

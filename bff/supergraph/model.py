@@ -36,6 +36,18 @@ class EntityKey:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextArgument:
+    """An argument one subgraph's field takes from a context (join v0.5 `contextArguments`):
+    the gateway reads `selection` on the nearest ancestor whose type sets `context` (a
+    subgraph-qualified name, "reviews__user") and passes it as the argument `name`."""
+
+    name: str
+    context: str
+    type: str
+    selection: SelectionSetNode
+
+
+@dataclass(frozen=True, slots=True)
 class FieldJoin:
     """What one subgraph says about one field (`@join__field`)."""
 
@@ -55,6 +67,7 @@ class FieldJoin:
     # taking the field over (`override` set) it resolves the field when the label is enabled
     # for a request; on the subgraph giving it up, when the label is not.
     override_label: str | None = None
+    context_arguments: tuple[ContextArgument, ...] = ()
 
     @property
     def resolves(self) -> bool:
@@ -143,6 +156,8 @@ class TypeInfo:
     possible_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     enum_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     inaccessible: bool = False
+    # `@context(name:)`: the contexts objects of this type set for the fields below them.
+    contexts: frozenset[str] = frozenset()
 
     @property
     def is_abstract(self) -> bool:
@@ -182,6 +197,10 @@ class Supergraph:
 
     def type(self, name: str) -> TypeInfo:
         return self.types[name]
+
+    @property
+    def uses_contexts(self) -> bool:
+        return any(info.contexts for info in self.types.values())
 
     @property
     def override_labels(self) -> frozenset[str]:

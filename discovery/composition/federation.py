@@ -29,14 +29,14 @@ FEDERATION_DIRECTIVES = (
     "policy",
     "cost",
     "listSize",
+    # Arguments the gateway fills from an ancestor's fields (bff/planning/contexts.py).
+    "context",
+    "fromContext",
 )
 
-# Directives of later federation versions the gateway does not implement. Dropping the first
-# kind silently would change what clients may do (authorization, arguments filled from context),
-# so they fail composition; the second kind only informs tooling and is dropped with a hint.
-UNSUPPORTED_DIRECTIVES = ("context", "fromContext")
+# Directives that only inform tooling: dropped with a hint.
 IGNORED_DIRECTIVES = ("composeDirective",)
-KNOWN_DIRECTIVES = FEDERATION_DIRECTIVES + UNSUPPORTED_DIRECTIVES + IGNORED_DIRECTIVES
+KNOWN_DIRECTIVES = FEDERATION_DIRECTIVES + IGNORED_DIRECTIVES
 
 # Federation 1 had no @link: its directives always had these bare names.
 FEDERATION1_DIRECTIVES = (

@@ -14,13 +14,11 @@ from graphql.language import (
     SelectionSetNode,
 )
 
+from discovery.composition.contexts import ContextChecker, FieldCoordinate
 from discovery.composition.result import CompositionError, SourceLocation
-from discovery.composition.subgraph import Subgraph, SubgraphType, TypeKind
+from discovery.composition.subgraph import COMPOSITE_KINDS, Subgraph, SubgraphType, TypeKind
 from discovery.composition.type_references import named_type
 
-FieldCoordinate = tuple[str, str]
-
-COMPOSITE_KINDS = (TypeKind.OBJECT, TypeKind.INTERFACE, TypeKind.UNION)
 MISSING_FIELD_ADVICE = (
     "if the field is defined in another subgraph, you need to add it to this subgraph "
     "with @external"
@@ -40,10 +38,12 @@ class FieldSetUsage:
     key_fields: set[FieldCoordinate] = field(default_factory=set)
     required: set[FieldCoordinate] = field(default_factory=set)
     provided: set[FieldCoordinate] = field(default_factory=set)
+    # Read by `@fromContext` selections (contexts.py).
+    contextual: set[FieldCoordinate] = field(default_factory=set)
 
     @property
     def all(self) -> set[FieldCoordinate]:
-        return self.key_fields | self.required | self.provided
+        return self.key_fields | self.required | self.provided | self.contextual
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +147,8 @@ class FieldSetChecker:
                     self._check_requires(type_, field_.name, field_.requires, field_.meta.location)
                 if field_.provides is not None:
                     self._check_provides(type_, field_.name, field_.provides, field_.meta.location)
+        self.usage.contextual, context_errors = ContextChecker(self.subgraph).check()
+        self.errors.extend(context_errors)
         if not self.errors:
             # A field set that failed to parse says nothing about which externals it meant.
             self._check_externals_used()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from discovery.composition.authorization import all_of, require_implementations
+from discovery.composition.contexts import read_context_reference
 from discovery.composition.field_sets import FieldSetUsage
 from discovery.composition.result import CompositionError, CompositionHint, SourceLocation
 from discovery.composition.subgraph import (
@@ -19,6 +20,7 @@ from discovery.composition.subgraph import (
     TypeKind,
 )
 from discovery.composition.supergraph_model import (
+    ContextArgument,
     GraphEntry,
     JoinField,
     JoinType,
@@ -186,6 +188,7 @@ class Merger:
         merged.specified_by = next((t.specified_by for _, t in sources if t.specified_by), None)
         for view, type_ in sources:
             merged.join_types.extend(self._join_types(view, type_))
+            merged.contexts.extend(f"{view.name}__{context.name}" for context in type_.contexts)
         if kind in (TypeKind.OBJECT, TypeKind.INTERFACE):
             self._merge_implements(merged, sources)
             self._merge_fields(merged, sources)
@@ -319,6 +322,10 @@ class Merger:
                 if is_argument
                 else ("Input object field", f'"{owner}.{name}"')
             )
+            if any(value.from_context is not None for _, value in present):
+                # The gateway fills it (join `contextArguments`): clients never send it.
+                ok = self._check_contextual_argument(element, present) and ok
+                continue
             if missing:
                 required = [view.name for view, value in present if is_required(value)]
                 if required:
@@ -350,6 +357,33 @@ class Merger:
             else:
                 merged[name] = value
         return merged if ok else None
+
+    def _check_contextual_argument(
+        self, element: str, present: list[tuple[SubgraphView, SubgraphArgument]]
+    ) -> bool:
+        """An argument contextual in one subgraph leaves the supergraph: a subgraph where it is
+        an ordinary argument gets no value for it, so it must accept none there."""
+        ok = True
+        for view, value in present:
+            if value.from_context is not None:
+                continue
+            if is_required(value):
+                ok = False
+                self._error(
+                    "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS",
+                    f"Argument {element} is contextual in at least one subgraph but in subgraph "
+                    f'"{view.name}" it does not have @fromContext, is not nullable and has no '
+                    "default value.",
+                    value.meta.location,
+                    view.name,
+                )
+            else:
+                self._hint(
+                    "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS",
+                    f"Contextual argument {element} will not be included in the supergraph since "
+                    f'it is contextual in at least one subgraph (not in subgraph "{view.name}")',
+                )
+        return ok
 
     def _merge_input_value(
         self,
@@ -469,6 +503,7 @@ class Merger:
                         used_overridden=overridden.get(view.name) == "used",
                         override_label=labelled.get(view.name)
                         or (field_.override_label if field_.override_from else None),
+                        context_arguments=context_arguments(view, field_),
                     )
                 )
         return merged_field
@@ -596,7 +631,7 @@ class Merger:
             return True
         if any(f.external or f.requires is not None or f.provides is not None for _, f in active):
             return True
-        if any(f.override_from is not None for _, f in active):
+        if any(f.override_from is not None or context_arguments(v, f) for v, f in active):
             return True
         return len(active) < len(sources)
 
@@ -696,6 +731,23 @@ class Merger:
 
     def _hint(self, code: str, message: str) -> None:
         self.hints.append(CompositionHint(code, message))
+
+
+def context_arguments(view: SubgraphView, field_: SubgraphField) -> tuple[ContextArgument, ...]:
+    """The field's `@fromContext` arguments in this subgraph, as join `contextArguments`."""
+    found = []
+    for argument in field_.arguments.values():
+        reference = read_context_reference(argument.from_context or "")
+        if reference is not None:
+            found.append(
+                ContextArgument(
+                    f"{view.name}__{reference.context}",
+                    argument.name,
+                    argument.type,
+                    reference.selection,
+                )
+            )
+    return tuple(found)
 
 
 def is_required(value: SubgraphArgument) -> bool:

@@ -1,4 +1,5 @@
-"""Prints a `MergedSchema` as an Apollo supergraph SDL (link v1.0, join v0.3), deterministically."""
+"""Prints a `MergedSchema` as an Apollo supergraph SDL (link v1.0, join v0.3 to v0.5),
+deterministically."""
 
 from __future__ import annotations
 
@@ -25,6 +26,34 @@ JOIN_FIELD_WITH_LABELS = (
     "join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: "
     "Boolean, overrideLabel: String) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
 )
+# Contextual arguments need join v0.5's `contextArguments` and the context spec's @context.
+JOIN_WITH_CONTEXTS_URL = "https://specs.apollo.dev/join/v0.5"
+CONTEXT_LINK = '@link(url: "https://specs.apollo.dev/context/v0.1", for: SECURITY)'
+JOIN_V05_DIRECTIVES = {
+    "join__field": (
+        "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: "
+        "join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: "
+        "Boolean, overrideLabel: String, contextArguments: [join__ContextArgument!]) repeatable "
+        "on FIELD_DEFINITION | INPUT_FIELD_DEFINITION"
+    ),
+    "join__directive": (
+        "directive @join__directive(graphs: [join__Graph!], name: String!, args: "
+        "join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION"
+    ),
+    "context": "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+    "context__fromContext": (
+        "directive @context__fromContext(field: context__ContextFieldValue) on ARGUMENT_DEFINITION"
+    ),
+}
+JOIN_V05_TYPES = {
+    "context__ContextFieldValue": "scalar context__ContextFieldValue",
+    "join__ContextArgument": (
+        "input join__ContextArgument {\n  name: String!\n  type: String!\n  context: String!\n"
+        "  selection: join__FieldValue!\n}"
+    ),
+    "join__DirectiveArguments": "scalar join__DirectiveArguments",
+    "join__FieldValue": "scalar join__FieldValue",
+}
 INACCESSIBLE_URL = "https://specs.apollo.dev/inaccessible/v0.2"
 TAG_URL = "https://specs.apollo.dev/tag/v0.3"
 # Carried as Apollo's composition carries them: (link, directive definitions, scalars).
@@ -122,7 +151,12 @@ def print_supergraph(schema: MergedSchema) -> str:
     if schema.uses_override_labels:
         directives["join__field"] = JOIN_FIELD_WITH_LABELS
         join_url = JOIN_WITH_LABELS_URL
+    if schema.uses_contexts:
+        directives.update(JOIN_V05_DIRECTIVES)
+        join_url = JOIN_WITH_CONTEXTS_URL
     links = [f'@link(url: "{LINK_URL}")', f'@link(url: "{join_url}", for: EXECUTION)']
+    if schema.uses_contexts:
+        links.append(CONTEXT_LINK)
     # Apollo links tag before inaccessible; following it keeps our text diffable with theirs.
     if uses_tag:
         directives["tag"] = TAG_DIRECTIVE
@@ -166,6 +200,8 @@ def print_supergraph(schema: MergedSchema) -> str:
     )
     for scalar in carried_scalars:
         definitions[scalar] = f"scalar {scalar}"
+    if schema.uses_contexts:
+        definitions.update(JOIN_V05_TYPES)
     definitions["link__Import"] = "scalar link__Import"
     definitions["link__Purpose"] = LINK_PURPOSE
 
@@ -188,6 +224,7 @@ def print_type(type_: MergedType) -> str:
         f"@join__unionMember(graph: {graph}, member: {print_string(member)})"
         for graph, member in type_.join_union_members
     )
+    applied.extend(f"@context(name: {print_string(name)})" for name in type_.contexts)
     if type_.specified_by:
         applied.append(f"@specifiedBy(url: {print_string(type_.specified_by)})")
     applied.extend(metadata_directives(type_.meta))
@@ -276,7 +313,19 @@ def print_join_field(join: JoinField) -> str:
         ("override", _string(join.override)),
         ("usedOverridden", _flag(join.used_overridden)),
         ("overrideLabel", _string(join.override_label)),
+        ("contextArguments", _context_arguments(join)),
     )
+
+
+def _context_arguments(join: JoinField) -> str | None:
+    if not join.context_arguments:
+        return None
+    printed = [
+        f"{{context: {print_string(argument.context)}, name: {print_string(argument.name)}, "
+        f"type: {print_string(argument.type)}, selection: {print_string(argument.selection)}}}"
+        for argument in join.context_arguments
+    ]
+    return "[" + ", ".join(printed) + "]"
 
 
 def _applied(directive: str, *arguments: tuple[str, str | None]) -> str:

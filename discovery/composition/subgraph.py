@@ -39,7 +39,6 @@ from graphql.utilities import value_from_ast_untyped
 from discovery.composition.federation import (
     IGNORED_DIRECTIVES,
     INTERNAL_QUERY_FIELDS,
-    UNSUPPORTED_DIRECTIVES,
     FederationNames,
     is_internal_type,
 )
@@ -59,6 +58,8 @@ class TypeKind(StrEnum):
     INPUT_OBJECT = "input"
     SCALAR = "scalar"
 
+
+COMPOSITE_KINDS = (TypeKind.OBJECT, TypeKind.INTERFACE, TypeKind.UNION)
 
 KIND_OF_NODE: dict[type[Node], TypeKind] = {
     ObjectTypeDefinitionNode: TypeKind.OBJECT,
@@ -101,6 +102,8 @@ class SubgraphArgument:
     type: str
     default: str | None
     meta: Metadata
+    # `@fromContext(field:)`: "$context { selection }", the value the gateway passes.
+    from_context: str | None = None
 
 
 @dataclass(slots=True)
@@ -145,6 +148,14 @@ class SubgraphType:
     interface_object: bool = False
     extends: bool = False
     specified_by: str | None = None
+    # `@context(name:)` applications: the contexts this type sets for the fields below it.
+    contexts: list[SubgraphContext] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SubgraphContext:
+    name: str
+    location: SourceLocation | None
 
 
 @dataclass(slots=True)
@@ -297,6 +308,12 @@ class SubgraphReader:
                     self._location(key),
                 )
             )
+        for applied in directives.get("context", []):
+            context_name = self._arguments(applied).get("name")
+            if isinstance(context_name, str):
+                target.contexts.append(SubgraphContext(context_name, self._location(applied)))
+            else:
+                self._error(f'@context on "{name}" needs a "name" string', applied)
         for directive in node.directives or ():
             if directive.name.value == "specifiedBy":
                 url = self._arguments(directive).get("url")
@@ -362,10 +379,15 @@ class SubgraphReader:
 
     def _argument(self, node: InputValueDefinitionNode) -> SubgraphArgument:
         meta = Metadata()
-        self._read_metadata(meta, node, self._federation_directives(node.directives))
+        directives = self._federation_directives(node.directives)
+        self._read_metadata(meta, node, directives)
         default = print_ast(node.default_value) if node.default_value is not None else None
+        from_context = None
+        for applied in directives.get("fromContext", []):
+            value = self._arguments(applied).get("field")
+            from_context = value if isinstance(value, str) else ""
         return SubgraphArgument(
-            node.name.value, self._rename(type_reference(node.type)), default, meta
+            node.name.value, self._rename(type_reference(node.type)), default, meta, from_context
         )
 
     def _read_metadata(
@@ -410,18 +432,7 @@ class SubgraphReader:
         found: dict[str, list[ConstDirectiveNode]] = {}
         for directive in directives or ():
             canonical = self.names.canonical(directive.name.value)
-            if canonical in UNSUPPORTED_DIRECTIVES:
-                location = self._location(directive)
-                self.errors.append(
-                    CompositionError(
-                        "UNSUPPORTED_FEATURE",
-                        f"[{self.subgraph.name}] @{directive.name.value} is not supported by "
-                        "this gateway: the subgraph relies on it, so it cannot be composed.",
-                        self.subgraph.name,
-                        (location,) if location else (),
-                    )
-                )
-            elif canonical in IGNORED_DIRECTIVES:
+            if canonical in IGNORED_DIRECTIVES:
                 self.ignored.add(f"@{directive.name.value}")
             elif canonical is not None:
                 found.setdefault(canonical, []).append(directive)

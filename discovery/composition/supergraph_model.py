@@ -40,6 +40,18 @@ class JoinType:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextArgument:
+    """One argument a subgraph's field takes from a context (join v0.5 `contextArguments`):
+    `context` is the subgraph-qualified name ("reviews__user") and `selection` the text read on
+    the type setting it, as the subgraph wrote it after the context's name."""
+
+    context: str
+    name: str
+    type: str
+    selection: str
+
+
+@dataclass(frozen=True, slots=True)
 class JoinField:
     """`graph` is None for a field an @interfaceObject adds to an implementation: no subgraph
     owns it on that type, the query planner reaches it through the interface."""
@@ -54,6 +66,7 @@ class JoinField:
     # Progressive override (join v0.4): on both the subgraph taking the field over and the one
     # giving it up; which one resolves the field depends on whether a request enables it.
     override_label: str | None = None
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass(slots=True)
@@ -95,6 +108,8 @@ class MergedType:
     input_fields: dict[str, MergedInputValue] = field(default_factory=dict)
     values: dict[str, MergedEnumValue] = field(default_factory=dict)
     specified_by: str | None = None
+    # `@context(name:)`, each qualified by the subgraph setting it ("reviews__user").
+    contexts: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -116,6 +131,10 @@ class MergedSchema:
             for field_ in type_.fields.values()
             for join in field_.join_fields
         )
+
+    @property
+    def uses_contexts(self) -> bool:
+        return any(type_.contexts for type_ in self.types.values())
 
     @property
     def uses_tag(self) -> bool:

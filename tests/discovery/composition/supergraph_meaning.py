@@ -16,11 +16,17 @@ from graphql.language import (
 )
 from graphql.utilities import value_from_ast_untyped
 
-# Arguments and definitions that later join versions (v0.4, v0.5) add: ours is v0.3.
-LATER_JOIN_ARGUMENTS = {"overrideLabel", "contextArguments"}
-LATER_JOIN_TYPES = {"join__ContextArgument", "join__DirectiveArguments", "join__FieldValue"}
+# Arguments and definitions that later join versions (v0.4, v0.5) add: ours is v0.3 unless a
+# subgraph uses what needs them (contextArguments, with the context spec's own definitions).
+LATER_JOIN_ARGUMENTS = {"overrideLabel"}
+LATER_JOIN_TYPES = {
+    "join__ContextArgument",
+    "join__DirectiveArguments",
+    "join__FieldValue",
+    "context__ContextFieldValue",
+}
 MEANINGFUL_DIRECTIVES = (
-    *("join__", "tag", "inaccessible", "deprecated", "specifiedBy"),
+    *("join__", "tag", "inaccessible", "deprecated", "specifiedBy", "context"),
     *("authenticated", "requiresScopes", "policy"),
 )
 SPEC_TYPES = {"join__FieldSet", "link__Import", "link__Purpose"}

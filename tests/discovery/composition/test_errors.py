@@ -127,23 +127,6 @@ def test_errors_serialize_for_the_registry_api() -> None:
     }
 
 
-def test_directives_the_gateway_cannot_honour_fail_composition() -> None:
-    # Dropping @context would resolve @fromContext arguments to nothing: refuse instead.
-    sdl = (
-        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
-        'import: ["@context"])\n'
-        "type Query {\n  me: User\n}\n"
-        'type User @context(name: "user") {\n  id: ID\n}\n'
-    )
-
-    (error,) = failure([SubgraphInput("students", "http://s", sdl)]).errors
-
-    assert error.code == "UNSUPPORTED_FEATURE"
-    assert error.service == "students"
-    assert "@context" in error.message
-    assert error.locations == (SourceLocation(5, 11),)
-
-
 def test_operations_in_a_schema_sdl_are_invalid_graphql() -> None:
     (error,) = failure([SubgraphInput("students", "http://s", "query { a }")]).errors
 
