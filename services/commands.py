@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
         help="run one subgraph under uvicorn (creates its table if missing)",
         description="Run one subgraph service. Its table name comes from the service's "
         "table env var (default: the service name); keys from API_KEYS or API_KEY_SECRET_ID; "
-        "DynamoDB from the usual AWS settings (e.g. AWS_ENDPOINT_URL_DYNAMODB).",
+        "DynamoDB from the usual AWS settings (e.g. AWS_ENDPOINT_URL_DYNAMODB); "
+        "TRACING_EXPORTER=console|otlp traces its requests, continuing the caller's traceparent.",
     )
     serve.add_argument("name", choices=sorted(SERVICES), help="the service to run")
     serve.add_argument("--port", type=int, help="port (default: 4001 students, 4002, 4003)")
@@ -60,11 +61,22 @@ def prepare_table(entry: ServiceEntry, client: Any | None = None) -> str:
 
 
 def run_serve_service(args: argparse.Namespace) -> int:
+    from bff.observability.tracing import EXPORTERS, configure_tracing
     from services.toolkit.api_keys import ApiKeyConfigurationError
     from services.toolkit.serving import serve
 
     entry = SERVICES[args.name]
     port = args.port if args.port is not None else entry.port
+    exporter = os.environ.get("TRACING_EXPORTER", "off")
+    if exporter not in EXPORTERS:
+        print(
+            f"bff serve-service {args.name}: TRACING_EXPORTER must be one of "
+            f"{', '.join(EXPORTERS)}, got {exporter!r}",
+            file=sys.stderr,
+        )
+        return 2
+    # Before the service's schema is built: it adds strawberry's spans when tracing is on.
+    configure_tracing(exporter, service_name=args.name)
     try:
         table_name = prepare_table(entry)
         app = importlib.import_module(entry.app_module).create_app()

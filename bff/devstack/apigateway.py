@@ -11,6 +11,10 @@ without a `query`) also gets the page without a token; in AWS that route needs o
 HTTP API route cannot look at `Accept`. Everything that can run an operation needs a token.
 A CORS preflight never does: API Gateway answers preflights before any authorizer runs (here the
 BFF answers it, from the same allowed origins, `CORS_ALLOW_ORIGINS`).
+
+Each request line ends with `trace=<trace id>`: a request without a W3C `traceparent` gets one,
+as API Gateway gives each request an `X-Amzn-Trace-Id`, so the BFF's spans (and its log line's
+`trace_id`) carry that id and `bff trace <trace id>` finds them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import asyncio
 import base64
 import importlib
 import logging
+import re
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -46,6 +52,8 @@ GRAPHQL_PATH = "/graphql"
 SUBGRAPH_CALLS_HEADER = "x-bff-subgraph-calls"
 # API Gateway's own integration timeout for HTTP APIs.
 INTEGRATION_TIMEOUT_SECONDS = 30
+# https://www.w3.org/TR/trace-context/#traceparent-header: version-traceid-parentid-flags.
+TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 TEXT_CONTENT_MARKERS = ("text/", "json", "graphql", "xml", "javascript", "x-www-form-urlencoded")
 
 # Not under the "bff" logger: the BFF configures that one (Powertools, JSON) for Lambda.
@@ -200,11 +208,12 @@ class ApiGatewayEmulator:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        response, subgraph_calls = await self._respond(request)
+        trace_id, traceparent = _trace_context(request.headers.get("traceparent", ""))
+        response, subgraph_calls = await self._respond(request, traceparent)
         latency_ms = (time.perf_counter() - started) * 1000
         identity = client_identity({k.lower(): v for k, v in request.headers.items()})
         log.info(
-            "%s %s %d %.1fms subgraph_calls=%s client=%s",
+            "%s %s %d %.1fms subgraph_calls=%s client=%s trace=%s",
             request.method,
             request.path,
             response.status,
@@ -212,10 +221,13 @@ class ApiGatewayEmulator:
             subgraph_calls,
             # `name@version`, as the BFF identifies it (bff/clients/identity.py); - when unnamed.
             f"{identity.name}@{identity.version}" if identity.version else identity.name or "-",
+            trace_id,
         )
         return response
 
-    async def _respond(self, request: web.Request) -> tuple[web.Response, str]:
+    async def _respond(
+        self, request: web.Request, traceparent: str | None
+    ) -> tuple[web.Response, str]:
         if request.path == JWKS_PATH and self.jwks is not None:
             return _json_response(200, dict(self.jwks)), "-"
         lowered = {name.lower(): value for name, value in request.headers.items()}
@@ -231,7 +243,7 @@ class ApiGatewayEmulator:
             # As API Gateway passes it: still percent-encoded.
             path=request.rel_url.raw_path,
             raw_query=request.query_string,
-            headers=list(request.headers.items()),
+            headers=_with_traceparent(list(request.headers.items()), traceparent),
             body=await request.read(),
             source_ip=request.remote or "127.0.0.1",
             authorized=authorized,
@@ -249,6 +261,25 @@ class ApiGatewayEmulator:
         if self.call_counter is not None:
             subgraph_calls = str(self.call_counter.take())
         return response, subgraph_calls
+
+
+def _trace_context(traceparent: str) -> tuple[str, str | None]:
+    """The request's trace id, and the `traceparent` to send instead when it brought none (or an
+    invalid one, which the BFF would ignore)."""
+    match = TRACEPARENT.match(traceparent.strip().lower())
+    if match:
+        return match.group(1), None
+    trace_id = secrets.token_hex(16)
+    return trace_id, f"00-{trace_id}-{secrets.token_hex(8)}-01"
+
+
+def _with_traceparent(
+    headers: list[tuple[str, str]], traceparent: str | None
+) -> list[tuple[str, str]]:
+    if traceparent is None:
+        return headers
+    kept = [(name, value) for name, value in headers if name.lower() != "traceparent"]
+    return [*kept, ("traceparent", traceparent)]
 
 
 def _http_response(result: Any) -> tuple[web.Response, str]:

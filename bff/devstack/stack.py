@@ -1,4 +1,5 @@
-"""The whole local stack (`bff dev`): DynamoDB, registry, three services, events and the BFF.
+"""The whole local stack (`bff dev`): DynamoDB, registry, three services, events, the BFF, and
+a trace store that the BFF and the services send their spans to (`bff trace TRACE_ID`).
 
 `start_stack(ports, state_dir)` starts everything and returns a `RunningStack` (used by `bff dev`
 on the fixed ports of ARCHITECTURE.md section 8 and by tests on free ports); `stop()` ends every
@@ -47,6 +48,9 @@ REGISTRY_POLL_SECONDS = "1"
 LOCAL_CORS_ORIGINS = tuple(
     f"http://{host}:{port}" for port in (3000, 5173, 4200, 8080) for host in ("localhost", HOST)
 )
+# Every part batches its spans this long (ms) before sending them to the trace store: a
+# request's trace is there a moment after its answer.
+TRACE_BATCH_DELAY_MS = "100"
 # A query across all three services: names (students), XP (analytics), lessons done (lessons).
 EXAMPLE_QUERY = "{ students(first: 3) { items { name xp completions { lesson { title } } } } }"
 
@@ -56,6 +60,8 @@ class StackPorts:
     """Where each part listens; the defaults are the fixed local addresses."""
 
     dynamodb: int = 8000
+    # OTLP/HTTP's own port: SDKs left at their default endpoint send their spans here too.
+    traces: int = 4318
     registry: int = 4010
     students: int = 4001
     lessons: int = 4002
@@ -184,6 +190,10 @@ class RunningStack:
     def dynamodb_endpoint(self) -> str:
         return self.moto.endpoint
 
+    @property
+    def traces_url(self) -> str:
+        return f"http://{HOST}:{self.ports.traces}"
+
     def subgraph_url(self, name: str) -> str:
         return f"http://{HOST}:{self.ports.service(name)}/graphql"
 
@@ -193,6 +203,7 @@ class RunningStack:
             "graphqlUrl": self.graphql_url,
             "registryUrl": self.registry_url,
             "dynamodbEndpoint": self.dynamodb_endpoint,
+            "tracesUrl": self.traces_url,
             "subgraphUrls": {name: self.subgraph_url(name) for name in SERVICE_NAMES},
             "ports": dict(self.ports.named()),
             "pids": {child.name: child.process.pid for child in self.children}
@@ -285,7 +296,17 @@ def start_stack(
         seeded_file, events_ready_file = state_dir / "seeded", state_dir / "events.ready"
         seeded_file.unlink(missing_ok=True)
         events_ready_file.unlink(missing_ok=True)
-        # Started first: it drains the demo data's stream backlog while the rest starts.
+        # Up before every part that sends it spans.
+        launcher.start(
+            "traces",
+            [
+                *("-m", "bff.devstack.trace_store"),
+                *("--host", HOST, "--port", str(ports.traces)),
+            ],
+            {},
+            port=ports.traces,
+        )
+        # Started early: it drains the demo data's stream backlog while the rest starts.
         launcher.start(
             "events",
             [
@@ -503,6 +524,10 @@ def _child_environment(stack: RunningStack) -> dict[str, str]:
             # (Powertools) show warnings and errors, and no CloudWatch metric documents.
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "POWERTOOLS_METRICS_DISABLED": "true",
+            # The BFF and the services trace every request into the stack's trace store.
+            "TRACING_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": stack.traces_url,
+            "OTEL_BSP_SCHEDULE_DELAY": TRACE_BATCH_DELAY_MS,
         }
     )
     return environment
@@ -648,6 +673,7 @@ The local stack is up.
   registry   {stack.registry_url}
 {services}
   DynamoDB   {stack.dynamodb_endpoint}
+  traces     {stack.traces_url}  (OTLP/HTTP; `bff trace TRACE_ID` prints one)
 
 Clients: web (apq, full schema), mobile (safelist: its published documents only; no
 `internal` fields). Name yours with the graphql-client-name header; `bff clients list`.
@@ -661,5 +687,6 @@ Try it:
     -H 'authorization: Bearer {token}' \\
     -d '{{"query": "{EXAMPLE_QUERY}"}}'
 
+Each request line below ends with trace=TRACE_ID: `bff trace TRACE_ID` shows its spans.
 Ctrl-C stops everything.
 """

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from bff.execution.header_propagation import PerSubgraphHeaders
 from bff.execution.transport import SubgraphEndpoint, SubgraphTransport
 from bff.observability.request_record import SubgraphCall, current_request
 from bff.observability.tracing import fetch_span, tracing_enabled
@@ -25,19 +26,26 @@ class TimedTransport:
         return getattr(self.wrapped, name)
 
     async def fetch(
-        self, endpoint: SubgraphEndpoint, payload: dict[str, Any], headers: Mapping[str, str]
+        self,
+        endpoint: SubgraphEndpoint,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | PerSubgraphHeaders,
     ) -> dict[str, Any]:
         if tracing_enabled():
-            headers = dict(headers)  # gets this call's traceparent
+            # This subgraph's headers (the verified user's token is signed for each), copied to
+            # get this call's traceparent.
+            if not isinstance(headers, Mapping):
+                headers = headers.for_subgraph(endpoint.name)
+            headers = dict(headers)
         record = current_request.get()
         if record is None:
             with fetch_span(endpoint.name, headers):  # type: ignore[arg-type]
-                return await self.wrapped.fetch(endpoint, payload, headers)
+                return await self.wrapped.fetch(endpoint, payload, headers)  # type: ignore[arg-type]
         started = time.perf_counter()
         ok = False
         try:
             with fetch_span(endpoint.name, headers):  # type: ignore[arg-type]
-                response = await self.wrapped.fetch(endpoint, payload, headers)
+                response = await self.wrapped.fetch(endpoint, payload, headers)  # type: ignore[arg-type]
             ok = not response.get("errors")
             return response
         finally:  # a SubgraphFetchError leaves ok False

@@ -9,7 +9,11 @@ shared no-op context manager.
 Spans: `graphql.request` (server; the parent is the incoming `traceparent`, if any), inside it
 `graphql.parse_validate` and `graphql.plan` (only when the operation is not cached yet), one
 `graphql.fetch` per subgraph call (client; its context goes to the subgraph as `traceparent`)
-and `graphql.shape`.
+and `graphql.shape`. Subgraphs built with services/toolkit continue the trace with their own
+`subgraph.request` span (`server_span`) and strawberry's spans under it.
+
+Locally `bff dev` runs an OTLP receiver (bff/devstack/trace_store.py) that every part exports
+to; `bff trace TRACE_ID` prints a request's spans as a tree.
 """
 
 from __future__ import annotations
@@ -28,10 +32,13 @@ _propagator: Any = None
 _provider: Any = None
 
 
-def configure_tracing(exporter: str, *, span_exporter: Any = None) -> bool:
+def configure_tracing(
+    exporter: str, *, span_exporter: Any = None, service_name: str | None = None
+) -> bool:
     """Turn tracing on for this process (`exporter` in EXPORTERS); True when it is on.
 
-    `span_exporter` replaces the exporter the name selects (tests pass an in-memory one).
+    `span_exporter` replaces the exporter the name selects (tests pass an in-memory one);
+    `service_name` names the process in its spans (default POWERTOOLS_SERVICE_NAME, else bff).
     """
     global _tracer, _propagator, _provider
     if exporter == "off" and span_exporter is None:
@@ -43,7 +50,7 @@ def configure_tracing(exporter: str, *, span_exporter: Any = None) -> bool:
 
     provider = TracerProvider(
         resource=Resource.create(
-            {"service.name": os.environ.get("POWERTOOLS_SERVICE_NAME", "bff")}
+            {"service.name": service_name or os.environ.get("POWERTOOLS_SERVICE_NAME", "bff")}
         ),
         id_generator=_id_generator(),
     )
@@ -70,6 +77,12 @@ def tracing_enabled() -> bool:
     return _tracer is not None
 
 
+def tracer_provider() -> Any:
+    """The SDK's TracerProvider while tracing is on (for libraries that make their own spans,
+    such as strawberry's OpenTelemetryExtension), else None."""
+    return _provider
+
+
 def stage_span(name: str) -> AbstractContextManager[Any]:
     """A span for one stage of the request under way (a no-op when tracing is off)."""
     if _tracer is None:
@@ -78,19 +91,31 @@ def stage_span(name: str) -> AbstractContextManager[Any]:
 
 
 @contextlib.contextmanager
-def _request_span(headers: Mapping[str, str]) -> Iterator[None]:
+def _server_span(
+    name: str, headers: Mapping[str, str], attributes: Mapping[str, str] | None
+) -> Iterator[None]:
     from opentelemetry.trace import SpanKind
 
     parent = _propagator.extract(carrier=dict(headers))
-    with _tracer.start_as_current_span("graphql.request", context=parent, kind=SpanKind.SERVER):
+    with _tracer.start_as_current_span(
+        name, context=parent, kind=SpanKind.SERVER, attributes=attributes
+    ):
         yield
 
 
-def request_span(headers: Mapping[str, str]) -> AbstractContextManager[Any]:
-    """The request's root span, continuing the caller's trace (lower-cased headers)."""
+def server_span(
+    name: str, headers: Mapping[str, str], attributes: Mapping[str, str] | None = None
+) -> AbstractContextManager[Any]:
+    """A span for a request this process serves, continuing the caller's trace (its
+    `traceparent` in the lower-cased `headers`); a no-op when tracing is off."""
     if _tracer is None:
         return _NOOP
-    return _request_span(headers)
+    return _server_span(name, headers, attributes)
+
+
+def request_span(headers: Mapping[str, str]) -> AbstractContextManager[Any]:
+    """The GraphQL request's root span, continuing the caller's trace (lower-cased headers)."""
+    return server_span("graphql.request", headers)
 
 
 @contextlib.contextmanager

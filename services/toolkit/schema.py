@@ -8,9 +8,9 @@ Python and ISO-8601 UTC strings (`2026-01-31T12:00:00.000Z`) on the wire, in eve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import strawberry
@@ -111,13 +111,25 @@ def build_subgraph_schema(
     types: Iterable[type] = (),
     extensions: Iterable[type[SchemaExtension]] = (),
 ) -> SubgraphSchema:
-    """The Federation-2 schema of one subgraph, with masking and the UTC DateTime scalar."""
+    """The Federation-2 schema of one subgraph, with masking and the UTC DateTime scalar; with
+    strawberry's spans (parse, validate, each resolver) when tracing is on in this process."""
     return SubgraphSchema(
         service_name,
         query=query,
         mutation=mutation,
         types=types,
         # Masking runs last so it sees every error other extensions may add.
-        extensions=[*extensions, MaskUnexpectedErrors],
+        extensions=[*_tracing_extensions(), *extensions, MaskUnexpectedErrors],
         config=StrawberryConfig(scalar_map={datetime: DATETIME_SCALAR}),
     )
+
+
+def _tracing_extensions() -> list[Callable[[], SchemaExtension]]:
+    from bff.observability.tracing import tracer_provider
+
+    provider = tracer_provider()
+    if provider is None:
+        return []
+    from strawberry.extensions.tracing import OpenTelemetryExtension
+
+    return [partial(OpenTelemetryExtension, tracer_provider=provider)]

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.local_stack import LocalStack, graphql, running_stack
+from tests.support.local_stack import BFF_COMMAND, LocalStack, graphql, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -209,6 +210,91 @@ def test_each_request_is_logged_with_its_subgraph_calls(stack: LocalStack) -> No
     assert re.search(r"subgraph_calls=2\b", lines()[-1]), lines()[-1]
 
 
+def test_a_request_lines_trace_id_shows_its_spans_from_the_bff_and_each_subgraph(
+    stack: LocalStack,
+) -> None:
+    # As a developer would: send a request, read `trace=` off its request line, `bff trace` it.
+    status, body = graphql(
+        stack,
+        "query Traced { students(first: 2) { items { xp completions { lesson { title } } } } }",
+        headers={"graphql-client-name": "trace-e2e"},
+    )
+    assert status == 200 and "errors" not in body, body
+    deadline = time.monotonic() + 30
+    while not (found := re.search(r"client=trace-e2e trace=([0-9a-f]{32})", stack.output())):
+        assert time.monotonic() < deadline, stack.output()[-2000:]
+        time.sleep(0.1)
+    trace_id = found.group(1)
+    spans = _trace_spans(stack, trace_id, names={"graphql.request", "graphql.shape"})
+    by_id = {span["spanId"]: span for span in spans}
+    (request,) = [span for span in spans if span["name"] == "graphql.request"]
+    assert request["service"] == "bff"
+    fetches = [span for span in spans if span["name"] == "graphql.fetch"]
+    # Students first, then analytics (xp) and lessons (completions) for those students.
+    assert {fetch["attributes"]["graphql.subgraph"] for fetch in fetches} == {
+        "students",
+        "analytics",
+        "lessons",
+    }
+    for fetch in fetches:
+        assert fetch["parentSpanId"] == request["spanId"]
+        # The subgraph's own span, under the fetch through the traceparent it was sent.
+        (served,) = [s for s in spans if s["parentSpanId"] == fetch["spanId"]]
+        assert served["name"] == "subgraph.request"
+        assert served["service"] == fetch["attributes"]["graphql.subgraph"]
+        resolvers = [
+            s
+            for s in spans
+            if s["service"] == served["service"] and s["name"].startswith("GraphQL ")
+        ]
+        assert resolvers and all(_under(s, served, by_id) for s in resolvers)
+    # `bff trace` prints that tree.
+    printed = subprocess.run(
+        [*BFF_COMMAND, "trace", "--dir", str(stack.state_dir), trace_id],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
+    assert printed[0] == f"trace {trace_id}: {len(spans)} spans"
+    assert printed[1].startswith("graphql.request  bff  +0.0 ms")
+    for name in ("students", "analytics", "lessons"):
+        fetch_line = next(i for i, line in enumerate(printed) if f"subgraph={name}" in line)
+        assert "graphql.fetch  bff" in printed[fetch_line]
+        assert f"subgraph.request  {name}" in printed[fetch_line + 1]
+
+
+def _trace_spans(stack: LocalStack, trace_id: str, names: set[str]) -> list[dict[str, Any]]:
+    """The trace's spans once each part sent its own (they batch them for a moment)."""
+    url = f"{stack.description['tracesUrl']}/traces/{trace_id}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                spans: list[dict[str, Any]] = json.loads(response.read())["spans"]
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
+            spans = []
+        services = {span["service"] for span in spans}
+        if names <= {span["name"] for span in spans} and services >= {
+            "bff",
+            "students",
+            "analytics",
+            "lessons",
+        }:
+            return spans
+        assert time.monotonic() < deadline, spans
+        time.sleep(0.2)
+
+
+def _under(span: dict[str, Any], ancestor: dict[str, Any], by_id: dict[str, Any]) -> bool:
+    while span["parentSpanId"] in by_id:
+        span = by_id[span["parentSpanId"]]
+        if span is ancestor:
+            return True
+    return False
+
+
 def preflight(stack: LocalStack, origin: str) -> tuple[int, Any]:
     request = urllib.request.Request(
         stack.graphql_url,
@@ -328,7 +414,7 @@ def test_sigterm_stops_every_process_it_started_and_a_second_signal_quits_cleanl
     stack: LocalStack,
 ) -> None:
     pids = list(stack.description["pids"].values())
-    assert len(pids) == 7  # moto, registry, three services, events, bff
+    assert len(pids) == 8  # moto, traces, registry, three services, events, bff
     stack.process.send_signal(signal.SIGTERM)
     # A second signal while it stops (an impatient second Ctrl-C): no traceback, nothing left.
     deadline = time.monotonic() + 30

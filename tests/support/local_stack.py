@@ -90,8 +90,9 @@ def graphql(
     variables: dict[str, Any] | None = None,
     *,
     token: str | None = "stack",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", **(headers or {})}
     if token is not None:
         headers["authorization"] = (
             f"Bearer {stack.credentials['token'] if token == 'stack' else token}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -298,4 +299,52 @@ async def test_the_request_log_line_names_the_client(
         )
     (line,) = [r.getMessage() for r in caplog.records if r.name == "local-apigateway"]
     assert line.startswith("POST /graphql 200 ")
-    assert line.endswith(f" subgraph_calls=3 client={named}")
+    assert re.search(f" subgraph_calls=3 client={re.escape(named)} trace=[0-9a-f]{{32}}$", line)
+
+
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        None,
+        "not-a-traceparent",
+        "00-00f067aa0ba902b7-4bf92f3577b34da6-01",  # ids the wrong way round
+    ],
+    ids=["none", "garbage", "malformed"],
+)
+async def test_a_request_without_a_valid_traceparent_gets_one_and_its_line_names_the_trace(
+    base_url, handler: RecordingHandler, caplog: pytest.LogCaptureFixture, sent: str | None
+) -> None:
+    headers = {"Authorization": f"Bearer {SIGNING_KEY.mint('s')}"}
+    if sent is not None:
+        headers["traceparent"] = sent
+    with caplog.at_level("INFO", logger="local-apigateway"):
+        await request("POST", f"{base_url}/graphql", headers=headers, data=QUERY)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "local-apigateway"]
+    (event,) = handler.events
+    # As API Gateway adds X-Amzn-Trace-Id: the handler's trace is the one the line names.
+    match = re.fullmatch(r"00-([0-9a-f]{32})-[0-9a-f]{16}-01", event["headers"]["traceparent"])
+    assert match, event["headers"]["traceparent"]
+    assert line.endswith(f" trace={match.group(1)}")
+
+
+async def test_a_callers_traceparent_is_passed_on_and_names_the_trace(
+    base_url, handler: RecordingHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    traceparent = f"00-{CALLER_TRACE}-00f067aa0ba902b7-01"
+    with caplog.at_level("INFO", logger="local-apigateway"):
+        await request(
+            "POST",
+            f"{base_url}/graphql",
+            headers={
+                "Authorization": f"Bearer {SIGNING_KEY.mint('s')}",
+                "traceparent": traceparent,
+            },
+            data=QUERY,
+        )
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "local-apigateway"]
+    (event,) = handler.events
+    assert event["headers"]["traceparent"] == traceparent
+    assert line.endswith(f" trace={CALLER_TRACE}")

@@ -52,6 +52,7 @@ def test_bff_dev_exits_with_the_message_when_a_port_is_busy(
 def test_the_fixed_ports_are_the_documented_ones() -> None:
     assert dict(StackPorts().named()) == {
         "dynamodb": 8000,
+        "traces": 4318,
         "registry": 4010,
         "students": 4001,
         "lessons": 4002,

@@ -11,10 +11,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from bff.config import ConfigurationError, GatewaySettings
+from bff.execution.identity_tokens import IDENTITY_HEADER
 from bff.http.app import GraphQLApp
 from bff.observability.tracing import configure_tracing, shutdown_tracing
-from tests.support.edge_clients import ASGIClient, post_json
-from tests.support.edge_fixtures import build_edge_app, edge_settings
+from services.toolkit.identity import IdentityVerifier
+from services.toolkit.secrets import RotatingKeys
+from tests.support.edge_clients import ASGIClient, LambdaClient, post_json
+from tests.support.edge_fixtures import CLAIMS_KEYS, build_edge_app, edge_settings
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
@@ -79,6 +82,26 @@ def test_each_stage_is_a_span_in_the_callers_trace_and_subgraphs_get_its_context
     post_json(ASGIClient(app, edge_loop), {"query": QUERY})
     names = {span.name for span in spans.get_finished_spans()}
     assert names == {"graphql.request", "graphql.fetch", "graphql.shape"}
+
+
+def test_a_verified_users_request_is_traced_and_each_subgraph_gets_its_own_identity_token(
+    spans: InMemorySpanExporter, app: GraphQLApp, subgraphs, edge_loop
+) -> None:
+    # The forwarded headers differ by subgraph (a token signed for each); tracing copies each
+    # subgraph's own to add the fetch's traceparent.
+    before = len(subgraphs.requests)
+    # Through the Lambda handler: API Gateway's JWT authorizer hands over the verified claims.
+    response = post_json(
+        LambdaClient(app, "v2"), {"query": QUERY}, claims={"sub": "user-1", "scope": "read"}
+    )
+    assert response.status == 200 and "errors" not in response.json(), response.json()
+    fetches = [span for span in spans.get_finished_spans() if span.name == "graphql.fetch"]
+    calls = subgraphs.requests[before:]
+    assert [call.service for call in calls] == ["students", "lessons"]
+    for call, fetch in zip(calls, fetches, strict=True):
+        assert call.headers["traceparent"].split("-")[2] == format(fetch.context.span_id, "016x")
+        identity = IdentityVerifier(RotatingKeys.of(CLAIMS_KEYS[call.service]), call.service)
+        assert identity.verify(call.headers[IDENTITY_HEADER.lower()]).subject == "user-1"
 
 
 def test_without_tracing_subgraphs_get_no_trace_context(

@@ -1,15 +1,25 @@
-"""A subgraph reads the caller's W3C `traceparent`: resolvers and log lines get its trace id."""
+"""A subgraph reads the caller's W3C `traceparent`: resolvers and log lines get its trace id;
+with tracing on, the request is a span under the caller's, strawberry's spans inside it."""
 
 from __future__ import annotations
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
-from services.toolkit.trace_context import trace_id_of
+from bff.observability.tracing import configure_tracing, shutdown_tracing
+from services.toolkit.api_keys import ApiKeys
+from services.toolkit.app import create_app
+from services.toolkit.schema import build_subgraph_schema
+from services.toolkit.trace_context import SPAN_NAME, trace_id_of
 from tests.services.toolkit.conftest import CURRENT_KEY
-from tests.services.toolkit.transports import Transport, graphql
+from tests.services.toolkit.sample_subgraph import SERVICE_NAME, Note, Query
+from tests.services.toolkit.transports import Transport, graphql, open_transport
+from tests.support.identity import verifier
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+CALLER_SPAN = "00f067aa0ba902b7"
+TRACEPARENT = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
 
 
 def test_resolvers_and_log_lines_get_the_callers_trace_id(sample: Transport) -> None:
@@ -46,3 +56,44 @@ def test_a_malformed_traceparent_is_ignored(header: str) -> None:
 def test_a_well_formed_traceparent_gives_its_trace_id() -> None:
     assert trace_id_of(TRACEPARENT) == TRACE_ID
     assert trace_id_of(TRACEPARENT.upper()) == TRACE_ID
+
+
+def test_with_tracing_on_the_request_is_a_span_under_the_callers_with_strawberrys_inside() -> None:
+    spans = InMemorySpanExporter()
+    configure_tracing("console", span_exporter=spans, service_name=SERVICE_NAME)
+    try:
+        # Built while tracing is on, as `bff serve-service` builds it.
+        schema = build_subgraph_schema(SERVICE_NAME, query=Query, types=[Note])
+        app = create_app(
+            schema,
+            SERVICE_NAME,
+            resources={"greeting": "hello"},
+            api_keys=ApiKeys.of(CURRENT_KEY),
+            identity=verifier(SERVICE_NAME),
+        )
+        with open_transport("http", app, SERVICE_NAME) as transport:
+            reply = graphql(
+                transport, "{ traceId }", api_key=CURRENT_KEY, headers={"traceparent": TRACEPARENT}
+            )
+    finally:
+        shutdown_tracing()
+    assert reply.json() == {"data": {"traceId": TRACE_ID}}
+    finished = spans.get_finished_spans()
+    (request,) = [span for span in finished if span.name == SPAN_NAME]
+    assert request.kind == SpanKind.SERVER
+    assert format(request.context.trace_id, "032x") == TRACE_ID
+    assert format(request.parent.span_id, "016x") == CALLER_SPAN
+    assert request.attributes["graphql.subgraph"] == SERVICE_NAME
+    assert request.resource.attributes["service.name"] == SERVICE_NAME
+    by_id = {span.context.span_id: span for span in finished}
+
+    def ancestors(span):
+        while span.parent is not None and span.parent.span_id in by_id:
+            span = by_id[span.parent.span_id]
+            yield span
+
+    strawberrys = [span for span in finished if span.name.startswith("GraphQL ")]
+    assert {"GraphQL Query", "GraphQL Parsing", "GraphQL Validation"} <= {
+        span.name for span in strawberrys
+    }
+    assert all(request in ancestors(span) for span in strawberrys)
