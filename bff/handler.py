@@ -3,13 +3,14 @@
 Everything is built once per process, at import (Lambda's init phase, which runs with a full
 CPU): settings, the gateway with its subgraph transport, the app, and ONE event loop. mangum
 0.22 runs each invocation with `asyncio.get_event_loop().run_until_complete(...)`, so keeping
-our loop set (never closed, no `asyncio.run`) keeps the transport's aiohttp session and its
+our loop set (never closed, no `asyncio.run`) keeps the transport's connection pool and its
 keep-alive connections to the subgraphs alive across warm invocations
 (see `bff/execution/transport.py`).
 
 The cold path stays lean (tests/bff/test_handler.py): the registry is read by a query-only
-DynamoDB client (`bff.registry_table.dynamodb_query`), not botocore's ~250 ms client; the loop is
-asyncio's own (uvloop measured no cheaper per warm invocation and costs an import).
+DynamoDB client (`bff.registry_table.dynamodb_query`), not botocore's ~250 ms client; subgraphs
+are called through `bff.execution.connection_pool`, not aiohttp (~70 ms of imports); the loop
+is asyncio's own (uvloop measured no cheaper per warm invocation and costs an import).
 
 Each GraphQL request's outcome (`bff.http.app.Outcome`) becomes a CloudWatch metric (Powertools
 EMF: one log line per invocation, no API call), with the cold start.

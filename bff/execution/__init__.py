@@ -1,4 +1,4 @@
-"""Execution: a QueryPlan -> subgraph fetches over one pooled aiohttp session -> shaped response."""
+"""Execution: a QueryPlan -> subgraph fetches over pooled connections -> shaped response."""
 
 from bff.execution.executor import GatewayResult, execute_plan
 from bff.execution.operation import OperationNotFoundError, PreparedOperation, prepare_operation

@@ -7,10 +7,7 @@ is the endpoint's own, cut to what the request's deadline leaves (`deadline`).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
-
-import aiohttp
 
 if TYPE_CHECKING:
     from bff.execution.deadline import Deadline
@@ -26,13 +23,3 @@ def budget_seconds(endpoint: SubgraphEndpoint, deadline: Deadline | None) -> flo
     if deadline is None:
         return endpoint.timeout
     return min(endpoint.timeout, deadline.remaining())
-
-
-def client_timeout(seconds: float) -> aiohttp.ClientTimeout:
-    """The aiohttp timeout for one request that may take `seconds`."""
-    return _timeout_for(round(seconds, 3))
-
-
-@lru_cache(maxsize=256)
-def _timeout_for(seconds: float) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=seconds, sock_connect=min(seconds, MAX_CONNECT_SECONDS))

@@ -1,17 +1,17 @@
-"""HTTP transport to subgraphs: one pooled aiohttp session per process, orjson, typed failures.
+"""HTTP transport to subgraphs: one keep-alive connection pool per process, orjson, typed failures.
 
 What the edge (the Lambda handler and the ASGI app) relies on:
 
 - Create ONE `SubgraphTransport` per process (module level, or once in the app's lifespan) and
-  pass it to every `execute_plan` call. It creates its `aiohttp.ClientSession` lazily, on first
-  use, bound to the event loop that is running then; keep-alive connections are pooled in that
-  session and reused by every later request on the same loop.
-- A ClientSession belongs to one event loop. mangum 0.22 runs each invocation with
+  pass it to every `execute_plan` call. It creates its `ConnectionPool` (`connection_pool`)
+  lazily, on first use, bound to the event loop that is running then; keep-alive connections are
+  pooled there and reused by every later request on the same loop.
+- A pool belongs to one event loop. mangum 0.22 runs each invocation with
   `asyncio.get_event_loop().run_until_complete(...)`, so as long as the handler keeps one loop per
-  process (never closes it, never calls `asyncio.run`), warm invocations share the session and its
+  process (never closes it, never calls `asyncio.run`), warm invocations share the pool and its
   TCP connections. Should the running loop ever change (a loop was closed and a new one set), the
-  transport drops the stale session and opens a new one on the current loop instead of failing.
-- `connections_opened` counts TCP connections the transport has opened (its connector reports
+  transport drops the stale pool and opens a new one on the current loop instead of failing.
+- `connections_opened` counts TCP connections the transport has opened (its pool reports
   each one), so a test can prove that ten warm invocations used one connection.
 - `await close()` on shutdown (ASGI lifespan); under Lambda the process simply ends.
 
@@ -25,27 +25,25 @@ errors are returned like any answer's.
 from __future__ import annotations
 
 import asyncio
-import errno
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import orjson
 
 from bff.execution.circuit_breaker import CircuitBreaker, CircuitBreakers
+from bff.execution.connection_pool import ConnectionPool
 from bff.execution.deadline import Deadline, current_deadline
 from bff.execution.header_propagation import outgoing_headers
 from bff.execution.in_flight import InFlightFetches
 from bff.execution.retries import (
     Exchange,
     ExchangeFailed,
-    Failure,
     RetryBudget,
     RetryPolicy,
     send_with_retries,
 )
-from bff.execution.timeouts import budget_seconds, client_timeout
+from bff.execution.timeouts import MAX_CONNECT_SECONDS, budget_seconds
 
 if TYPE_CHECKING:
     from bff.config import GatewaySettings
@@ -95,20 +93,16 @@ class SubgraphTransport:
     def __init__(
         self,
         *,
-        limit: int = 256,
         limit_per_host: int = 64,
         keepalive_timeout: float = DEFAULT_KEEPALIVE_SECONDS,
-        dns_cache_ttl: int = 300,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         breakers: CircuitBreakers | None = None,
         retry_policy: RetryPolicy | None = None,
         retry_budget: Callable[[], RetryBudget] = RetryBudget,
         share_in_flight: bool = True,
     ) -> None:
-        self._limit = limit
         self._limit_per_host = limit_per_host
         self._keepalive_timeout = keepalive_timeout
-        self._dns_cache_ttl = dns_cache_ttl
         self._max_response_bytes = max_response_bytes
         self.breakers = breakers or CircuitBreakers()
         self.in_flight = InFlightFetches()
@@ -116,9 +110,7 @@ class SubgraphTransport:
         self._retry_policy = retry_policy or RetryPolicy()
         self._new_budget = retry_budget
         self._budgets: dict[str, RetryBudget] = {}
-        self._session: aiohttp.ClientSession | None = None
-        self._fresh_session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool: ConnectionPool | None = None
         self.connections_opened = 0
         # Told the subgraph's name when it refuses our API key (the gateway re-reads the key).
         self.on_key_refused: Callable[[str], None] | None = None
@@ -221,68 +213,39 @@ class SubgraphTransport:
         seconds = budget_seconds(endpoint, deadline)
         if seconds <= 0:
             raise ExchangeFailed("deadline", "the request's deadline passed before the call")
-        pooled, new_connection = self._sessions_for_running_loop()
-        session = new_connection if fresh else pooled
-        answered = False
+        pool = self._pool_for_running_loop()
         try:
-            async with session.post(
-                endpoint.url, data=body, headers=headers, timeout=client_timeout(seconds)
-            ) as response:
-                answered = True
-                status = response.status
-                raw = await _read_limited(response, self._max_response_bytes)
+            async with asyncio.timeout(seconds):
+                answer = await pool.post(
+                    endpoint.url, body, headers, limit=self._max_response_bytes, fresh=fresh
+                )
         except TimeoutError:
             if seconds < endpoint.timeout:
                 reason = f"timed out after {seconds:.3g}s, at the request's deadline"
                 raise ExchangeFailed("deadline", reason) from None
             raise ExchangeFailed("other", f"timed out after {endpoint.timeout:g}s") from None
-        except aiohttp.ClientError as error:
-            reason = f"request failed: {type(error).__name__}: {error}"
-            raise ExchangeFailed(_failure_kind(error, answered), reason) from None
-        return Exchange(status, raw)
+        return Exchange(answer.status, answer.body)
 
     async def close(self) -> None:
-        """Close the pooled connections (ASGI shutdown); a later fetch opens a new session."""
-        sessions = (self._session, self._fresh_session)
-        self._session = self._fresh_session = self._loop = None
-        for session in sessions:
-            if session is not None and not session.closed:
-                await session.close()
+        """Close the pooled connections (ASGI shutdown); a later fetch opens a new pool."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
-    def _sessions_for_running_loop(self) -> tuple[aiohttp.ClientSession, aiohttp.ClientSession]:
-        """The pooled session and the one that opens a new connection per request (retries)."""
-        loop = asyncio.get_running_loop()
-        session, fresh = self._session, self._fresh_session
-        if session is not None and fresh is not None and self._loop is loop and not session.closed:
-            return session, fresh
-        for stale in (session, fresh):
-            if stale is not None and not stale.closed:
-                # Bound to another loop: it cannot be awaited from here. Detaching marks it
-                # closed; its sockets are released when the old connector is collected.
-                stale.detach()
-        self._session = self._open_session(force_close=False)
-        self._fresh_session = self._open_session(force_close=True)
-        self._loop = loop
-        return self._session, self._fresh_session
-
-    def _open_session(self, *, force_close: bool) -> aiohttp.ClientSession:
-        pool: dict[str, Any] = (
-            {"force_close": True} if force_close else {"keepalive_timeout": self._keepalive_timeout}
-        )
-        connector = _CountingConnector(
-            self._count_connection,
-            limit=self._limit,
+    def _pool_for_running_loop(self) -> ConnectionPool:
+        pool = self._pool
+        if pool is not None and pool.loop is asyncio.get_running_loop() and not pool.closed:
+            return pool
+        if pool is not None:
+            # Bound to another loop (maybe closed): its connections cannot serve this one.
+            pool.close()
+        self._pool = ConnectionPool(
+            keepalive_seconds=self._keepalive_timeout,
             limit_per_host=self._limit_per_host,
-            ttl_dns_cache=self._dns_cache_ttl,
-            use_dns_cache=True,
-            **pool,
+            connect_seconds=MAX_CONNECT_SECONDS,
+            on_connection_opened=self._count_connection,
         )
-        return aiohttp.ClientSession(
-            connector=connector,
-            # Cookies from one user's subgraph answer must never reach another user's request.
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=True,
-        )
+        return self._pool
 
     def _count_connection(self) -> None:
         self.connections_opened += 1
@@ -308,51 +271,6 @@ def transport_from_settings(config: GatewaySettings) -> SubgraphTransport:
 def _is_mutation(payload: Mapping[str, Any]) -> bool:
     # The planner prints a mutation's fetch as `mutation ...`; queries start with `{` or `query`.
     return str(payload.get("query", "")).lstrip().startswith("mutation")
-
-
-def _failure_kind(error: aiohttp.ClientError, answered: bool) -> Failure:
-    if isinstance(error, aiohttp.ClientConnectorError):
-        return "not_connected"
-    if answered:
-        return "other"
-    if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientConnectionResetError):
-        return "dropped"
-    if isinstance(error, aiohttp.ClientOSError) and error.errno in (errno.ECONNRESET, errno.EPIPE):
-        return "dropped"
-    return "other"
-
-
-class _CountingConnector(aiohttp.TCPConnector):
-    """A TCPConnector that reports each TCP connection it opens.
-
-    Counting with an aiohttp `TraceConfig` instead makes aiohttp build trace records for every
-    request of the session: about 15% of a subgraph call's CPU, measured by the benchmark.
-    """
-
-    def __init__(self, on_connection_opened: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._on_connection_opened = on_connection_opened
-
-    # aiohttp's signature (req, traces, timeout): the timeout is aiohttp's, passed through.
-    async def _create_connection(self, *args: Any) -> Any:
-        protocol = await super()._create_connection(*args)
-        self._on_connection_opened()
-        return protocol
-
-
-async def _read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
-    """The body, or None when it exceeds `limit` once decompressed (a runaway subgraph or a
-    gzip bomb, a few KB on the wire that inflate to gigabytes, must not exhaust memory)."""
-    length = response.content_length
-    if length is not None and "Content-Encoding" not in response.headers:
-        return await response.read() if length <= limit else None
-    # Compressed, or of unknown length: Content-Length would count wire bytes, not memory.
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(1 << 16):
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 def _graphql_refusal(service: str, status: int, raw: bytes) -> dict[str, Any] | None:
