@@ -35,6 +35,7 @@ from aws_lambda_powertools import Logger
 from graphql import GraphQLSchema
 
 from bff.execution.conditions import excludes_every_selection
+from bff.execution.context_values import split_by_context
 from bff.execution.entity_batch import (
     ENTITIES_FIELD,
     EntityBatch,
@@ -294,12 +295,35 @@ class _PlanRun:
     ) -> None:
         if excludes_every_selection(fetch, self.variables):
             return
+        objects = objects_at(self.data, path)
+        if fetch.contexts:
+            # One request per distinct set of contextual values (context_values.py).
+            parts = split_by_context(objects, fetch.contexts, self.data, self.index)
+            into: list[list[dict[str, Any]]] = [[] for _ in parts]
+            await asyncio.gather(
+                *(
+                    self._entity_request(fetch, found, values, part_errors)
+                    for (values, found), part_errors in zip(parts, into, strict=True)
+                )
+            )
+            errors.extend(error for part_errors in into for error in part_errors)
+            return
+        await self._entity_request(fetch, objects, {}, errors)
+
+    async def _entity_request(
+        self,
+        fetch: Fetch,
+        objects: list[tuple[dict[str, Any], Path]],
+        context_values: dict[str, Any],
+        errors: list[dict[str, Any]],
+    ) -> None:
         batch = EntityBatch.collect(
-            objects_at(self.data, path), fetch.requires, fetch.representation_typename, self.index
+            objects, fetch.requires, fetch.representation_typename, self.index
         )
         if not batch.representations:
             return
         variables = self._used_variables(fetch)
+        variables.update(context_values)
         variables["representations"] = batch.representations
         response = await self._call(
             fetch.service, {"query": fetch.operation, "variables": variables}

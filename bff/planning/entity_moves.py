@@ -21,6 +21,7 @@ from graphql import DirectiveNode, FieldNode, SelectionSetNode
 from bff.supergraph import FieldInfo
 
 from .conditions import guard_of
+from .contexts import context_arguments
 from .drafts import SelectionDraft
 from .errors import PlanningError
 from .fetch_groups import FetchGroup
@@ -50,6 +51,8 @@ class EntityMoves:
         """A field the current subgraph cannot resolve here: fetch it through `_entities`."""
         assert pos.group is not None
         candidates = self.planner.candidates(pos.type_name, info)
+        if candidates and self.planner.contexts.used:
+            candidates = self.with_contexts(pos, info, candidates)
         if not candidates:
             self.reenter(pos, info, node)
             return
@@ -148,11 +151,15 @@ class EntityMoves:
         requires = target_info.requires_in(candidate.graph)
         # Inputs fetched only for this field are needed only when the field is.
         conditions = tuple(d for d in node.directives or () if d.name.value in ("skip", "include"))
-        anchor = self.hoist_anchor(pos, candidate) if requires is None else None
+        contextual = bool(context_arguments(target_info, candidate.graph))
+        hoisted = requires is None and not contextual
+        anchor = self.hoist_anchor(pos, candidate) if hoisted else None
         if anchor is None:
             target = self.jump(pos, candidate, requires, conditions)
         else:
             target = self.descend(self.jump(anchor, candidate, None), pos, anchor)
+        if contextual:
+            node = self.bind_contexts(pos, target, target_info, candidate.graph, node)
         self.add_field(target, target_info, node)
 
     def reenter(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:

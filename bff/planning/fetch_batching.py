@@ -59,7 +59,9 @@ def schedule_combined_fetches(
     buckets: dict[tuple[object, ...], list[FetchGroup]] = {}
     for group in groups:
         # The top-level root fetches are one per subgraph already.
-        key = (group.service, waves[group.id]) if group.path else ("root", group.id)
+        # A fetch with contextual arguments is sent once per context value: alone.
+        alone = not group.path or group.contexts
+        key = ("alone", group.id) if alone else (group.service, waves[group.id])
         buckets.setdefault(key, []).append(group)
     if all(len(bucket) == 1 for bucket in buckets.values()):
         return None

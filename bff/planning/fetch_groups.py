@@ -13,7 +13,16 @@ from graphql import OperationDefinitionNode
 
 from .drafts import SelectionDraft
 from .errors import PlanningError
-from .nodes import Fetch, Flatten, OperationKind, Parallel, PlanNode, RequiredSelection, Sequence
+from .nodes import (
+    ContextInput,
+    Fetch,
+    Flatten,
+    OperationKind,
+    Parallel,
+    PlanNode,
+    RequiredSelection,
+    Sequence,
+)
 from .printing import print_variable_definition
 
 REPRESENTATIONS_VARIABLE = "representations"
@@ -36,6 +45,8 @@ class FetchGroup:
     representation_typename: str | None = None
     requires: dict[str, SelectionDraft] = field(default_factory=dict)
     depends_on: list[FetchGroup] = field(default_factory=list)
+    # Contextual arguments its fields take (`contexts.py`), each a variable of the fetch.
+    contexts: list[ContextInput] = field(default_factory=list)
 
     def required_draft(self, type_condition: str) -> SelectionDraft:
         draft = self.requires.get(type_condition)
@@ -59,6 +70,7 @@ class FetchGroup:
         variable_usages = tuple(d.variable.name.value for d in declarations)
         declared = [print_variable_definition(d) for d in declarations]
         body = self.selection.print()
+        declared.extend(f"${context.variable}: {context.type}" for context in self.contexts)
         if self.is_entity:
             declared.insert(0, f"${REPRESENTATIONS_VARIABLE}: [_Any!]!")
             body = f"{{ _entities(representations: ${REPRESENTATIONS_VARIABLE}) {body} }}"
@@ -80,6 +92,7 @@ class FetchGroup:
             requires=requires,
             representation_typename=self.representation_typename,
             renames=tuple(self.selection.renames()),
+            contexts=tuple(self.contexts),
         )
 
 

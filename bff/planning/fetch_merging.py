@@ -45,7 +45,7 @@ def merge_waiting_fetches(groups: list[FetchGroup]) -> list[FetchGroup]:
 
 def _merge_target(early: FetchGroup, groups: list[FetchGroup]) -> FetchGroup | None:
     """The first group that `early` can safely be merged into, if any."""
-    if not early.is_entity or any(early in group.depends_on for group in groups):
+    if not early.is_entity or early.contexts or any(early in g.depends_on for g in groups):
         return None
     for late in groups:
         if (
@@ -54,6 +54,7 @@ def _merge_target(early: FetchGroup, groups: list[FetchGroup]) -> FetchGroup | N
             or late.service != early.service
             or late.path != early.path
             or late.representation_typename != early.representation_typename
+            or late.contexts  # sent once per context value: its variables are its own
             or _is_conditional(late.selection)
         ):
             continue

@@ -66,6 +66,28 @@ class RequiredSelection:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextSource:
+    """Where a contextual value may come from: the ancestor at the first `depth` segments of
+    the object's path, when its `__typename` is (an implementation or member of) one of
+    `type_conditions`; `value` reads one value on it (a single field chain)."""
+
+    depth: int
+    type_conditions: tuple[str, ...]
+    value: tuple[RequiredSelection, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextInput:
+    """A contextual argument an entity fetch sends as `$variable` (of GraphQL type `type`):
+    per object, read from the first of `sources` (nearest ancestor first) that applies, null
+    when none does. Objects with different values go in different `_entities` requests."""
+
+    variable: str
+    type: str
+    sources: tuple[ContextSource, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Fetch:
     """One subgraph request.
 
@@ -95,6 +117,8 @@ class Fetch:
     requires: tuple[RequiredSelection, ...] = ()
     representation_typename: str | None = None
     renames: tuple[Rename, ...] = ()
+    # Contextual arguments (`@fromContext`), for entity fetches only.
+    contexts: tuple[ContextInput, ...] = ()
     kind: Literal["Fetch"] = "Fetch"
     # Read from `operation` once, when the plan is made (never per request).
     response_keys: tuple[str, ...] = dataclasses.field(init=False)
@@ -306,6 +330,7 @@ def _print_node(node: PlanNode, depth: int, lines: list[str]) -> None:
             lines.append(header + ") {")
             if node.requires:
                 lines.append(f"{pad}  {_print_requires(node.requires)}")
+                lines.extend(f"{pad}  {_print_context(context)}" for context in node.contexts)
                 lines.append(f"{pad}  =>")
             for text_line in node.operation.splitlines():
                 lines.append(f"{pad}  {text_line}")
@@ -348,6 +373,15 @@ def _print_part(part: FetchPart, depth: int, lines: list[str]) -> None:
     else:
         keys = ", ".join(sent if sent == own else f"{sent}: {own}" for sent, own in part.keys)
         lines.append(f"{pad}Part(root, paths: [{paths}], keys: [{keys}]),")
+
+
+def _print_context(context: ContextInput) -> str:
+    """`$v: T <- 2: ... on User { __typename f } | 0: ...`: each source, nearest first."""
+    sources = [
+        f"{source.depth}: {' & '.join(source.type_conditions)} {_print_requires(source.value)}"
+        for source in context.sources
+    ]
+    return f"${context.variable}: {context.type} <- {' | '.join(sources)}"
 
 
 def _print_requires(selections: tuple[RequiredSelection, ...]) -> str:

@@ -34,6 +34,7 @@ from bff.supergraph import FieldInfo, Supergraph
 
 from .abstract_types import AbstractTypeWalk
 from .conditions import always_excluded
+from .contexts import ContextScopes, ContextualFields, context_arguments
 from .cost import CostEstimate, PlanningBudget
 from .drafts import SelectionDraft
 from .entity_moves import EntityMoves
@@ -63,6 +64,7 @@ class QueryPlanner:
         self.types = supergraph.types
         self.graph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
         self.graph = QueryGraph(supergraph)
+        self.contexts = ContextScopes(supergraph)
         self._interface_leaf_cache: dict[tuple[str, str, str], bool] = {}
         self._supertypes = self._compute_supertypes()
 
@@ -147,10 +149,14 @@ class QueryPlanner:
         return [c for c in found if self.types[c.entity_type].resolvable_keys(c.graph)]
 
     def is_local(self, graph: str, type_name: str, info: FieldInfo) -> bool:
-        return graph in info.graphs and info.requires_in(graph) is None
+        return (
+            graph in info.graphs
+            and info.requires_in(graph) is None
+            and not context_arguments(info, graph)
+        )
 
 
-class _PlanBuilder(EntityMoves, AbstractTypeWalk):
+class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
     """The state of one `plan` call: the groups created so far."""
 
     def __init__(
@@ -171,6 +177,7 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
         self.roots: list[FetchGroup] = []
         self.entity_groups: dict[tuple[object, ...], FetchGroup] = {}
         self.input_walks: dict[tuple[int, str], list[InputWalk]] = {}
+        self.positions_at: dict[tuple[str, ...], list[Position]] = {}
         # Root fields planned so far: (response key, printed arguments) -> subgraph.
         self.root_choices: dict[tuple[str, str], str] = {}
 
@@ -196,6 +203,7 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk):
 
     def walk(self, pos: Position, selections: Sequence[SelectionNode]) -> None:
         self.budget.spend()
+        self.record_position(pos)
         type_info = self.types[pos.type_name]
         if pos.group is not None and type_info.is_abstract:
             if pos.group.service in type_info.interface_object_graphs:

@@ -40,6 +40,7 @@ FEATURES = (
     "combined-fetches",
     "requires-arguments",
     "provides-interface",
+    "contexts",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 

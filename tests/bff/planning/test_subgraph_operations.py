@@ -1,6 +1,6 @@
 """Every operation a plan sends is valid for the subgraph receiving it (checked against the
 subgraph's own schema, from the fixture's `subgraphs/` SDL), and declares exactly the client
-variables it uses."""
+variables it uses (besides its representations and contextual arguments)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def test_fetches_are_valid_subgraph_operations(case: GoldenCase) -> None:
             d.variable.name.value
             for d in operation.variable_definitions or ()  # type: ignore[attr-defined]
         } - {"representations"}
-        assert declared == set(fetch.variable_usages)
+        # Contextual arguments are the gateway's own variables, filled per request.
+        contextual = {context.variable for context in fetch.contexts}
+        assert declared == set(fetch.variable_usages) | contextual
     # Combined requests are what is sent: valid too.
     for service, sent in plan_requests(plan.node):
         errors = validate(schemas[service], parse(sent))

@@ -12,6 +12,9 @@ the gateway; this reads the same JSON as one graph would hold it:
   (or on an `@interfaceObject` interface of it) without `@external`, and that no `@override`
   took it from; a `@requires` field is computed by the feature's rule from the whole object;
   objects from several owners (a `@shareable` value type) are merged;
+- an argument a subgraph takes `@fromContext` is read, for each object, on its nearest ancestor
+  in the response whose type (or an interface or union of it) has that subgraph's
+  `@context(name:)`, by walking the selection over the graph's own fields;
 - the special values are read as the fixture subgraphs read them (`$ref`, `$by`, `$root`,
   `$error`), and leaves are serialised by graphql-core against the API schema, so a value the
   API schema hides (an `@inaccessible` enum value) is an error here too.
@@ -24,18 +27,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     FieldDefinitionNode,
+    FieldNode,
     GraphQLAbstractType,
     GraphQLError,
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
     InterfaceTypeDefinitionNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
+    SelectionSetNode,
     StringValueNode,
+    UnionTypeDefinitionNode,
     execute_sync,
     get_named_type,
     parse,
@@ -68,6 +77,14 @@ class FixtureMonolith:
         self.computed = computed or {}
         self.owners: dict[tuple[str, str], list[str]] = {}
         self.interface_objects: dict[str, set[str]] = {}
+        # (graph, context name) -> the types setting it; (graph, type, field) -> each argument
+        # it takes from a context: (argument, (graph, context name), selection).
+        self.context_setters: dict[tuple[str, str], set[str]] = {}
+        self.contextual: dict[
+            tuple[str, str, str], list[tuple[str, tuple[str, str], SelectionSetNode]]
+        ] = {}
+        # The objects of the execution running, by response path (ancestors of later fields).
+        self._objects: dict[tuple[str | int, ...], Node] = {}
         overridden: set[tuple[str, str, str]] = set()
         for subgraph in subgraphs:
             self._read_ownership(subgraph.name, parse(subgraph.sdl), overridden)
@@ -81,6 +98,7 @@ class FixtureMonolith:
             "Query",
             [(name, subgraph.data.get("Query", {})) for name, subgraph in self.subgraphs.items()],
         )
+        self._objects = {}
         result = execute_sync(
             self.schema,
             parse(query),
@@ -100,17 +118,44 @@ class FixtureMonolith:
         self, graph: str, document: DocumentNode, overridden: set[tuple[str, str, str]]
     ) -> None:
         for node in document.definitions:
+            if isinstance(node, UnionTypeDefinitionNode):
+                self._read_contexts(graph, node.name.value, node.directives)
             if not isinstance(
                 node,
                 ObjectTypeDefinitionNode | ObjectTypeExtensionNode | InterfaceTypeDefinitionNode,
             ):
                 continue
             type_name = node.name.value
+            self._read_contexts(graph, type_name, node.directives)
             directives = {directive.name.value for directive in node.directives or ()}
             if "interfaceObject" in directives:
                 self.interface_objects.setdefault(type_name, set()).add(graph)
             for definition in node.fields or ():
                 self._read_field(graph, type_name, definition, overridden)
+
+    def _read_contexts(
+        self, graph: str, type_name: str, directives: tuple[DirectiveNode, ...] | None
+    ) -> None:
+        for directive in directives or ():
+            if directive.name.value == "context":
+                name = _string_argument(directive, "name")
+                self.context_setters.setdefault((graph, name), set()).add(type_name)
+
+    def _read_contextual_arguments(
+        self, graph: str, type_name: str, definition: FieldDefinitionNode
+    ) -> None:
+        for argument in definition.arguments or ():
+            for directive in argument.directives or ():
+                if directive.name.value != "fromContext":
+                    continue
+                reference = _string_argument(directive, "field").strip()
+                context, _, selection = reference.removeprefix("$").partition(" ")
+                text = selection.strip()
+                document = parse(text if text.startswith("{") else "{" + text + "}")
+                operation = document.definitions[0]
+                self.contextual.setdefault((graph, type_name, definition.name.value), []).append(
+                    (argument.name.value, (graph, context), operation.selection_set)  # type: ignore[attr-defined]
+                )
 
     def _read_field(
         self,
@@ -120,6 +165,7 @@ class FixtureMonolith:
         overridden: set[tuple[str, str, str]],
     ) -> None:
         name = definition.name.value
+        self._read_contextual_arguments(graph, type_name, definition)
         external = False
         for directive in definition.directives or ():
             if directive.name.value == "external":
@@ -147,7 +193,59 @@ class FixtureMonolith:
     def _resolve(self, source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         if not isinstance(source, Node):
             return source.get(info.field_name) if isinstance(source, Mapping) else None
+        at = tuple(info.path.prev.as_list()) if info.path.prev else ()
+        self._objects[at] = source
+        for graph in self._owners(source.type_name, info.field_name):
+            key = (graph, source.type_name, info.field_name)
+            for argument, context, selection in self.contextual.get(key, ()):
+                args = {**args, argument: self._context_value(at, context, selection)}
         return self.field_value(source, info.field_name, args, info.return_type)
+
+    # -- contexts
+
+    def _context_value(
+        self, at: tuple[str | int, ...], context: tuple[str, str], selection: SelectionSetNode
+    ) -> Any:
+        """The selection read on the nearest ancestor of the object at `at` setting `context`."""
+        for length in range(len(at) - 1, -1, -1):
+            ancestor = self._objects.get(at[:length])
+            if ancestor is not None and self._sets(ancestor.type_name, context):
+                return self._read(ancestor, selection)
+        return None
+
+    def _sets(self, type_name: str, context: tuple[str, str]) -> bool:
+        setters = self.context_setters.get(context, set())
+        return any(self._is_a(type_name, setter) for setter in setters)
+
+    def _is_a(self, type_name: str, other: str) -> bool:
+        if type_name == other:
+            return True
+        named = self.schema.get_type(other)
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            return any(t.name == type_name for t in self.schema.get_possible_types(named))
+        return False
+
+    def _read(self, node: Node, selection: SelectionSetNode) -> Any:
+        for chosen in selection.selections:
+            if isinstance(chosen, InlineFragmentNode):
+                condition = chosen.type_condition
+                if condition is None or self._is_a(node.type_name, condition.name.value):
+                    return self._read(node, chosen.selection_set)
+                continue
+            assert isinstance(chosen, FieldNode)
+            api_type = self.schema.get_type(node.type_name)
+            field_type = getattr(api_type, "fields", {}).get(chosen.name.value)
+            value = self.field_value(
+                node, chosen.name.value, {}, field_type.type if field_type else None
+            )
+            inner = chosen.selection_set
+            return value if inner is None else self._read_nested(value, inner)
+        return None
+
+    def _read_nested(self, value: Any, selection: SelectionSetNode) -> Any:
+        if isinstance(value, list):
+            return [self._read_nested(item, selection) for item in value]
+        return self._read(value, selection) if isinstance(value, Node) else None
 
     def field_value(
         self, node: Node, field_name: str, args: Mapping[str, Any], return_type: Any = None
@@ -318,6 +416,13 @@ def _plain(monolith: FixtureMonolith, value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(monolith, item) for item in value]
     return value
+
+
+def _string_argument(directive: DirectiveNode, name: str) -> str:
+    for argument in directive.arguments or ():
+        if argument.name.value == name and isinstance(argument.value, StringValueNode):
+            return argument.value.value
+    return ""
 
 
 def _has_none(value: Any) -> bool:
