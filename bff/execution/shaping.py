@@ -3,7 +3,8 @@
 Follows the CLIENT operation over the API schema, per the GraphQL spec's value completion:
 
 - response keys (aliases) are read from the merged data (the planner fetches client fields under
-  the client's response keys) and written in the client's selection order;
+  the client's response keys, but for a field the client names `__typename`, kept apart from
+  the object's type: `stored_key`) and written in the client's selection order;
 - `__typename` comes from the schema for object types and from the object's `__typename` for
   interfaces and unions, which must name an object type the API schema exposes there: anything
   else (an interface's name from an `@interfaceObject` subgraph, an `@inaccessible` type, no
@@ -56,6 +57,7 @@ from bff.execution.schema_index import (
     SchemaIndex,
     index_for,
 )
+from bff.planning.selections import stored_key
 
 # The subgraphs answered something the API schema cannot give the client.
 INVALID_ANSWER_CODE: Final = DEFAULT_SUBGRAPH_ERROR_CODE
@@ -95,6 +97,7 @@ class ShapedField:
         "bounded",
         "children",
         "coerce",
+        "data_key",
         "exact",
         "field_name",
         "kind",
@@ -114,6 +117,8 @@ class ShapedField:
         selections: tuple[SelectionSetNode, ...],
     ) -> None:
         self.response_key = response_key
+        # Where the merged data holds it (a field the client names `__typename` is elsewhere).
+        self.data_key = stored_key(response_key, field_name)
         self.field_name = field_name
         self.parent_type = parent_type
         self.shape = shape
@@ -216,7 +221,7 @@ class _Shaper:
                 out[key] = None
                 continue
             path.append(key)
-            value = self._complete(field.shape, data.get(key), field)
+            value = self._complete(field.shape, data.get(field.data_key), field)
             path.pop()
             if value is _BUBBLE:
                 return None
@@ -286,7 +291,7 @@ class _Shaper:
         for field in fields:
             key = field.response_key
             kind = field.kind
-            value = raw.get(key)
+            value = raw.get(field.data_key)
             if kind == LEAF:
                 # Inlined: most fields are leaves already of their type, and the path is only
                 # needed for an error.

@@ -22,6 +22,8 @@ from graphql import (
     parse,
 )
 
+from .selections import CLIENT_TYPENAME_KEY, TYPENAME
+
 # (variable, the value it must have) pairs that must all hold for one selection to be present.
 Guard = tuple[tuple[str, bool], ...]
 
@@ -30,15 +32,24 @@ class _AlwaysPresent(Exception):
     """A selection no variable can exclude: the fetch is always needed."""
 
 
-def read_fetch(operation: str) -> tuple[tuple[str, ...], tuple[Guard, ...] | None]:
+def read_fetch(
+    operation: str, renames: Sequence[tuple[tuple[str, ...], str, str]] = ()
+) -> tuple[tuple[str, ...], tuple[Guard, ...] | None]:
     """(root response keys, guards) of a printed subgraph operation; guards are None when one
-    selection needs no variable."""
+    selection needs no variable. A root field sent under a planner alias (`renames`) is
+    reported under the client's response key."""
     document = parse(operation, no_location=True)
     definition = document.definitions[0]
     assert isinstance(definition, OperationDefinitionNode)
     selections: Sequence[SelectionNode] = definition.selection_set.selections
     keys: list[str] = []
     _collect_keys(selections, keys)
+    client_keys = {
+        alias: TYPENAME if stored == CLIENT_TYPENAME_KEY else stored
+        for path, alias, stored in renames
+        if not path
+    }
+    keys = [client_keys.get(key, key) for key in keys]
     for selection in selections:
         if isinstance(selection, FieldNode) and selection.name.value == "_entities":
             assert selection.selection_set is not None

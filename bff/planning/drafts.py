@@ -2,7 +2,9 @@
 
 A draft keeps entries in first-seen order, so printed subgraph operations are deterministic.
 Fields merge when their response key, arguments and directives are equal; inline fragments
-when their type condition and directives are equal.
+when their type condition and directives are equal. Fields of one response key that could not
+merge in the subgraph (other arguments or types, or a planner field beside a client field named
+like it) are sent under aliases (`ResponseKeys`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from graphql import (
 
 from .nodes import RequiredField, RequiredSelection
 from .printing import print_arguments, print_directives
+from .selections import CLIENT_TYPENAME_KEY, TYPENAME
 
 
 @dataclass(slots=True)
@@ -32,9 +35,15 @@ class FieldEntry:
     head: str  # printed "alias: name(args) @directives", computed once
     variables: tuple[str, ...]
     sub: SelectionDraft | None = None
-    # Set when the field is sent under a planner alias because its response key would not
-    # merge with another field of the same key on this object: the client's key.
+    # Set when a client field is sent under a planner alias because its response key would
+    # not merge with another field of the same key on this object: the key the answer is
+    # stored under (the client's, or `CLIENT_TYPENAME_KEY`).
     client_key: str | None = None
+
+    @property
+    def stored_key(self) -> str:
+        """The field's key in the merged answer."""
+        return self.client_key or self.response_key
 
 
 @dataclass(slots=True)
@@ -48,14 +57,34 @@ class FragmentEntry:
 
 
 @dataclass(slots=True)
+class ResponseKeys:
+    """The response keys of one object's selection set, which must merge: shared by the inline
+    fragments inside it, and by the selections of every field of one response key on it (the
+    sub-fields of fields that merge must merge too)."""
+
+    # Per response key, the (field and arguments, output type) first selected under it.
+    selected: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The alias given to a field that would not merge under its own key, per (key, field,
+    # whether the planner added it): a client field's alias is renamed back in the answer, a
+    # planner field's is not, so the two never share one.
+    aliases: dict[tuple[str, tuple[str, str], bool], str] = field(default_factory=dict)
+    below: dict[str, ResponseKeys] = field(default_factory=dict)
+
+    def under(self, response_key: str) -> ResponseKeys:
+        """The response keys of the selections of the fields sent under `response_key`."""
+        found = self.below.get(response_key)
+        if found is None:
+            found = self.below[response_key] = ResponseKeys()
+        return found
+
+
+@dataclass(slots=True)
 class SelectionDraft:
     """An ordered, merging selection set on `type_name`."""
 
     type_name: str
     entries: dict[tuple[str, str], FieldEntry | FragmentEntry] = field(default_factory=dict)
-    # Per response key, the (field head, output type) first selected on this object, shared
-    # with the inline fragments inside it: fields of one response key must merge.
-    scope: dict[str, tuple[str, str]] = field(default_factory=dict)
+    scope: ResponseKeys = field(default_factory=lambda: ResponseKeys())
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -68,13 +97,18 @@ class SelectionDraft:
         directives: Iterable[DirectiveNode] | None = (),
         sub_type: str | None = None,
         type_ref: str | None = None,
+        *,
+        planner_added: bool = False,
     ) -> FieldEntry:
         """The entry for this field, created on first use (`sub_type` for composite fields).
 
-        With `type_ref` (the field's output type in the subgraph), a client field whose
-        response key another field on this object already uses with other arguments or another
-        type (e.g. `id: ID` and `id: ID!` on two union members) is sent under a planner alias,
-        renamed back to the client's key when the answer arrives (`renames`).
+        With `type_ref` (the field's output type in the subgraph), a field whose response key
+        another field on this object already uses with other arguments or another type (e.g.
+        `id: ID` and `id: ID!` on two union members) is sent under an alias: a client field is
+        renamed back to its key when the answer arrives (`renames`), a `planner_added` one keeps
+        the alias (`stored_key`, read by the representations). A client field named
+        `__typename` by an alias is always sent under another one and kept under
+        `CLIENT_TYPENAME_KEY`: `__typename` in the answer is the object's type.
         """
         arguments = tuple(arguments or ())
         directives = tuple(directives or ())
@@ -83,29 +117,55 @@ class SelectionDraft:
         head = f"{alias}: {body}" if alias and alias != name else body
         key = ("f", head)
         entry = self.entries.get(key)
+        if entry is None and planner_added:
+            entry = self.entries.get(("p", head))
         if entry is None:
             client_key = None
-            if type_ref is not None:
+            if response_key == TYPENAME and name != TYPENAME:
+                client_key = CLIENT_TYPENAME_KEY
+                response_key = self._fresh_alias(response_key, (body, ""))
+                head = f"{response_key}: {body}"
+            elif type_ref is not None:
                 # Directives do not keep fields from merging: only the field, its arguments
                 # and its type do.
                 selected = (name + print_arguments(arguments), type_ref)
-                first = self.scope.setdefault(response_key, selected)
+                first = self.scope.selected.setdefault(response_key, selected)
                 if first != selected:
-                    client_key = response_key
-                    response_key = f"{response_key}__alias_{len(self.scope)}"
-                    self.scope[response_key] = selected
+                    sent = self._fresh_alias(response_key, selected, planner_added)
+                    if planner_added:
+                        # Found again by the planner only: a client field of this head must
+                        # not be answered under the planner's alias.
+                        key = ("p", head)
+                    else:
+                        client_key = response_key
+                    response_key = sent
                     head = f"{response_key}: {body}"
             entry = FieldEntry(
                 response_key=response_key,
                 name=name,
                 head=head,
                 variables=_variables_in(arguments, directives),
-                sub=SelectionDraft(sub_type) if sub_type else None,
+                sub=SelectionDraft(sub_type, scope=self.scope.under(response_key))
+                if sub_type
+                else None,
                 client_key=client_key,
             )
             self.entries[key] = entry
         assert isinstance(entry, FieldEntry)
         return entry
+
+    def _fresh_alias(
+        self, response_key: str, selected: tuple[str, str], planner_added: bool = False
+    ) -> str:
+        """The alias for this field under `response_key` (the same wherever it is selected on
+        this object), unused by any other field."""
+        scope = self.scope
+        alias = scope.aliases.get((response_key, selected, planner_added))
+        if alias is None:
+            alias = f"{response_key}__alias_{len(scope.selected)}"
+            scope.selected[alias] = selected
+            scope.aliases[(response_key, selected, planner_added)] = alias
+        return alias
 
     def add_fragment(
         self, type_condition: str | None, directives: Iterable[DirectiveNode] = ()

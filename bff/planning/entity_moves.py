@@ -284,7 +284,12 @@ class EntityMoves:
             # The object stays selected here, where nothing else may be left of it.
             pos.draft.add_field("__typename")
         return replace(
-            target, type_name=pos.type_name, path=pos.path, draft=draft, client=pos.client
+            target,
+            type_name=pos.type_name,
+            path=pos.path,
+            draft=draft,
+            client=pos.client,
+            outer_conditions=pos.all_conditions,
         )
 
     def jump(
@@ -334,7 +339,7 @@ class EntityMoves:
             self.entity_groups[group_key] = group
         group.required_draft(type_condition).merge(required)
         self.share_inputs(
-            group, type_condition, InputWalk(inputs, selections, guard_of(inputs.conditions))
+            group, type_condition, InputWalk(inputs, selections, guard_of(inputs.all_conditions))
         )
         draft = group.selection.add_fragment(type_condition)
         for directives in pos.conditions:
@@ -350,4 +355,5 @@ class EntityMoves:
             mirror=pos.mirror,
             sink=pos.sink,
             depth=pos.depth,
+            outer_conditions=pos.all_conditions,
         )

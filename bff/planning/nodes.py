@@ -125,7 +125,7 @@ class Fetch:
     guards: tuple[Guard, ...] | None = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
-        response_keys, guards = read_fetch(self.operation)
+        response_keys, guards = read_fetch(self.operation, self.renames)
         object.__setattr__(self, "response_keys", response_keys)
         object.__setattr__(self, "guards", guards)
 

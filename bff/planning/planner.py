@@ -309,12 +309,18 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
             node.arguments,
             node.directives,
             sub_type=info.type_name if composite else None,
-            type_ref=None if planner_added else info.type_ref_in(pos.group.service),
+            type_ref=info.type_ref_in(pos.group.service),
+            planner_added=planner_added,
         )
+        # The field's key in the merged answer: the representations and the paths of fetches
+        # below read it there.
+        stored_key = entry.stored_key
         mirror_entry = None
         if pos.mirror is not None:
             mirror_entry = pos.mirror.add_field(
-                info.name, alias, sub_type=info.type_name if composite else None
+                info.name,
+                stored_key if stored_key != info.name else None,
+                sub_type=info.type_name if composite else None,
             )
         if node.selection_set is None:
             return
@@ -330,12 +336,20 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
             child_type = info.type_name
         if child_type != info.type_name and self.types[info.type_name].is_abstract:
             entry.sub.add_field("__typename")  # the client's position is still abstract
+        enclosing = pos.all_conditions
+        if node.directives:
+            enclosing = (*enclosing, tuple(node.directives))
+        # Another client field of this response key (under other conditions) shares the path:
+        # entity fetches from below must carry this field's conditions themselves.
+        shared = not planner_added and self.shares_response_key(pos, response_key)
         child = Position(
             group=pos.group,
             type_name=child_type,
-            path=(*pos.path, response_key, *("@",) * info.list_depth),
+            path=(*pos.path, stored_key, *("@",) * info.list_depth),
             draft=entry.sub,
             client=client_children(pos.client, response_key, self.fragments),
+            conditions=enclosing if shared else (),
+            outer_conditions=() if shared else enclosing,
             provided=provided_sub if is_provided else info.provides_in(pos.group.service),
             mirror=mirror_entry.sub if mirror_entry is not None else None,
             sink=pos.sink,
@@ -343,6 +357,16 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
             trail=self.extended_trail(pos, info, node),
         )
         self.walk(child, node.selection_set.selections)
+
+    def shares_response_key(self, pos: Position, response_key: str) -> bool:
+        """Whether the client selects several fields under `response_key` on this object."""
+        found = 0
+        for client_field in client_fields(pos.client, self.fragments):
+            if (client_field.alias or client_field.name).value == response_key:
+                found += 1
+                if found > 1:
+                    return True
+        return False
 
     def extended_trail(self, pos: Position, info: FieldInfo, node: FieldNode) -> tuple[Step, ...]:
         """`pos.trail` plus this field, when it is a client field of an object type."""

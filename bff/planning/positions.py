@@ -25,6 +25,9 @@ class Position:
     - `client`: the client's selections on this object (to keep planner aliases collision-free).
     - `conditions`: directives of enclosing `@skip`/`@include` fragments on this same object,
       re-applied around the object's selection in any entity fetch started from here.
+    - `outer_conditions`: the directives of the fields and fragments enclosing the object's
+      field, up to the root (with `conditions`, what decides whether the object is answered:
+      fields of one response key under other directives share its path).
     - `provided`: the `@provides` field set still in effect for this object.
     - `mirror`/`sink`: set while walking planner-added fields: where their response keys are
       recorded (for the representation) and which groups fetch them (dependencies).
@@ -41,11 +44,17 @@ class Position:
     draft: SelectionDraft | None
     client: tuple[SelectionNode, ...]
     conditions: tuple[tuple[DirectiveNode, ...], ...] = ()
+    outer_conditions: tuple[tuple[DirectiveNode, ...], ...] = ()
     provided: SelectionSetNode | None = None
     mirror: SelectionDraft | None = None
     sink: list[FetchGroup] | None = None
     depth: int = 0
     trail: tuple[Step, ...] = ()
+
+    @property
+    def all_conditions(self) -> tuple[tuple[DirectiveNode, ...], ...]:
+        """Every `@skip`/`@include` directive deciding whether this object is answered."""
+        return (*self.outer_conditions, *self.conditions)
 
 
 @dataclass(frozen=True, slots=True)

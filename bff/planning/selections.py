@@ -13,6 +13,12 @@ from graphql import (
     SelectionSetNode,
 )
 
+TYPENAME = "__typename"
+# Where the merged answer keeps a client field the client names `__typename` (an alias on
+# another field): `__typename` there always holds the object's type, which merging,
+# representations and abstract types read. Not a GraphQL name, so no client key equals it.
+CLIENT_TYPENAME_KEY = "__typename:client"
+
 Fragments = dict[str, FragmentDefinitionNode]
 # Whether a fragment on the first type applies to objects of the second.
 Applies = Callable[[str, str], bool]
@@ -78,6 +84,14 @@ def find_provided(
                 if found[0]:
                     return found
     return False, None
+
+
+def stored_key(response_key: str, field_name: str) -> str:
+    """The key a client field's value has in the merged answer (its response key, but for a
+    field other than `__typename` that the client names `__typename`)."""
+    if response_key == TYPENAME and field_name != TYPENAME:
+        return CLIENT_TYPENAME_KEY
+    return response_key
 
 
 def alias_of(node: FieldNode) -> str | None:

@@ -37,7 +37,12 @@ def shipping_in_euros(product: Mapping[str, Any]) -> int:
     return product["price"] // 10
 
 
+def shipping_by_weight(product: Mapping[str, Any]) -> int:
+    return product["weight"] * 10
+
+
 COMPUTED_FIELDS: dict[str, dict[str, dict[str, ComputedField]]] = {
+    "alias-collisions": {"ratings": {"Product.shipping": shipping_by_weight}},
     "requires-arguments": {"shipping": {"Product.shipping": shipping_in_euros}},
     "requires": {
         "shipping": {"Product.shippingCost": shipping_cost, "Product.packaging": packaging},

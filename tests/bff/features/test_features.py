@@ -41,6 +41,7 @@ FEATURES = (
     "requires-arguments",
     "provides-interface",
     "contexts",
+    "alias-collisions",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 

@@ -122,10 +122,20 @@ class OperationGenerator:
         chosen = self.rng.sample(candidates, count)
         if self.rng.random() < 0.15:
             chosen.append(self.rng.choice(candidates))  # the same field twice: merged
-        return [self._field(name, definition, draft, depth) for name, definition in chosen]
+        siblings = sorted(parent.fields)
+        return [
+            self._field(name, definition, draft, depth, siblings) for name, definition in chosen
+        ]
 
-    def _field(self, name: str, definition: GraphQLField, draft: _Draft, depth: int) -> str:
-        text = self._maybe_aliased(name, draft)
+    def _field(
+        self,
+        name: str,
+        definition: GraphQLField,
+        draft: _Draft,
+        depth: int,
+        siblings: Sequence[str] = (),
+    ) -> str:
+        text = self._maybe_aliased(name, draft, siblings)
         arguments = self._arguments(name, definition.args, draft)
         if arguments:
             text += f"({', '.join(arguments)})"
@@ -173,14 +183,16 @@ class OperationGenerator:
         head = f"... on {condition}" if condition else "..."
         return f"{head}{self._condition(draft)} {{ {inner} }}"
 
-    def _maybe_aliased(self, name: str, draft: _Draft) -> str:
+    def _maybe_aliased(self, name: str, draft: _Draft, siblings: Sequence[str] = ()) -> str:
         roll = self.rng.random()
         if roll < 0.15:
             draft.aliases += 1
             return f"a{draft.aliases}: {name}"
-        if roll < 0.2 and name != "__typename":
-            # A client alias named like a field the planner may add (keys, __typename).
-            return f"{self.rng.choice(['id', '__typename_', 'typename'])}: {name}"
+        if roll < 0.25 and name != "__typename":
+            # A client alias named like a field the planner may add: `__typename`, a key or
+            # `@requires` input (another field of the same type), `id`.
+            others = [sibling for sibling in siblings if sibling != name]
+            return f"{self.rng.choice(['id', '__typename', 'typename', *others])}: {name}"
         return name
 
     def _condition(self, draft: _Draft) -> str:
