@@ -83,8 +83,30 @@ class AbstractTypeWalk:
         self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
     ) -> None:
         """An @interfaceObject: its own fields stay; `__typename` and type-specific fragments
-        need the concrete type, so they go to a subgraph that has the real interface."""
+        need the concrete type, so they go to a subgraph that has the real interface (entered
+        by the interface's key, before any fetch that needs the concrete type)."""
         assert pos.group is not None
+        local, concrete = self.split_interface_object(pos, type_info, selections)
+        self.walk_object(pos, local)
+        if concrete:
+            candidates = [
+                graph
+                for graph in type_info.graphs
+                if graph not in type_info.interface_object_graphs
+                and type_info.resolvable_keys(graph)
+            ]
+            if not candidates:
+                raise PlanningError(
+                    f"no subgraph resolves the concrete type of interface {type_info.name}"
+                )
+            target = self.jump(pos, Candidate(candidates[0], type_info.name, None), None)
+            self.walk(target, concrete)
+
+    def split_interface_object(
+        self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]
+    ) -> tuple[list[SelectionNode], list[SelectionNode]]:
+        """(what the `@interfaceObject` subgraph answers, what needs the concrete type), looking
+        into fragments on the interface itself (or without a type condition)."""
         local: list[SelectionNode] = []
         concrete: list[SelectionNode] = []
         for node in selections:
@@ -93,7 +115,14 @@ class AbstractTypeWalk:
                 continue
             type_condition, directives, inner = self.fragment_parts(node)
             if type_condition in (None, pos.type_name):
-                local.append(node)
+                if directives:
+                    # Walked again at this object under its conditions (which then guard the
+                    # concrete type's fetch too).
+                    local.append(node)
+                else:
+                    inner_local, inner_concrete = self.split_interface_object(pos, type_info, inner)
+                    local.extend(inner_local)
+                    concrete.extend(inner_concrete)
                 continue
             # Interface fields inside a fragment on one implementation are this subgraph's to
             # answer too (for every object; the answer keeps them only for that type): asking
@@ -110,20 +139,7 @@ class AbstractTypeWalk:
                 # The answer keeps those fields only for objects of the fragment's type: which
                 # type an object is, only a subgraph with the real interface can say.
                 concrete.append(_TYPENAME)
-        self.walk_object(pos, local)
-        if concrete:
-            candidates = [
-                graph
-                for graph in type_info.graphs
-                if graph not in type_info.interface_object_graphs
-                and type_info.resolvable_keys(graph)
-            ]
-            if not candidates:
-                raise PlanningError(
-                    f"no subgraph resolves the concrete type of interface {type_info.name}"
-                )
-            target = self.jump(pos, Candidate(candidates[0], type_info.name, None), None)
-            self.walk(target, concrete)
+        return local, concrete
 
     def split_here(
         self, pos: Position, type_info: TypeInfo, selections: Sequence[SelectionNode]

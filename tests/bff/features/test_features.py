@@ -42,6 +42,7 @@ FEATURES = (
     "provides-interface",
     "contexts",
     "alias-collisions",
+    "interface-object-concrete",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
