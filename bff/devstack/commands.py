@@ -19,6 +19,7 @@ DEV_DIR = Path(".dev")
 DEV_DEPENDENCIES = (
     ("discovery", "serverless-bff-registry"),
     ("services", "serverless-bff-demo-services"),
+    ("aiohttp", "aiohttp"),
     ("moto", "moto[server]"),
     ("flask", "moto[server]"),
     ("strawberry", "strawberry-graphql"),
