@@ -767,3 +767,19 @@ def test_the_bff_traces_to_the_adot_layer_only_when_the_layer_is_given() -> None
     exporter = properties["Environment"]["Variables"]["TRACING_EXPORTER"]
     assert exporter == {"Fn::If": ["HasTracing", "otlp", "off"]}
     assert load(INFRA / "bff.yaml")["Parameters"]["TracingLayerArn"]["Default"] == ""
+
+
+@pytest.mark.parametrize("path", SERVICE_STACKS, ids=template_id)
+def test_each_subgraph_traces_to_the_adot_layer_only_when_the_layer_is_given(path: Path) -> None:
+    template = load(path)
+    (graphql_function,) = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and resource["Properties"]["Handler"].endswith(".handler.handler")
+    ]
+    layers = {"Fn::If": ["HasTracing", [{"Ref": "TracingLayerArn"}], {"Ref": "AWS::NoValue"}]}
+    assert graphql_function["Layers"] == layers
+    exporter = graphql_function["Environment"]["Variables"]["TRACING_EXPORTER"]
+    assert exporter == {"Fn::If": ["HasTracing", "otlp", "off"]}
+    assert template["Parameters"]["TracingLayerArn"]["Default"] == ""

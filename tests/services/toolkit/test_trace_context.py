@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from starlette.types import ASGIApp
 
-from bff.observability.tracing import configure_tracing, shutdown_tracing
+from bff.observability import tracing
+from bff.observability.tracing import configure_tracing, shutdown_tracing, tracing_enabled
 from services.toolkit.api_keys import ApiKeys
 from services.toolkit.app import create_app
+from services.toolkit.handler import create_handler
 from services.toolkit.schema import build_subgraph_schema
 from services.toolkit.trace_context import SPAN_NAME, trace_id_of
 from tests.services.toolkit.conftest import CURRENT_KEY
@@ -97,3 +100,51 @@ def test_with_tracing_on_the_request_is_a_span_under_the_callers_with_strawberry
         span.name for span in strawberrys
     }
     assert all(request in ancestors(span) for span in strawberrys)
+
+
+def _sample_app() -> ASGIApp:
+    return create_app(
+        build_subgraph_schema(SERVICE_NAME, query=Query, types=[Note]),
+        SERVICE_NAME,
+        resources={"greeting": "hello"},
+        api_keys=ApiKeys.of(CURRENT_KEY),
+        identity=verifier(SERVICE_NAME),
+    )
+
+
+def test_the_lambda_handler_traces_when_tracing_exporter_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In AWS the template sets TRACING_EXPORTER=otlp (the ADOT layer's collector); the exporter
+    # that name selects is swapped for one in memory, the rest is the handler's own start-up.
+    spans = InMemorySpanExporter()
+    chosen: list[str] = []
+    monkeypatch.setattr(tracing, "_named_exporter", lambda name: chosen.append(name) or spans)
+    monkeypatch.setenv("TRACING_EXPORTER", "otlp")
+    try:
+        with open_transport("http_api_v2", _sample_app(), SERVICE_NAME) as transport:
+            reply = graphql(
+                transport, "{ traceId }", api_key=CURRENT_KEY, headers={"traceparent": TRACEPARENT}
+            )
+    finally:
+        shutdown_tracing()
+    assert reply.json() == {"data": {"traceId": TRACE_ID}}
+    assert chosen == ["otlp"]
+    (request,) = [span for span in spans.get_finished_spans() if span.name == SPAN_NAME]
+    assert format(request.context.trace_id, "032x") == TRACE_ID
+    assert request.parent is not None and format(request.parent.span_id, "016x") == CALLER_SPAN
+    assert request.resource.attributes["service.name"] == SERVICE_NAME
+
+
+def test_the_lambda_handler_does_not_trace_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACING_EXPORTER", raising=False)
+    with open_transport("http_api_v2", _sample_app(), SERVICE_NAME):
+        assert not tracing_enabled()
+
+
+def test_an_unknown_tracing_exporter_stops_the_handler_at_init(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRACING_EXPORTER", "xray")
+    with pytest.raises(ValueError, match="TRACING_EXPORTER must be one of"):
+        create_handler(_sample_app(), SERVICE_NAME)
