@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -45,6 +46,8 @@ STARTUP_SECONDS = 180
 DEADLINE_SECONDS = 3.0  # the gateway's REQUEST_DEADLINE_SECONDS in this run
 LATE = DEADLINE_SECONDS + 1.5  # an answer later than this missed the deadline
 HEALTH_TOKEN = "chaos-health-token"
+# Each subgraph's claims-signing key, shared by the stack (bff dev) and the chaos gateway.
+CLAIMS_KEYS = {name: secrets.token_urlsafe(32) for name in ("students", "lessons", "analytics")}
 LOAD_FAULTS: tuple[Fault, ...] = ("slow", "reset", "http_500", "trickle", "not_json", "down")
 
 
@@ -494,6 +497,8 @@ def _start_stack(work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any], d
     output = (work / "bff-dev.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bff.cli", "dev", "--free-ports", "--dir", str(state)],
+        # The subgraphs accept identities signed with these; the chaos gateway signs with them.
+        env={**os.environ, "SUBGRAPH_CLAIMS_KEYS": json.dumps(CLAIMS_KEYS)},
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -528,6 +533,7 @@ def _start_gateway(
         "REGISTRY_TABLE": "registry",
         "REGISTRY_POLL_SECONDS": "1",
         "SUBGRAPH_API_KEYS": json.dumps(credentials["apiKeys"]),
+        "SUBGRAPH_CLAIMS_KEYS": json.dumps(CLAIMS_KEYS),
         "SUBGRAPH_URL_OVERRIDES": json.dumps({"analytics": f"{analytics.url}/graphql"}),
         "SUBGRAPH_TIMEOUT_SECONDS": "2",
         "REQUEST_DEADLINE_SECONDS": str(DEADLINE_SECONDS),

@@ -129,6 +129,14 @@ class DevCredentials:
         path.write_text(json.dumps(self.as_json(), indent=2) + "\n")
 
 
+def dev_claims_keys(environ: Mapping[str, str]) -> dict[str, str]:
+    """Each subgraph's claims-signing key: new random ones, except those SUBGRAPH_CLAIMS_KEYS
+    (a JSON object, as `bff serve` reads it) names, so a second local gateway (`make chaos`'s
+    `bff serve`) can sign identities the stack's subgraphs accept."""
+    given = json.loads(environ.get("SUBGRAPH_CLAIMS_KEYS") or "{}")
+    return {name: str(given.get(name) or secrets.token_urlsafe(32)) for name in SERVICE_NAMES}
+
+
 @dataclass
 class ChildProcess:
     """One started part, in its own process group."""
@@ -272,7 +280,7 @@ def start_stack(
         admin_token=secrets.token_urlsafe(32),
         service_tokens={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
         api_keys={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
-        claims_keys={name: secrets.token_urlsafe(32) for name in SERVICE_NAMES},
+        claims_keys=dev_claims_keys(os.environ),
     )
     tables = {
         "students": "students",
