@@ -160,12 +160,7 @@ class ContextChecker:
 
     def _report(self, code: str, message: str, location: SourceLocation | None = None) -> None:
         self.errors.append(
-            CompositionError(
-                code,
-                f"[{self.subgraph.name}] {message}",
-                self.subgraph.name,
-                (location,) if location else (),
-            )
+            CompositionError.in_subgraph(self.subgraph.name, code, message, location)
         )
 
 

@@ -284,10 +284,5 @@ class FieldSetChecker:
 
     def _report(self, code: str, message: str, location: SourceLocation | None) -> None:
         self.errors.append(
-            CompositionError(
-                code,
-                f"[{self.subgraph.name}] {message}",
-                self.subgraph.name,
-                (location,) if location else (),
-            )
+            CompositionError.in_subgraph(self.subgraph.name, code, message, location)
         )

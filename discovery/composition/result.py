@@ -32,6 +32,13 @@ class CompositionError:
     service: str | None = None
     locations: tuple[SourceLocation, ...] = ()
 
+    @classmethod
+    def in_subgraph(
+        cls, subgraph: str, code: str, message: str, location: SourceLocation | None = None
+    ) -> CompositionError:
+        """An error of one subgraph's SDL: its message starts with `[subgraph]`."""
+        return cls(code, f"[{subgraph}] {message}", subgraph, (location,) if location else ())
+
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "message": self.message}
         if self.service is not None:

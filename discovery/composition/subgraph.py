@@ -498,12 +498,7 @@ class SubgraphReader:
     def _error(self, message: str, node: Node) -> None:
         location = self._location(node)
         self.errors.append(
-            CompositionError(
-                "INVALID_GRAPHQL",
-                f"[{self.subgraph.name}] {message}",
-                self.subgraph.name,
-                (location,) if location else (),
-            )
+            CompositionError.in_subgraph(self.subgraph.name, "INVALID_GRAPHQL", message, location)
         )
 
 
