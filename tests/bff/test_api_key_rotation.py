@@ -27,14 +27,9 @@ TTL = 60
 
 
 @pytest.fixture
-def client(secrets_manager: Any) -> Any:
-    return secrets_manager
-
-
-@pytest.fixture
-def secret(client: Any) -> str:
+def secret(secrets_manager: Any) -> str:
     name = f"bff/test/students/{uuid.uuid4().hex}"
-    return str(client.create_secret(Name=name, SecretString=OLD)["ARN"])
+    return str(secrets_manager.create_secret(Name=name, SecretString=OLD)["ARN"])
 
 
 @pytest.fixture
@@ -53,14 +48,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def gateway(
-    subgraphs: LoopbackSubgraphs, client: Any, secret: str, clock: FakeClock
+    subgraphs: LoopbackSubgraphs, secrets_manager: Any, secret: str, clock: FakeClock
 ) -> AsyncIterator[Gateway]:
     config = GatewaySettings(
         subgraph_url_overrides=subgraphs.urls,
         subgraph_api_key_secret_ids={"students": secret},
         secrets_ttl_seconds=TTL,
     )
-    secrets = SecretCache(ttl_seconds=TTL, client=client, clock=clock)
+    secrets = SecretCache(ttl_seconds=TTL, client=secrets_manager, clock=clock)
     gateway = Gateway(FileSupergraphProvider(SUPERGRAPH_FILE), config, secrets=secrets)
     yield gateway
     await gateway.close()
@@ -80,7 +75,7 @@ ANSWERED = {"data": {"student": {"name": "Ada"}}}
 async def test_a_rotated_api_key_is_sent_after_the_ttl_without_a_restart(
     gateway: Gateway,
     subgraphs: LoopbackSubgraphs,
-    client: Any,
+    secrets_manager: Any,
     secret: str,
     clock: FakeClock,
     students_accept: set[str],
@@ -90,7 +85,7 @@ async def test_a_rotated_api_key_is_sent_after_the_ttl_without_a_restart(
 
     # Rotation: the subgraph accepts both keys, then the secret lists the new one first.
     students_accept.add(NEW)
-    client.put_secret_value(SecretId=secret, SecretString=f"{NEW},{OLD}")
+    secrets_manager.put_secret_value(SecretId=secret, SecretString=f"{NEW},{OLD}")
     clock.now += TTL - 1
     assert await sent_key(gateway, subgraphs) == (OLD, ANSWERED)  # within the TTL
 
@@ -109,19 +104,19 @@ async def test_a_rotated_api_key_is_sent_after_the_ttl_without_a_restart(
 async def test_a_slow_secrets_manager_never_delays_a_request_after_the_first_read(
     gateway: Gateway,
     subgraphs: LoopbackSubgraphs,
-    client: Any,
+    secrets_manager: Any,
     secret: str,
     clock: FakeClock,
 ) -> None:
     assert (await sent_key(gateway, subgraphs))[0] == OLD
-    client.put_secret_value(SecretId=secret, SecretString=f"{NEW},{OLD}")
+    secrets_manager.put_secret_value(SecretId=secret, SecretString=f"{NEW},{OLD}")
     entered, release = threading.Event(), threading.Event()
 
     def hang(**_: object) -> None:
         entered.set()
         release.wait(30)
 
-    client.meta.events.register("before-send.secrets-manager.*", hang)
+    secrets_manager.meta.events.register("before-send.secrets-manager.*", hang)
     try:
         clock.now += TTL
         first = await sent_key(gateway, subgraphs)  # starts the re-read, which hangs
@@ -130,7 +125,7 @@ async def test_a_slow_secrets_manager_never_delays_a_request_after_the_first_rea
         during = await sent_key(gateway, subgraphs)
     finally:
         release.set()
-        client.meta.events.unregister("before-send.secrets-manager.*", hang)
+        secrets_manager.meta.events.unregister("before-send.secrets-manager.*", hang)
     assert first == during == (OLD, ANSWERED)
     gateway.secrets.wait_for_refresh(30)
     assert (await sent_key(gateway, subgraphs))[0] == NEW
@@ -139,14 +134,14 @@ async def test_a_slow_secrets_manager_never_delays_a_request_after_the_first_rea
 async def test_a_key_the_subgraph_refuses_is_re_read_at_once(
     gateway: Gateway,
     subgraphs: LoopbackSubgraphs,
-    client: Any,
+    secrets_manager: Any,
     secret: str,
     students_accept: set[str],
 ) -> None:
     assert (await sent_key(gateway, subgraphs))[0] == OLD
     # The key was rotated and the old one already removed at the subgraph, well within the
     # TTL: the subgraph (API Gateway) answers 403 to the key we hold.
-    client.put_secret_value(SecretId=secret, SecretString=NEW)
+    secrets_manager.put_secret_value(SecretId=secret, SecretString=NEW)
     students_accept.clear()
     students_accept.add(NEW)
 
@@ -158,10 +153,12 @@ async def test_a_key_the_subgraph_refuses_is_re_read_at_once(
     assert await sent_key(gateway, subgraphs) == (NEW, ANSWERED)
 
 
-def test_configured_keys_are_read_at_init_from_secrets_manager(client: Any) -> None:
+def test_configured_keys_are_read_at_init_from_secrets_manager(secrets_manager: Any) -> None:
     prefix = uuid.uuid4().hex
-    client.create_secret(Name=f"{prefix}/students", SecretString="students-secret-key")
-    client.create_secret(Name=f"{prefix}/lessons", SecretString='{"apiKey": "lessons-key"}')
+    secrets_manager.create_secret(Name=f"{prefix}/students", SecretString="students-secret-key")
+    secrets_manager.create_secret(
+        Name=f"{prefix}/lessons", SecretString='{"apiKey": "lessons-key"}'
+    )
     config = GatewaySettings(
         subgraph_api_keys={"analytics": "inline-key"},
         subgraph_api_key_secret_ids={
@@ -169,7 +166,7 @@ def test_configured_keys_are_read_at_init_from_secrets_manager(client: Any) -> N
             "lessons": f"{prefix}/lessons",
         },
     )
-    keys = SubgraphApiKeys(config, SecretCache(client=client))
+    keys = SubgraphApiKeys(config, SecretCache(client=secrets_manager))
     keys.read_configured()
     assert keys.keys({"analytics", "students", "lessons"}) == {
         "analytics": "inline-key",
@@ -178,22 +175,24 @@ def test_configured_keys_are_read_at_init_from_secrets_manager(client: Any) -> N
     }
 
 
-def test_a_missing_secret_stops_the_init_naming_the_secret_not_a_value(client: Any) -> None:
+def test_a_missing_secret_stops_the_init_naming_the_secret_not_a_value(
+    secrets_manager: Any,
+) -> None:
     config = GatewaySettings(subgraph_api_key_secret_ids={"students": "no/such/secret"})
     with pytest.raises(ConfigurationError) as error:
-        SubgraphApiKeys(config, SecretCache(client=client)).read_configured()
+        SubgraphApiKeys(config, SecretCache(client=secrets_manager)).read_configured()
     assert str(error.value) == (
         "cannot read the API key of subgraph 'students' from secret 'no/such/secret': "
         "ResourceNotFoundException"
     )
 
 
-def test_a_secret_without_a_key_stops_the_init(client: Any) -> None:
+def test_a_secret_without_a_key_stops_the_init(secrets_manager: Any) -> None:
     name = f"bff/test/empty/{uuid.uuid4().hex}"
-    client.create_secret(Name=name, SecretString="[]")
+    secrets_manager.create_secret(Name=name, SecretString="[]")
     config = GatewaySettings(subgraph_api_key_secret_ids={"students": name})
     with pytest.raises(ConfigurationError, match=f"secret '{name}' of subgraph 'students'"):
-        SubgraphApiKeys(config, SecretCache(client=client)).read_configured()
+        SubgraphApiKeys(config, SecretCache(client=secrets_manager)).read_configured()
 
 
 def test_without_secret_ids_no_aws_client_is_used() -> None:

@@ -17,34 +17,29 @@ TTL = 60
 
 
 @pytest.fixture
-def client(secrets_manager: Any) -> Any:
-    return secrets_manager
-
-
-@pytest.fixture
-def secret(client: Any) -> str:
+def secret(secrets_manager: Any) -> str:
     name = f"bff/test/cache/{uuid.uuid4().hex}"
-    return str(client.create_secret(Name=name, SecretString="v1")["ARN"])
+    return str(secrets_manager.create_secret(Name=name, SecretString="v1")["ARN"])
 
 
-def reads(client: Any) -> list[str]:
+def reads(secrets_manager: Any) -> list[str]:
     """Every GetSecretValue the client sends from now on."""
     sent: list[str] = []
-    client.meta.events.register(
+    secrets_manager.meta.events.register(
         "before-send.secrets-manager.GetSecretValue", lambda **_: sent.append("read")
     )
     return sent
 
 
 def test_a_value_is_held_until_the_ttl_then_re_read_in_the_background(
-    client: Any, secret: str
+    secrets_manager: Any, secret: str
 ) -> None:
     clock = FakeClock()
-    cache = SecretCache(ttl_seconds=TTL, client=client, clock=clock)
+    cache = SecretCache(ttl_seconds=TTL, client=secrets_manager, clock=clock)
     assert cache.read_now(secret) == "v1"
     generation = cache.generation
-    sent = reads(client)
-    client.put_secret_value(SecretId=secret, SecretString="v2")
+    sent = reads(secrets_manager)
+    secrets_manager.put_secret_value(SecretId=secret, SecretString="v2")
     clock.now += TTL - 1
     cache.poll()
     assert cache.get(secret) == "v1" and sent == []
@@ -55,9 +50,9 @@ def test_a_value_is_held_until_the_ttl_then_re_read_in_the_background(
     assert cache.generation == generation + 1
 
 
-def test_an_unchanged_value_keeps_the_generation(client: Any, secret: str) -> None:
+def test_an_unchanged_value_keeps_the_generation(secrets_manager: Any, secret: str) -> None:
     clock = FakeClock()
-    cache = SecretCache(ttl_seconds=TTL, client=client, clock=clock)
+    cache = SecretCache(ttl_seconds=TTL, client=secrets_manager, clock=clock)
     cache.read_now(secret)
     generation = cache.generation
     clock.now += TTL
@@ -67,13 +62,13 @@ def test_an_unchanged_value_keeps_the_generation(client: Any, secret: str) -> No
 
 
 def test_a_forced_re_read_happens_at_once_but_at_most_once_per_interval(
-    client: Any, secret: str
+    secrets_manager: Any, secret: str
 ) -> None:
     clock = FakeClock()
-    cache = SecretCache(ttl_seconds=TTL, client=client, clock=clock, min_forced_seconds=5)
+    cache = SecretCache(ttl_seconds=TTL, client=secrets_manager, clock=clock, min_forced_seconds=5)
     cache.read_now(secret)
-    sent = reads(client)
-    client.put_secret_value(SecretId=secret, SecretString="v2")
+    sent = reads(secrets_manager)
+    secrets_manager.put_secret_value(SecretId=secret, SecretString="v2")
     cache.refresh_soon(secret)
     cache.wait_for_refresh(30)
     assert cache.get(secret) == "v2"
@@ -87,19 +82,21 @@ def test_a_forced_re_read_happens_at_once_but_at_most_once_per_interval(
     assert len(sent) == 2
 
 
-def test_after_a_snapstart_restore_every_secret_held_is_re_read(client: Any, secret: str) -> None:
+def test_after_a_snapstart_restore_every_secret_held_is_re_read(
+    secrets_manager: Any, secret: str
+) -> None:
     clock = FakeClock()
-    cache = SecretCache(ttl_seconds=TTL, client=client, clock=clock)
+    cache = SecretCache(ttl_seconds=TTL, client=secrets_manager, clock=clock)
     cache.read_now(secret)
-    client.put_secret_value(SecretId=secret, SecretString="v2")
+    secrets_manager.put_secret_value(SecretId=secret, SecretString="v2")
     cache.expire()  # the restore hook (bff/handler.py)
     cache.poll()
     cache.wait_for_refresh(30)
     assert cache.get(secret) == "v2"
 
 
-def test_a_secret_that_cannot_be_read_names_the_reason_not_a_value(client: Any) -> None:
-    cache = SecretCache(client=client)
+def test_a_secret_that_cannot_be_read_names_the_reason_not_a_value(secrets_manager: Any) -> None:
+    cache = SecretCache(client=secrets_manager)
     with pytest.raises(SecretUnreadable, match=r"^ResourceNotFoundException$"):
         cache.read_now("no/such/secret")
     asyncio.run(cache.load(["no/such/secret"]))  # logged, not raised
