@@ -20,8 +20,9 @@ from typing import Any, Final
 
 import orjson
 
+from bff.execution.response_keys import client_error_path, client_path
 from bff.execution.schema_index import SchemaIndex
-from bff.planning.nodes import RequiredField, RequiredSelection
+from bff.planning.nodes import Rename, RequiredField, RequiredSelection
 
 Path = tuple[str | int, ...]
 LIST_MARKER: Final = "@"
@@ -115,19 +116,27 @@ class EntityBatch:
         return batch
 
     def all_paths(self) -> list[Path]:
-        return [path for paths in self.target_paths for path in paths]
+        """The client paths of every object behind the representations."""
+        return [client_path(path) for paths in self.target_paths for path in paths]
 
-    def client_paths(self, subgraph_path: Any, field: str = ENTITIES_FIELD) -> list[Path | None]:
+    def paths_of(self, position: int) -> list[Path]:
+        """The client paths of the objects behind representation `position`."""
+        return [client_path(path) for path in self.target_paths[position]]
+
+    def client_paths(
+        self, subgraph_path: Any, field: str = ENTITIES_FIELD, renames: tuple[Rename, ...] = ()
+    ) -> list[Path | None]:
         """Where a subgraph error at `subgraph_path` belongs in the client's response.
 
         `[field, i, *rest]` (`field` is `_entities`, or its alias in a combined request) ->
-        `[object path, *rest]` for every object behind representation `i`; an error without
+        `[object path, *rest]` for every object behind representation `i`, with the keys in
+        `rest` the fetch sent under aliases (`renames`) given as the client's; an error without
         such a path stays path-less.
         """
         position = representation_index(subgraph_path, field)
         if position is not None and position < len(self.target_paths):
-            rest = tuple(subgraph_path[2:])
-            return [(*path, *rest) for path in self.target_paths[position]]
+            rest = subgraph_path[2:]
+            return [client_error_path(path, rest, renames) for path in self.target_paths[position]]
         return [None]
 
 

@@ -17,7 +17,8 @@
 - A `CombinedFetch` sends one request with the parts this request needs (each part's guards
   checked as a fetch's are, and parts with no objects to resolve left out; none left: nothing
   sent); each part's answer is merged at its own paths, and errors are re-pathed per part.
-- Subgraph GraphQL errors are passed on with `_entities` paths rewritten to client paths.
+- Subgraph GraphQL errors are passed on with their paths rewritten to client paths: `_entities`
+  positions to the objects' paths, and keys the plan sent under aliases to the client's.
 
 The merged tree is then shaped by `shaping.shape_data` into the client's `data`.
 """
@@ -51,7 +52,7 @@ from bff.execution.error_masking import (
 from bff.execution.header_propagation import PerSubgraphHeaders
 from bff.execution.merging import merge_into
 from bff.execution.operation import PreparedOperation
-from bff.execution.response_keys import restore_client_keys
+from bff.execution.response_keys import client_error_path, client_path, restore_client_keys
 from bff.execution.schema_index import SchemaIndex, index_for
 from bff.execution.shaping import shape_data
 from bff.execution.transport import SubgraphEndpoint, SubgraphFetchError, SubgraphTransport
@@ -264,7 +265,8 @@ class _PlanRun:
             self.failed_paths.update((key,) for key in fetch.response_keys)
         for raw in response.get("errors") or ():
             path = raw.get("path") if isinstance(raw, dict) else None
-            errors.append(subgraph_error(raw, fetch.service, path if _is_path(path) else None))
+            client = client_error_path((), path, fetch.renames) if _is_path(path) else None
+            errors.append(subgraph_error(raw, fetch.service, client))
 
     async def _nested_root_fetch(
         self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
@@ -277,8 +279,8 @@ class _PlanRun:
         response = await self._call(fetch.service, self._root_payload(fetch))
         first_path = targets[0][1]
         if response is None:
-            errors.append(unavailable_error(fetch.service, first_path))
-            self.failed_paths.update(at for _, at in targets)
+            errors.append(unavailable_error(fetch.service, client_path(first_path)))
+            self.failed_paths.update(client_path(at) for _, at in targets)
             return
         data = response.get("data")
         if isinstance(data, dict):
@@ -286,9 +288,9 @@ class _PlanRun:
             for target, _ in targets:
                 merge_into(data, target, self.index)
         for raw in response.get("errors") or ():
-            path_in_answer = raw.get("path") if isinstance(raw, dict) else None
-            client_path = (*first_path, *path_in_answer) if _is_path(path_in_answer) else None
-            errors.append(subgraph_error(raw, fetch.service, client_path))
+            sent = raw.get("path") if isinstance(raw, dict) else None
+            client = client_error_path(first_path, sent, fetch.renames) if _is_path(sent) else None
+            errors.append(subgraph_error(raw, fetch.service, client))
 
     async def _entity_fetch(
         self, path: tuple[str, ...], fetch: Fetch, errors: list[dict[str, Any]]
@@ -336,10 +338,9 @@ class _PlanRun:
         raw_errors = response.get("errors") or ()
         self._merge_entities(fetch, batch, entities, raw_errors, errors)
         for raw in raw_errors:
-            for client_path in batch.client_paths(
-                raw.get("path") if isinstance(raw, dict) else None
-            ):
-                errors.append(subgraph_error(raw, fetch.service, client_path))
+            path = raw.get("path") if isinstance(raw, dict) else None
+            for client in batch.client_paths(path, ENTITIES_FIELD, fetch.renames):
+                errors.append(subgraph_error(raw, fetch.service, client))
 
     def _merge_entities(
         self,
@@ -376,7 +377,7 @@ class _PlanRun:
             elif position in nulled_by_errors:
                 # The subgraph nulled the entity for an error inside it (maybe in another
                 # field): that error explains every field of it that is now missing.
-                self.failed_paths.update(batch.target_paths[position])
+                self.failed_paths.update(batch.paths_of(position))
 
     async def _combined_fetch(self, fetch: CombinedFetch, errors: list[dict[str, Any]]) -> None:
         """One request for the parts this request needs, each answer merged at its part's
@@ -402,8 +403,8 @@ class _PlanRun:
                 if part.batch is not None:
                     self._entity_fetch_failed(fetch.service, part.batch, errors)
                 else:
-                    errors.append(unavailable_error(fetch.service, part.targets[0][1]))
-                    self.failed_paths.update(at for _, at in part.targets)
+                    errors.append(unavailable_error(fetch.service, client_path(part.targets[0][1])))
+                    self.failed_paths.update(client_path(at) for _, at in part.targets)
             return
         data = response.get("data")
         answer = data if isinstance(data, dict) else {}
@@ -419,8 +420,8 @@ class _PlanRun:
             ]
             self._merge_part(part, answer, concerning, errors)
         for raw, owner in zip(raw_errors, owners, strict=True):
-            for client_path in _client_paths(fetch, raw, owner):
-                errors.append(subgraph_error(raw, fetch.service, client_path))
+            for client in _client_paths(fetch, raw, owner):
+                errors.append(subgraph_error(raw, fetch.service, client))
 
     def _needed_parts(self, fetch: CombinedFetch) -> list[_NeededPart]:
         """The parts not excluded by the request's `@skip`/`@include` variables that have
@@ -518,10 +519,11 @@ def _client_paths(fetch: CombinedFetch, raw: Any, owner: _NeededPart | None) -> 
     if owner is None:
         return [None]
     path = raw["path"]
+    renames = owner.part.fetch.renames
     if owner.batch is not None:
-        return owner.batch.client_paths(path, owner.part.alias)
+        return owner.batch.client_paths(path, owner.part.alias, renames)
     own = fetch.owners[path[0]][1]
-    return [(*owner.targets[0][1], own, *path[1:])]
+    return [client_error_path(owner.targets[0][1], (own, *path[1:]), renames)]
 
 
 def _mutation_root_keys(node: PlanNode) -> tuple[str, ...]:

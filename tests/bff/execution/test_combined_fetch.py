@@ -33,11 +33,7 @@ QUERY = "{ users { reviews { body } } topProducts { name reviews { body } } }"
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[FeatureStack]:
-    started = FeatureStack.for_feature("combined-fetches").start()
-    try:
-        yield started
-    finally:
-        started.stop()
+    yield from FeatureStack.serving("combined-fetches")
 
 
 class GatedTransport(SubgraphTransport):

@@ -9,7 +9,7 @@ checks its API key and records what the gateway asked, so a test can count the h
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,15 @@ class FeatureStack:
     @classmethod
     def for_feature(cls, feature: str) -> FeatureStack:
         return cls(feature, load_feature_subgraphs(feature))
+
+    @classmethod
+    def serving(cls, feature: str) -> Iterator[FeatureStack]:
+        """The feature's stack started, stopped when resumed (a fixture yields from it)."""
+        stack = cls.for_feature(feature).start()
+        try:
+            yield stack
+        finally:
+            stack.stop()
 
     def api_key(self, service: str) -> str:
         return f"{self.feature}-{service}-key"

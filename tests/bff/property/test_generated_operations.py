@@ -34,15 +34,7 @@ OPERATIONS_PER_FEATURE = 25
 
 # Generated cases the planner answers wrongly today, by id: each must keep failing (strict) until
 # the planner is fixed, then leaves this table. The reason names the minimal reproduction.
-_ALIASED_ERROR_PATH = (
-    "a subgraph error on a field sent under a planner alias (a client field named `__typename`, "
-    "or one whose key would not merge) keeps the sent alias in its path: the executor does not "
-    "map error paths through Fetch.renames yet"
-)
-KNOWN_PLANNER_GAPS: dict[str, str] = {
-    "combined-fetches-13": _ALIASED_ERROR_PATH,
-    "combined-fetches-15": _ALIASED_ERROR_PATH,
-}
+KNOWN_PLANNER_GAPS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
