@@ -8,7 +8,9 @@ starts at the highest ancestor on the chain of client fields that subgraph also 
 fields at many paths below join one fetch. A value type (no key) is re-entered through its
 nearest enterable ancestor, the query root included. An entity fetch's inputs (keys, `@requires`)
 are fetched whenever one of its fields is asked: under the union of its fields' `@skip`/`@include`
-conditions.
+conditions. Fields whose inputs would give one representation field two values (`@requires`
+selecting `price(currency: "USD")` for one, `price(currency: "EUR")` for another, both sent as
+`price`) get entity fetches of their own, each representation built from its own inputs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .contexts import context_arguments
 from .drafts import SelectionDraft
 from .errors import PlanningError
 from .fetch_groups import FetchGroup
+from .nodes import RequiredField
 from .positions import Candidate, InputWalk, Position
 from .query_graph import Vertex
 from .selections import alias_of
@@ -325,18 +328,25 @@ class EntityMoves:
         for group in sink:
             if group not in dependencies:
                 dependencies.append(group)
-        group_key = (
+        group_key: tuple[object, ...] = (
             candidate.graph,
             pos.path,
             tuple(dep.id for dep in dependencies),
             candidate.representation_typename,
         )
         group = self.entity_groups.get(group_key)
+        # Inputs sending a field name with another value than the group's representations
+        # (`price` read from `price(currency: "EUR")` where the group's is the USD price) make
+        # representations of their own: the next group of this key without the conflict.
+        variant = 0
+        while group is not None and _inputs_conflict(group.requires.get(type_condition), required):
+            variant += 1
+            group = self.entity_groups.get((*group_key, variant))
         if group is None:
             group = self.new_group(candidate.graph, pos.path, "_Entity", is_entity=True)
             group.representation_typename = candidate.representation_typename
             group.depends_on = dependencies
-            self.entity_groups[group_key] = group
+            self.entity_groups[(*group_key, variant) if variant else group_key] = group
         group.required_draft(type_condition).merge(required)
         self.share_inputs(
             group, type_condition, InputWalk(inputs, selections, guard_of(inputs.all_conditions))
@@ -357,3 +367,26 @@ class EntityMoves:
             depth=pos.depth,
             outer_conditions=pos.all_conditions,
         )
+
+
+def _inputs_conflict(draft: SelectionDraft | None, inputs: SelectionDraft) -> bool:
+    """Whether representations of `draft`'s fields could not also carry `inputs`: both send
+    one field name (at the same place) read from different fields of the merged answer."""
+    return draft is not None and _fields_conflict(draft.to_required(), inputs.to_required())
+
+
+def _fields_conflict(mine: tuple[RequiredField, ...], theirs: tuple[RequiredField, ...]) -> bool:
+    sent = {field.output_name: field for field in mine}
+    for field in theirs:
+        other = sent.get(field.output_name)
+        if other is None:
+            continue
+        if other.name != field.name:
+            return True
+        if any(
+            _fields_conflict(own.fields, their.fields)
+            for own in other.selections
+            for their in field.selections
+        ):
+            return True
+    return False

@@ -37,13 +37,28 @@ def shipping_in_euros(product: Mapping[str, Any]) -> int:
     return product["price"] // 10
 
 
+def insurance_in_dollars(product: Mapping[str, Any]) -> int:
+    # Both inputs in USD: a representation carrying shipping's EUR price would be off by 10.
+    return product["price"] + product["origin"]["duty"]
+
+
+def customs_in_euros(product: Mapping[str, Any]) -> str:
+    return f"duty {product['origin']['duty']} EUR"
+
+
 def shipping_by_weight(product: Mapping[str, Any]) -> int:
     return product["weight"] * 10
 
 
 COMPUTED_FIELDS: dict[str, dict[str, dict[str, ComputedField]]] = {
     "alias-collisions": {"ratings": {"Product.shipping": shipping_by_weight}},
-    "requires-arguments": {"shipping": {"Product.shipping": shipping_in_euros}},
+    "requires-arguments": {
+        "shipping": {
+            "Product.shipping": shipping_in_euros,
+            "Product.insurance": insurance_in_dollars,
+            "Product.customs": customs_in_euros,
+        }
+    },
     "requires": {
         "shipping": {"Product.shippingCost": shipping_cost, "Product.packaging": packaging},
         "delivery": {"Product.deliveryNote": delivery_note},
