@@ -39,45 +39,59 @@ _MISSING: Final = _Missing()
 def objects_at(data: dict[str, Any], path: tuple[str, ...]) -> list[tuple[dict[str, Any], Path]]:
     """Every object at `path` with its client path; lists are entered at `@` (and, leniently,
     wherever a list sits under a plain key)."""
-    current: list[tuple[Any, Path]] = [(data, ())]
-    for segment in path:
-        following: list[tuple[Any, Path]] = []
-        for value, at in current:
-            if segment == LIST_MARKER:
-                if type(value) is list:
-                    following.extend(
-                        (item, (*at, position))
-                        for position, item in enumerate(value)
-                        if item is not None
-                    )
-                elif value is not None:
-                    following.append((value, at))
-            else:
-                _step_into(value, segment, at, following)
-        current = following
     found: list[tuple[dict[str, Any], Path]] = []
-    for value, at in current:
-        _collect_objects(value, at, found)
+    # One depth-first walk; the client path is kept as one list of keys and made a tuple only
+    # for the objects found (the walk passes far more values than it finds).
+    _walk(data, path, 0, [], found)
     return found
 
 
-def _step_into(value: Any, key: str, at: Path, following: list[tuple[Any, Path]]) -> None:
-    if type(value) is dict:
-        child = value.get(key)
+def _walk(
+    value: Any,
+    path: tuple[str, ...],
+    depth: int,
+    at: list[str | int],
+    found: list[tuple[dict[str, Any], Path]],
+) -> None:
+    if depth == len(path):
+        _collect_objects(value, at, found)
+        return
+    segment = path[depth]
+    if segment == LIST_MARKER:
+        if type(value) is not list:
+            if value is not None:
+                _walk(value, path, depth + 1, at, found)
+            return
+        depth += 1
+    elif type(value) is dict:
+        child = value.get(segment)
         if child is not None:
-            following.append((child, (*at, key)))
-    elif type(value) is list:
-        for position, item in enumerate(value):
-            if item is not None:
-                _step_into(item, key, (*at, position), following)
+            at.append(segment)
+            _walk(child, path, depth + 1, at, found)
+            at.pop()
+        return
+    elif type(value) is not list:
+        return
+    # A list: each element at the next segment (`@`), or at the same key (a list under it).
+    at.append(0)
+    for position, item in enumerate(value):
+        if item is not None:
+            at[-1] = position
+            _walk(item, path, depth, at, found)
+    at.pop()
 
 
-def _collect_objects(value: Any, at: Path, found: list[tuple[dict[str, Any], Path]]) -> None:
+def _collect_objects(
+    value: Any, at: list[str | int], found: list[tuple[dict[str, Any], Path]]
+) -> None:
     if type(value) is dict:
-        found.append((value, at))
+        found.append((value, tuple(at)))
     elif type(value) is list:
+        at.append(0)
         for position, item in enumerate(value):
-            _collect_objects(item, (*at, position), found)
+            at[-1] = position
+            _collect_objects(item, at, found)
+        at.pop()
 
 
 class EntityBatch:
@@ -100,19 +114,52 @@ class EntityBatch:
     ) -> EntityBatch:
         batch = cls()
         positions: dict[bytes, int] = {}
+        representations, targets, target_paths = (
+            batch.representations,
+            batch.targets,
+            batch.target_paths,
+        )
+        # Per `__typename` seen: the selection it matches and, when that selection copies
+        # leaves only (a key, most often), their (name, output name) pairs; else None.
+        matched: dict[Any, tuple[RequiredSelection | None, tuple[tuple[str, str], ...] | None]]
+        matched = {}
         for obj, path in objects:
-            representation = _representation(obj, requires, representation_typename, index)
-            if representation is None:
+            typename = obj.get("__typename")
+            memoised = type(typename) is str or typename is None
+            found = matched.get(typename) if memoised else None
+            if found is None:
+                found = _compiled_selection(typename, requires, index)
+                if memoised:
+                    matched[typename] = found
+            selection, flat = found
+            if selection is None:
+                continue
+            representation: dict[str, Any] = {
+                "__typename": representation_typename
+                or (typename if type(typename) is str else selection.type_condition)
+            }
+            if flat is None:
+                complete = _copy_fields(obj, selection.fields, representation, index)
+            else:
+                complete = True
+                for name, output_name in flat:
+                    value = obj.get(name, _MISSING)
+                    if value is _MISSING:
+                        complete = False
+                        break
+                    representation[output_name] = value
+            if not complete:
                 continue
             identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
             position = positions.get(identity)
             if position is None:
-                position = positions[identity] = len(batch.representations)
-                batch.representations.append(representation)
-                batch.targets.append([])
-                batch.target_paths.append([])
-            batch.targets[position].append(obj)
-            batch.target_paths[position].append(path)
+                position = positions[identity] = len(representations)
+                representations.append(representation)
+                targets.append([obj])
+                target_paths.append([path])
+            else:
+                targets[position].append(obj)
+                target_paths[position].append(path)
         return batch
 
     def all_paths(self) -> list[Path]:
@@ -153,21 +200,17 @@ def representation_index(subgraph_path: Any, field: str = ENTITIES_FIELD) -> int
     return None
 
 
-def _representation(
-    obj: Mapping[str, Any],
-    requires: tuple[RequiredSelection, ...],
-    representation_typename: str | None,
-    index: SchemaIndex,
-) -> dict[str, Any] | None:
-    typename = obj.get("__typename")
+def _compiled_selection(
+    typename: Any, requires: tuple[RequiredSelection, ...], index: SchemaIndex
+) -> tuple[RequiredSelection | None, tuple[tuple[str, str], ...] | None]:
+    """The selection an object of `typename` matches, and its fields as (name, output name)
+    pairs when none of them has sub-selections (None otherwise: copied by `_copy_fields`)."""
     selection = _matching_selection(typename, requires, index)
     if selection is None:
-        return None
-    own_typename = typename if type(typename) is str else selection.type_condition
-    representation: dict[str, Any] = {"__typename": representation_typename or own_typename}
-    if not _copy_fields(obj, selection.fields, representation, index):
-        return None
-    return representation
+        return None, None
+    if any(required.selections for required in selection.fields):
+        return selection, None
+    return selection, tuple((required.name, required.output_name) for required in selection.fields)
 
 
 def _matching_selection(
