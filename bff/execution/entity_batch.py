@@ -73,10 +73,21 @@ def _walk(
     elif type(value) is not list:
         return
     # A list: each element at the next segment (`@`), or at the same key (a list under it).
+    # An object element stepping into a key is walked here: most paths alternate the two.
     at.append(0)
+    end = len(path)
+    following = path[depth] if depth < end else None
     for position, item in enumerate(value):
-        if item is not None:
-            at[-1] = position
+        if item is None:
+            continue
+        at[-1] = position
+        if type(item) is dict and following is not None and following != LIST_MARKER:
+            child = item.get(following)
+            if child is not None:
+                at.append(following)
+                _walk(child, path, depth + 1, at, found)
+                at.pop()
+        else:
             _walk(item, path, depth, at, found)
     at.pop()
 

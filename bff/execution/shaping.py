@@ -47,6 +47,7 @@ from graphql import (
 from bff.execution.error_masking import DEFAULT_SUBGRAPH_ERROR_CODE
 from bff.execution.operation import PreparedOperation
 from bff.execution.schema_index import (
+    COMPOSITE,
     INT_MAX,
     INT_MIN,
     INVALID_LEAF,
@@ -254,9 +255,17 @@ class _Shaper:
             path = self.path
             path.append(0)
             out = []
+            # Objects of one concrete type (most lists) are shaped here, not one call deeper.
+            fields = self._item_fields(item, field)
+            type_name = item.type_name
             for position, element in enumerate(raw):
                 path[-1] = position
-                value = self._complete(item, element, field)
+                if fields is not None and type(element) is dict:
+                    value = self._object(fields, element, type_name)
+                    if value is _BUBBLE and item.nullable:
+                        value = None
+                else:
+                    value = self._complete(item, element, field)
                 if value is _BUBBLE:
                     path.pop()
                     return None if shape.nullable else _BUBBLE
@@ -284,6 +293,17 @@ class _Shaper:
         if value is _BUBBLE:
             return None if shape.nullable else _BUBBLE
         return value
+
+    def _item_fields(self, item: OutputShape, field: ShapedField) -> list[ShapedField] | None:
+        """The fields of a list's items when they are objects of one concrete type; else None
+        (abstract, nested lists, leaves: each element is completed on its own)."""
+        if item.kind != COMPOSITE or item.abstract:
+            return None
+        type_name = item.type_name
+        fields = field.children.get(type_name, _UNCOLLECTED)
+        if fields is _UNCOLLECTED:
+            fields = field.children[type_name] = self._fields(field.selections, type_name)
+        return fields  # type: ignore[return-value]
 
     def _object(self, fields: list[ShapedField], raw: dict[str, Any], type_name: str) -> Any:
         out: dict[str, Any] = {}
