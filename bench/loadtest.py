@@ -50,7 +50,6 @@ GATEWAY_STARTERS: tuple[GatewayStarter, ...] = (
     start_bff,
     start_bff_usage,
     start_bff_no_dedup,
-    start_bff_usage,
     start_bff_workers,
     start_grafbase,
     start_grafbase_dedup,
@@ -101,9 +100,13 @@ def run_load_test(
         supergraph_path = work_dir / "supergraph.graphql"
         supergraph_path.write_text(supergraph_sdl, encoding="utf-8")
         graph = ServedGraph(subgraphs, supergraph_path, work_dir)
-        gateways = []
+        gateways: list[Gateway] = []
         for start in starters:
             gateway = start(pool, graph)
+            if any(started.name == gateway.name for started in gateways):
+                # Runs are kept by contender name: two servers under one name would be
+                # summed as one contender (and only one usage table read).
+                raise ValueError(f"two contenders are named {gateway.name!r}")
             log(f"{gateway.label} serves the supergraph at {gateway.url}")
             gateways.append(gateway)
         results: dict[str, Any] = {

@@ -10,6 +10,7 @@ import pytest
 from bench.answers import canonical_hash
 from bench.floor import FloorRecording, record_floor
 from bench.load import LoadSettings, floor_load, gateway_load, run_load
+from bench.loadtest import GATEWAY_STARTERS
 from bench.servers import post_graphql_bytes
 from bench.workload import SCENARIOS
 from tests.bench.conftest import BenchStack
@@ -88,3 +89,9 @@ def test_the_floor_replays_the_recorded_requests_and_checks_each_answer(
     )
     assert wrong["ok"] == 0
     assert wrong["mismatches"] == wrong["requests"] > 0
+
+
+def test_each_contender_is_started_once() -> None:
+    # Runs are summarised by contender name: a starter listed twice would run two servers as
+    # one contender (twice its answers against one usage table's count).
+    assert len(set(GATEWAY_STARTERS)) == len(GATEWAY_STARTERS)
