@@ -370,7 +370,139 @@ def _scenario_section(name: str, scenario: dict[str, Any], raw: dict[str, Any]) 
             verdict = {True: "yes", False: "**no**", None: "-"}[row["met"]]
             lines.append(f"| {row['target']} | {row['measured']} | {verdict} |")
         lines.append("")
+        lines += _one_connection_section(scenario, raw)
     return lines
+
+
+def one_connection_breakdown(
+    scenario: dict[str, Any], raw: dict[str, Any]
+) -> dict[str, float | None] | None:
+    """Where our p50 at one connection goes, from figures of the same run (ms): the floor
+    (the plan's subgraph round trips, no gateway), our CPU per request in that pass (/proc),
+    the in-process part of it (the `execute` micro-benchmark), and what is left: the client's
+    hop to the gateway and the loop's scheduling, less any CPU spent while a subgraph was
+    answering. None when the pass lacks ours, the floor or our CPU."""
+    unloaded = summarise(scenario.get("unloaded") or [])
+    ours, floor = unloaded.get(OURS), unloaded.get("floor")
+    if ours is None or floor is None:
+        return None
+    p50, floor_p50 = ours["p50"]["median"], floor["p50"]["median"]
+    cpu = ours["cpuMsPerRequest"]["median"]
+    if p50 is None or floor_p50 is None or cpu is None:
+        return None
+    execute = (scenario.get("micro") or {}).get("executeRecordedMs")
+    loaded = summarise(scenario["runs"]).get(OURS)
+    # The same pass on the one-subgraph query: what a request costs over its single round
+    # trip (the hop, the HTTP server, a request's fixed work), whatever the plan.
+    small = summarise(((raw["load"]["scenarios"].get("small") or {}).get("unloaded")) or [])
+    small_ours, small_floor = small.get(OURS), small.get("floor")
+    fixed = (
+        small_ours["p50"]["median"] - small_floor["p50"]["median"]
+        if small_ours and small_floor
+        else None
+    )
+    grafbase = unloaded.get("grafbase")
+    grafbase_sent = (scenario["firstAnswers"].get("grafbase") or {}).get("subgraphRequests")
+    return {
+        "p50": p50,
+        "floor": floor_p50,
+        "overFloor": p50 - floor_p50,
+        "target": 1.5 * floor_p50,
+        "cpu": cpu,
+        "cpuUnderLoad": None if loaded is None else loaded["cpuMsPerRequest"]["median"],
+        "execute": execute,
+        "cpuOutsideExecute": None if execute is None else cpu - execute,
+        "rest": p50 - floor_p50 - cpu,
+        "smallOverFloor": fixed,
+        "grafbaseP50": None if grafbase is None else grafbase["p50"]["median"],
+        "grafbaseRequests": grafbase_sent,
+    }
+
+
+def _one_connection_section(scenario: dict[str, Any], raw: dict[str, Any]) -> list[str]:
+    found = one_connection_breakdown(scenario, raw)
+    if found is None:
+        return []
+    rows = [
+        (f"p50 at one connection (`{OURS}`)", found["p50"], "the load generator, one connection"),
+        (
+            "floor: the plan's subgraph round trips",
+            found["floor"],
+            f"p50 of the floor's pass: the {scenario['floorRequests']} planned requests "
+            f"(`{scenario['floorPlan']}`) replayed without a gateway",
+        ),
+        (
+            "gateway CPU per request",
+            found["cpu"],
+            f"utime+stime of `{OURS}` over the one-connection pass (warm-up included) divided "
+            "by its requests",
+        ),
+    ]
+    if found["execute"] is not None:
+        rows += [
+            (
+                "- of which executing the plan",
+                found["execute"],
+                "micro-benchmark `execute`: decoding the recorded answers, entity batching, "
+                "merging, shaping (no sockets)",
+            ),
+            (
+                "- of which the rest",
+                found["cpuOutsideExecute"],
+                "CPU - execute: HTTP server, subgraph client and sockets, event loop, "
+                "encoding the answer, the request's checks",
+            ),
+        ]
+    rows.append(
+        (
+            "rest: the client's hop, scheduling",
+            found["rest"],
+            "p50 - floor - CPU; below zero when some CPU ran while a subgraph was answering "
+            "(a parallel stage's later requests are written while the first is in flight)",
+        )
+    )
+    lines = [
+        "### Where the time goes at one connection (deep query)",
+        "",
+        "| part | ms | measured as |",
+        "| --- | ---: | --- |",
+    ]
+    lines += [f"| {name} | {_fmt(value, 2)} | {how} |" for name, value, how in rows]
+    cpu_share = found["cpu"] / found["overFloor"] if found["overFloor"] > 0 else None
+    notes = [
+        f"Our p50 is {found['overFloor']:.2f} ms over the floor; the target (1.5x the floor: "
+        f"{found['target']:.2f} ms) leaves {found['target'] - found['floor']:.2f} ms for the "
+        "client's hop and all of the gateway's work."
+    ]
+    if cpu_share is not None:
+        notes.append(
+            f"The gateway's CPU per request alone is {cpu_share:.0%} of the time over the "
+            "floor: at one connection its CPU is on the path, so cutting it is what lowers "
+            "this p50."
+        )
+    if found["cpuUnderLoad"] is not None:
+        notes.append(
+            f"Under load the same process needs {found['cpuUnderLoad']:.2f} ms per request "
+            "(the event loop's and the sockets' fixed costs are shared by the requests of one "
+            "loop turn)."
+        )
+    if found["smallOverFloor"] is not None:
+        left = found["target"] - found["floor"] - found["smallOverFloor"]
+        notes.append(
+            f"The one-subgraph query's p50 is {found['smallOverFloor']:.2f} ms over its floor "
+            "in the same pass: the client's hop, the HTTP server and a request's fixed work, "
+            f"which any plan pays; that leaves {left:.2f} ms for everything the deep query's "
+            f"plan adds, against {found['cpu']:.2f} ms of CPU per request."
+        )
+    if found["grafbaseP50"] is not None:
+        sent = found["grafbaseRequests"]
+        notes.append(
+            f"Grafbase's p50 is {found['grafbaseP50']:.2f} ms "
+            f"({found['grafbaseP50'] / found['floor']:.2f}x this floor"
+            + (f", sending {sent} subgraph requests per query" if sent is not None else "")
+            + "): a Rust gateway is well over this floor too."
+        )
+    return [*lines, "", " ".join(notes), ""]
 
 
 def usage_cost(scenario: dict[str, Any]) -> list[dict[str, Any]]:

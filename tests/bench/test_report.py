@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from bench.report import render_markdown, summarise, targets, usage_cost, write_chart
+from bench.report import (
+    one_connection_breakdown,
+    render_markdown,
+    summarise,
+    targets,
+    usage_cost,
+    write_chart,
+)
 
 RAW = Path(__file__).parent / "fixtures" / "raw.json"
 
@@ -165,3 +172,26 @@ def test_usage_recording_on_and_off_are_compared_on_the_deep_query(raw: dict[str
     assert "| on / off | 1.00x | 1.10x | 1.00x | 1.05x | 1.10x |" in text
     # Its rows sit next to ours in the deep query's tables.
     assert text.index("| bff | 110.0") < text.index("| bff-usage | 110.0")
+
+
+def test_the_one_connection_p50_is_broken_down_from_the_same_run(raw: dict[str, Any]) -> None:
+    scenario = raw["load"]["scenarios"]["deep"]
+    found = one_connection_breakdown(scenario, raw)
+    assert found is not None
+    # bff: p50 25 ms, floor 15 ms; 3 CPU seconds for 400 + 10 warm-up requests.
+    assert found["floor"] == 15 and found["overFloor"] == 10
+    assert found["cpu"] == pytest.approx(3000 / 410)
+    assert found["execute"] == 3.0  # the in-process micro-benchmark
+    assert found["cpuOutsideExecute"] == pytest.approx(3000 / 410 - 3.0)
+    assert found["rest"] == pytest.approx(25 - 15 - 3000 / 410)
+    assert found["smallOverFloor"] is None  # this run has no one-subgraph query
+    text = render_markdown(raw)
+    assert "### Where the time goes at one connection (deep query)" in text
+    assert "| gateway CPU per request | 7.32 |" in text
+    assert "| rest: the client's hop, scheduling | 2.68 |" in text
+    assert "the target (1.5x the floor: 22.50 ms) leaves 7.50 ms" in text
+    # Without our CPU (or the floor) in the pass there is nothing to break down.
+    for run in scenario["unloaded"]:
+        run.pop("cpuSeconds", None)
+    assert one_connection_breakdown(scenario, raw) is None
+    assert "Where the time goes at one connection" not in render_markdown(raw)
