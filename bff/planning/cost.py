@@ -16,6 +16,7 @@ from graphql import SelectionNode, SelectionSetNode
 from bff.supergraph import FieldInfo
 
 from .errors import PlanningBudgetExceeded
+from .query_graph import Vertex
 from .selections import Fragments, fields_of, find_provided
 
 if TYPE_CHECKING:
@@ -132,9 +133,12 @@ class CostEstimate:
                     )
                 needed |= min(options, key=self._weight)
                 continue
+            # Only subgraphs this object can enter from here (by a key it gives) take it over.
+            here = planner.graph.reachable(type_name, (Vertex(graph, type_name),), provided)
             moves = [
                 self._through(c.graph, info, sub, depth)
                 for c in planner.candidates(type_name, info)
+                if Vertex(c.graph, c.entity_type) in here
             ]
             if not moves and info.graphs and not type_info.keys:
                 # A value type's field: fetched by re-entering an ancestor in another subgraph.

@@ -60,7 +60,7 @@ class EntityMoves:
             self.reenter(pos, info, node)
             return
         here = Vertex(pos.group.service, pos.type_name)
-        reachable = self.planner.graph.reachable(pos.type_name, (here,))
+        reachable = self.planner.graph.reachable(pos.type_name, (here,), pos.provided)
         entered = [c for c in candidates if Vertex(c.graph, c.entity_type) in reachable]
         if not entered:
             keys = "; ".join(
@@ -117,7 +117,7 @@ class EntityMoves:
         service = pos.group.service
         entity_info = self.types[candidate.entity_type]
         direct = any(
-            self.planner.key_available(service, pos.type_name, key.selection)
+            self.planner.key_available(service, pos.type_name, key.selection, pos.provided)
             for key in entity_info.resolvable_keys(candidate.graph)
         )
         target_field = entity_info.fields[info.name]
@@ -131,7 +131,7 @@ class EntityMoves:
         requires = target_field.requires_in(candidate.graph)
         extra = 0 if direct else 1
         if requires is not None and not self.planner.key_available(
-            service, pos.type_name, requires
+            service, pos.type_name, requires, pos.provided
         ):
             extra += 1
         # Joining a fetch this object (or an ancestor it can be reached from) already makes to
@@ -214,7 +214,8 @@ class EntityMoves:
                 return anchor
             keys = self.types[anchor.type_name].resolvable_keys(graph)
             if any(
-                self.planner.key_available(service, anchor.type_name, k.selection) for k in keys
+                self.planner.key_available(service, anchor.type_name, k.selection, anchor.provided)
+                for k in keys
             ):
                 return anchor
         return None
@@ -313,11 +314,16 @@ class EntityMoves:
         entity_info = self.types[candidate.entity_type]
         keys = entity_info.resolvable_keys(candidate.graph)
         key = next(
-            (k for k in keys if self.planner.key_available(service, pos.type_name, k.selection)),
+            (
+                k
+                for k in keys
+                if self.planner.key_available(service, pos.type_name, k.selection, pos.provided)
+            ),
             keys[0],
         )
         type_condition = candidate.representation_typename or pos.type_name
-        inputs = replace(pos, depth=pos.depth + 1, provided=None)
+        # What `@provides` gives this object here, its key and required fields may come from.
+        inputs = replace(pos, depth=pos.depth + 1)
         if input_conditions:
             inputs = replace(inputs, conditions=(*pos.conditions, input_conditions))
         # Key and required fields come from this object, by whichever subgraphs resolve them.

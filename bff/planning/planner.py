@@ -45,7 +45,7 @@ from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
 from .positions import Candidate, InputWalk, Position, Step
 from .printing import print_arguments
-from .query_graph import QueryGraph
+from .query_graph import QueryGraph, Vertex
 from .selections import alias_of, client_children, client_fields, find_provided
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
@@ -124,9 +124,19 @@ class QueryPlanner:
             self._interface_leaf_cache[cache_key] = cached
         return cached
 
-    def key_available(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
-        """Whether `graph` can return every field of a key (or required set) on `type_name`."""
-        return self.graph.local_fields(graph, type_name, selection)
+    def key_available(
+        self,
+        graph: str,
+        type_name: str,
+        selection: SelectionSetNode,
+        provided: SelectionSetNode | None = None,
+    ) -> bool:
+        """Whether `graph` can return every field of a key (or required set) on `type_name`,
+        itself or through the `@provides` set in effect there."""
+        if self.graph.local_fields(graph, type_name, selection):
+            return True
+        here = (Vertex(graph, type_name),)
+        return provided is not None and self.graph.collectable(type_name, here, selection, provided)
 
     def candidates(self, type_name: str, info: FieldInfo) -> list[Candidate]:
         """Subgraphs that can resolve a field of an object of `type_name` via `_entities`."""
@@ -376,7 +386,8 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
 
     def root_field(self, pos: Position, info: FieldInfo, node: FieldNode) -> None:
         """A root field goes to the subgraph needing the fewest extra fetches for it (a
-        subgraph already queried wins a tie, then supergraph order)."""
+        subgraph already queried wins a tie, then one whose `@provides` on the field answers
+        more of it in the first fetch, then supergraph order)."""
         if not info.graphs:
             raise PlanningError(f"no subgraph resolves {pos.type_name}.{info.name}")
         used = {group.service for group in self.roots}
@@ -396,6 +407,7 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
                 key=lambda g: (
                     self.costs.estimate(g, info.type_name, sub, info.provides_in(g)),
                     g not in used,
+                    info.provides_in(g) is None,
                     self.planner.graph_order[g],
                 ),
             )

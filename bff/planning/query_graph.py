@@ -21,6 +21,8 @@ from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
 
 from bff.supergraph import EntityKey, FieldInfo, Supergraph, TypeInfo
 
+from .selections import find_provided
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Vertex:
@@ -64,7 +66,7 @@ class QueryGraph:
         self.types = supergraph.types
         self.subgraph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
         self._key_edges = {name: self._build_key_edges(info) for name, info in self.types.items()}
-        self._reachable: dict[tuple[str, frozenset[Vertex]], frozenset[Vertex]] = {}
+        self._reachable: dict[tuple[str, frozenset[Vertex], int], frozenset[Vertex]] = {}
         self._field_edges: dict[tuple[Vertex, str, str], FieldEdge | None] = {}
         self._local_fields: dict[tuple[str, str, int], bool] = {}
 
@@ -124,12 +126,19 @@ class QueryGraph:
 
     # Where objects can be.
 
-    def reachable(self, object_type: str, vertices: Iterable[Vertex]) -> frozenset[Vertex]:
+    def reachable(
+        self,
+        object_type: str,
+        vertices: Iterable[Vertex],
+        provided: SelectionSetNode | None = None,
+    ) -> frozenset[Vertex]:
         """Every vertex an object of `object_type` at `vertices` can move to through key edges
-        whose key fields can be collected from the vertices reached so far (root types: every
-        subgraph that has them)."""
+        whose key fields can be collected from the vertices reached so far, or are in the
+        `@provides` set `provided` in effect where the object is (root types: every subgraph
+        that has them)."""
         start = frozenset(vertices)
-        cache_key = (object_type, start)
+        # Provided sets belong to the supergraph model, so they live as long as this graph.
+        cache_key = (object_type, start, id(provided))
         cached = self._reachable.get(cache_key)
         if cached is not None:
             return cached
@@ -137,40 +146,73 @@ class QueryGraph:
             info = self.types[object_type]
             found = frozenset(Vertex(graph, object_type) for graph in info.graphs)
         else:
-            found = self._close(object_type, set(start))
+            found = self._close(object_type, set(start), provided)
         self._reachable[cache_key] = found
         return found
 
-    def _close(self, object_type: str, found: set[Vertex]) -> frozenset[Vertex]:
+    def _close(
+        self, object_type: str, found: set[Vertex], provided: SelectionSetNode | None
+    ) -> frozenset[Vertex]:
         edges = [edge for edge in self.key_edges(object_type) if edge.head not in found]
         changed = True
         while changed and edges:
             changed = False
             for edge in list(edges):
-                if self.collectable(object_type, found, edge.key.selection):
+                if self.collectable(object_type, found, edge.key.selection, provided):
                     found.add(edge.head)
                     edges.remove(edge)
                     changed = True
         return frozenset(found)
 
     def collectable(
-        self, object_type: str, vertices: Iterable[Vertex], selection: SelectionSetNode
+        self,
+        object_type: str,
+        vertices: Iterable[Vertex],
+        selection: SelectionSetNode,
+        provided: SelectionSetNode | None = None,
     ) -> bool:
         """Whether every field of a key or `@requires` set can be read from one of the vertices
-        (each top-level field from any of them, its sub-selection from the same subgraph)."""
+        (each top-level field from any of them, its sub-selection from the same subgraph) or
+        from the `@provides` set `provided`."""
         vertices = tuple(vertices)
         for node in selection.selections:
             if isinstance(node, InlineFragmentNode):
-                if not self.collectable(object_type, vertices, node.selection_set):
+                if not self.collectable(object_type, vertices, node.selection_set, provided):
                     return False
                 continue
             if not isinstance(node, FieldNode) or node.name.value == "__typename":
                 continue
             if not any(
                 self.local_field(vertex.graph, vertex.type_name, node) for vertex in vertices
-            ):
+            ) and not self.provided_field(provided, object_type, node):
                 return False
         return True
+
+    def provided_field(
+        self, provided: SelectionSetNode | None, type_name: str, node: FieldNode
+    ) -> bool:
+        """Whether a `@provides` set gives a field of a field set (and its sub-selection)."""
+        if node.name.value == "__typename":
+            return True
+        is_provided, below = find_provided(provided, node.name.value, type_name, self.applies)
+        if not is_provided or node.selection_set is None:
+            return is_provided
+        info = self.supergraph.field(type_name, node.name.value)
+        return info is not None and all(
+            isinstance(child, FieldNode) and self.provided_field(below, info.type_name, child)
+            for child in node.selection_set.selections
+        )
+
+    def applies(self, type_condition: str, type_name: str) -> bool:
+        """Whether a fragment on `type_condition` applies to objects of `type_name`."""
+        if type_condition == type_name or type_condition in self.interfaces_of(type_name):
+            return True
+        condition = self.types.get(type_condition)
+        return (
+            condition is not None
+            and condition.kind == "union"
+            and any(type_name in members for members in condition.possible_types.values())
+        )
 
     def local_fields(self, graph: str, type_name: str, selection: SelectionSetNode) -> bool:
         """Whether `graph` itself returns every field of a field set on `type_name`."""
@@ -194,7 +236,11 @@ class QueryGraph:
             info = self.supergraph.field(type_name, node.name.value)
             cached = (
                 info is not None
-                and (info.available_in(graph) or self.is_key_field(graph, type_name, info.name))
+                and (
+                    info.available_in(graph)
+                    # Key fields a subgraph leaves unmarked are its own (`@external` ones are not).
+                    or (info.join(graph) is None and self.is_key_field(graph, type_name, info.name))
+                )
                 and (
                     node.selection_set is None
                     or self.local_fields(graph, info.type_name, node.selection_set)

@@ -30,7 +30,7 @@ from graphql.pyutils import Undefined
 from graphql.type.definition import GraphQLArgument, GraphQLInputType
 
 from .contexts import ContextScopes, missing_contexts
-from .query_graph import QueryGraph, Vertex
+from .query_graph import FieldEdge, QueryGraph, Vertex
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +119,17 @@ def _visit_field(
 ) -> None:
     coordinate = f"{state.type_name}.{name}"
     step = name + _sample_arguments(schema, state.type_name, name)
-    edges = [
-        edge
-        for vertex in sorted(state.vertices)
-        if (edge := graph.field_edge(vertex, state.type_name, name)) is not None
-        and (
-            edge.requires is None
-            or graph.collectable(state.type_name, state.vertices, edge.requires)
-        )
-        and not missing_contexts(edge.field, vertex.graph, state.contexts)
-    ]
+    edges = _field_edges(graph, state.type_name, state.vertices, name, state.contexts)
+    if edges and graph.types[state.type_name].kind == "interface":
+        # The planner may also answer an interface field per implementation (where the
+        # subgraph's interface lacks it, or another subgraph is entered by an implementation's
+        # key): those paths lead on too.
+        for vertex in sorted(state.vertices):
+            for possible in graph.possible_types(vertex):
+                if possible == state.type_name:
+                    continue
+                inside = graph.reachable(possible, (Vertex(vertex.graph, possible),))
+                edges.extend(_field_edges(graph, possible, inside, name, state.contexts))
     if not edges:
         info = graph.types[state.type_name]
         if info.kind == "interface" and any(graph.possible_types(v) for v in state.vertices):
@@ -149,6 +150,24 @@ def _visit_field(
     pending.append(
         (_State(field_type, graph.reachable(field_type, heads), contexts), (*path, step))
     )
+
+
+def _field_edges(
+    graph: QueryGraph,
+    type_name: str,
+    vertices: frozenset[Vertex],
+    name: str,
+    contexts: frozenset[str],
+) -> list[FieldEdge]:
+    """The edges of field `name` from `vertices` whose `@requires` inputs and contexts are
+    there."""
+    return [
+        edge
+        for vertex in sorted(vertices)
+        if (edge := graph.field_edge(vertex, type_name, name)) is not None
+        and (edge.requires is None or graph.collectable(type_name, vertices, edge.requires))
+        and not missing_contexts(edge.field, vertex.graph, contexts)
+    ]
 
 
 def _leaf(graph: QueryGraph, state: _State, name: str) -> tuple[str, ...]:

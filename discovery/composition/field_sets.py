@@ -51,6 +51,8 @@ class SelectedField:
     parent: SubgraphType
     name: str
     is_leaf: bool  # selected without a sub-selection
+    # Below a field that is (or, on an interface, has an implementation that is) @external.
+    under_external: bool = False
 
 
 @dataclass(slots=True)
@@ -76,6 +78,7 @@ def select_fields(
     parent: SubgraphType,
     selection_set: SelectionSetNode,
     selected: list[SelectedField],
+    under_external: bool = False,
 ) -> FieldSetProblem | None:
     """Walks a field set over `parent`, appending each selected field in order."""
     for selection in selection_set.selections:
@@ -87,7 +90,9 @@ def select_fields(
                     "INVALID_FIELDS",
                     f'Unknown type "{condition.name.value}"',  # type: ignore[union-attr]
                 )
-            problem = select_fields(subgraph, target, selection.selection_set, selected)
+            problem = select_fields(
+                subgraph, target, selection.selection_set, selected, under_external
+            )
             if problem:
                 return problem
             continue
@@ -102,7 +107,8 @@ def select_fields(
                 "INVALID_FIELDS",
                 f'Cannot query field "{name}" on type "{parent.name}" ({MISSING_FIELD_ADVICE}).',
             )
-        selected.append(SelectedField(parent, name, selection.selection_set is None))
+        is_leaf = selection.selection_set is None
+        selected.append(SelectedField(parent, name, is_leaf, under_external))
         if found.arguments:
             return FieldSetProblem(
                 "HAS_ARGS",
@@ -124,10 +130,25 @@ def select_fields(
                 f'"{found.type}" has no subfields.',
             )
         if field_type is not None and selection.selection_set is not None:
-            problem = select_fields(subgraph, field_type, selection.selection_set, selected)
+            below_external = under_external or _external_in(subgraph, parent, name)
+            problem = select_fields(
+                subgraph, field_type, selection.selection_set, selected, below_external
+            )
             if problem:
                 return problem
     return None
+
+
+def _external_in(subgraph: Subgraph, parent: SubgraphType, name: str) -> bool:
+    """Whether the field is @external here, or (on an interface, which cannot mark it) in one
+    of the interface's implementations: what is selected below it may then be another
+    subgraph's, as Apollo's composition reads it."""
+    if parent.fields[name].external:
+        return True
+    return parent.kind == "interface" and any(
+        parent.name in type_.interfaces and name in type_.fields and type_.fields[name].external
+        for type_ in subgraph.types.values()
+    )
 
 
 class FieldSetChecker:
@@ -239,10 +260,12 @@ class FieldSetChecker:
             return
         for selected_field in selected:
             parent, name = selected_field.parent, selected_field.name
-            # Only leaves must be @external: fields with a sub-selection are the path to them.
-            # Key fields may be selected too: the router always has them.
+            # Only leaves must be @external: fields with a sub-selection are the path to them,
+            # and below an @external field any leaf may be selected. Key fields may be selected
+            # too: the router always has them.
             if (
                 selected_field.is_leaf
+                and not selected_field.under_external
                 and not parent.fields[name].external
                 and (parent.name, name) not in self.usage.key_fields
             ):

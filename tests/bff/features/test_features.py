@@ -40,6 +40,7 @@ FEATURES = (
     "combined-fetches",
     "requires-arguments",
     "provides-interface",
+    "provides-interface-keys",
     "contexts",
     "alias-collisions",
     "interface-object-concrete",

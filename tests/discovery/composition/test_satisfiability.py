@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from graphql import (
@@ -23,6 +24,7 @@ from bff.supergraph import load_supergraph
 from discovery.composition import SubgraphInput, compose
 from tests.discovery.composition.fixture_cases import APOLLO_SUPERGRAPH, cases_with, subgraphs_of
 
+PLANNING_FIXTURES = Path(__file__).parents[2] / "bff" / "planning" / "fixtures"
 FED2 = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: {imports})\n'
 
 
@@ -116,6 +118,21 @@ def test_a_value_type_field_only_another_subgraph_reaches_is_refused_under_a_nes
     assert [message.split("\ncannot")[0] for _, message in errors] == [
         "The following supergraph API query:\n{\n  shop {\n    owner {\n      email\n    }\n  }\n}"
     ]
+
+
+def test_an_interface_field_leads_on_through_its_implementations_too() -> None:
+    # From catalog, Item.parts leads to parts whose keys only its @provides gives; from aisle,
+    # Item.parts is answered per implementation (Kit), whose key enters depot: satisfiable, as
+    # Apollo's composition finds, and planned (golden plans of the same fixture).
+    folder = PLANNING_FIXTURES / "provides-interface-keys" / "subgraphs"
+    result = compose(
+        [
+            SubgraphInput(path.stem, f"http://{path.stem}.local/graphql", path.read_text())
+            for path in sorted(folder.glob("*.graphql"))
+        ]
+    )
+
+    assert result.ok, [error.message for error in result.errors]
 
 
 @pytest.mark.parametrize("case", cases_with(APOLLO_SUPERGRAPH))
