@@ -1,12 +1,27 @@
 """The field sets of @key, @requires and @provides: parsed, checked against their subgraph, and
-which fields each one selects (key fields are shareable, selected @external fields are used)."""
+which fields each one selects (key fields are shareable, selected @external fields are used).
+
+Fields with arguments may be selected by @requires only (since Federation 2.1.1, as Apollo's
+composition), with argument values valid for the field; @key and @provides refuse them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from graphql import GraphQLError, parse
+from graphql import (
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    Undefined,
+    is_non_null_type,
+    parse,
+    print_ast,
+    value_from_ast,
+)
 from graphql.language import (
     FieldNode,
     InlineFragmentNode,
@@ -16,6 +31,7 @@ from graphql.language import (
 
 from discovery.composition.contexts import ContextChecker, FieldCoordinate
 from discovery.composition.result import CompositionError, SourceLocation
+from discovery.composition.schema_shape import schema_of, subgraph_shape
 from discovery.composition.subgraph import COMPOSITE_KINDS, Subgraph, SubgraphType, TypeKind
 from discovery.composition.type_references import named_type
 
@@ -55,6 +71,10 @@ class SelectedField:
     under_external: bool = False
 
 
+# Checks the arguments a field set gives one selected field: a problem's message, or None.
+ArgumentCheck = Callable[[SubgraphType, FieldNode], str | None]
+
+
 @dataclass(slots=True)
 class FieldSetProblem:
     code_suffix: str  # INVALID_FIELDS, HAS_ARGS, SELECT_INVALID_TYPE, MISSING_EXTERNAL
@@ -79,8 +99,10 @@ def select_fields(
     selection_set: SelectionSetNode,
     selected: list[SelectedField],
     under_external: bool = False,
+    arguments: ArgumentCheck | None = None,
 ) -> FieldSetProblem | None:
-    """Walks a field set over `parent`, appending each selected field in order."""
+    """Walks a field set over `parent`, appending each selected field in order; fields with
+    arguments are refused, unless `arguments` checks them instead."""
     for selection in selection_set.selections:
         if isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
@@ -91,7 +113,7 @@ def select_fields(
                     f'Unknown type "{condition.name.value}"',  # type: ignore[union-attr]
                 )
             problem = select_fields(
-                subgraph, target, selection.selection_set, selected, under_external
+                subgraph, target, selection.selection_set, selected, under_external, arguments
             )
             if problem:
                 return problem
@@ -109,7 +131,12 @@ def select_fields(
             )
         is_leaf = selection.selection_set is None
         selected.append(SelectedField(parent, name, is_leaf, under_external))
-        if found.arguments:
+        if arguments is not None:
+            if found.arguments or selection.arguments:
+                argument_problem = arguments(parent, selection)
+                if argument_problem is not None:
+                    return FieldSetProblem("INVALID_FIELDS", argument_problem)
+        elif found.arguments:
             return FieldSetProblem(
                 "HAS_ARGS",
                 f'field "{parent.name}.{name}" cannot be included because it has arguments '
@@ -132,7 +159,7 @@ def select_fields(
         if field_type is not None and selection.selection_set is not None:
             below_external = under_external or _external_in(subgraph, parent, name)
             problem = select_fields(
-                subgraph, field_type, selection.selection_set, selected, below_external
+                subgraph, field_type, selection.selection_set, selected, below_external, arguments
             )
             if problem:
                 return problem
@@ -158,6 +185,7 @@ class FieldSetChecker:
         self.subgraph = subgraph
         self.usage = FieldSetUsage()
         self.errors: list[CompositionError] = []
+        self._schema: GraphQLSchema | None = None  # built when a field set gives arguments
 
     def check(self) -> tuple[FieldSetUsage, list[CompositionError]]:
         for type_ in self.subgraph.types.values():
@@ -198,7 +226,7 @@ class FieldSetChecker:
         self, type_: SubgraphType, field_name: str, fields: str, location: SourceLocation | None
     ) -> None:
         context = f'On field "{type_.name}.{field_name}", for @requires(fields: "{fields}")'
-        selected = self._select("REQUIRES", type_, fields, context, location)
+        selected = self._select("REQUIRES", type_, fields, context, location, self._arguments)
         if selected is None:
             return
         self.usage.required.update((f.parent.name, f.name) for f in selected)
@@ -231,13 +259,14 @@ class FieldSetChecker:
         fields: str,
         context: str,
         location: SourceLocation | None,
+        arguments: ArgumentCheck | None = None,
     ) -> list[SelectedField] | None:
         selection_set = parse_field_set(fields)
         if isinstance(selection_set, str):
             self._report(f"{directive}_INVALID_FIELDS", f"{context}: {selection_set}", location)
             return None
         selected: list[SelectedField] = []
-        problem = select_fields(self.subgraph, parent, selection_set, selected)
+        problem = select_fields(self.subgraph, parent, selection_set, selected, arguments=arguments)
         if problem is not None:
             code = f"{directive}_FIELDS_{problem.code_suffix}"
             detail = problem.detail
@@ -248,6 +277,38 @@ class FieldSetChecker:
             self._report(code, f"{context}: {detail}", location)
             return None
         return selected
+
+    def _arguments(self, parent: SubgraphType, selection: FieldNode) -> str | None:
+        """Whether a field set's arguments are those of the field, with valid values (Apollo's
+        messages); the subgraph's schema is built for it on first use."""
+        if self._schema is None:
+            self._schema = schema_of(subgraph_shape(self.subgraph))
+        owner = self._schema.get_type(parent.name)
+        assert isinstance(owner, GraphQLObjectType | GraphQLInterfaceType), parent.name
+        name = selection.name.value
+        defined = owner.fields[name].args
+        coordinate = f"{parent.name}.{name}"
+        given = {argument.name.value: argument.value for argument in selection.arguments or ()}
+        for argument_name in given:
+            if argument_name not in defined:
+                return (
+                    f'Unknown argument "{argument_name}" found in value: "{coordinate}" has no '
+                    f'argument named "{argument_name}"'
+                )
+        for argument_name, argument in defined.items():
+            value = given.get(argument_name)
+            if value is None:
+                if is_non_null_type(argument.type) and argument.default_value is Undefined:
+                    return (
+                        f'Missing mandatory value for argument "{argument_name}" of field '
+                        f'"{coordinate}" in selection "{print_ast(selection)}"'
+                    )
+            elif value_from_ast(value, argument.type) is Undefined:
+                return (
+                    f'Invalid value for argument "{argument_name}": {print_ast(value)} is not '
+                    f"a valid {argument.type}"
+                )
+        return None
 
     def _check_selected_external(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from graphql import build_ast_schema, validate_schema
+from graphql import GraphQLSchema, build_ast_schema, validate_schema
 from graphql.language import (
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -55,9 +55,13 @@ SERVICE_FIELD = MergedField("_service", "String", {}, MergedMetadata())
 
 def shape_problems(types: dict[str, MergedType]) -> list[str]:
     """graphql-core's schema validation messages for these types (empty when valid)."""
+    return [error.message for error in validate_schema(schema_of(types))]
+
+
+def schema_of(types: dict[str, MergedType]) -> GraphQLSchema:
+    """These types as a graphql-core schema (not validated)."""
     document = DocumentNode(definitions=tuple(definition_of(types[name]) for name in sorted(types)))
-    schema = build_ast_schema(document, assume_valid_sdl=True)
-    return [error.message for error in validate_schema(schema)]
+    return build_ast_schema(document, assume_valid_sdl=True)
 
 
 def definition_of(type_: MergedType) -> TypeDefinitionNode:
