@@ -4,13 +4,17 @@
   on an empty operation cache: parse + validate + prepare + plan) and the cache hit;
 - recording the operation's schema usage (the per-request part; flushes run off the path);
 - executing a plan against recorded subgraph answers (decode, entity batching, merging,
-  shaping: everything but the sockets), and shaping alone on the merged answer.
+  shaping: everything but the sockets), and shaping alone on the merged answer;
+- the whole request through the ASGI app on the same recorded answers (the body read, the
+  request's checks, the operation cache, executing, encoding the answer): what `bff serve`
+  does per request but for the HTTP server and the sockets.
 Each figure is the median over `repeats` timings of `iterations` calls, per call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -23,8 +27,9 @@ import bff.execution.executor as executor_module
 from bench.floor import RecordedRequest
 from bff.config import GatewaySettings
 from bff.execution import SubgraphEndpoint, SubgraphTransport, execute_plan, prepare_operation
-from bff.gateway import OperationCache, ServedSupergraph
-from bff.supergraph import load_supergraph
+from bff.gateway import Gateway, OperationCache, ServedSupergraph
+from bff.http.app import GraphQLApp
+from bff.supergraph import Supergraph, load_supergraph
 from bff.usage.recorder import UsageRecorder
 
 
@@ -113,6 +118,9 @@ def run_micro(
         timings["executeRecordedMs"] = _per_call(
             lambda: loop.run_until_complete(execute()), iterations, repeats
         )
+        timings["requestRecordedMs"], served = _request_ms(
+            loop, supergraph, config, query, transport, iterations, repeats
+        )
     finally:
         loop.close()
     merged, options = captured
@@ -122,9 +130,70 @@ def run_micro(
         repeats,
     )
     answer = executor_module.shape_data(merged, **{**options, "errors": []})
+    if served != answer:
+        raise RuntimeError("the in-process request answered other data than execute_plan")
     timings["answerBytes"] = len(orjson.dumps({"data": answer}))
     timings["subgraphRequests"] = len(recorded)
     return timings
+
+
+class _LoadedSupergraph:
+    """A provider of one supergraph already loaded (the bench's, not read from a file)."""
+
+    def __init__(self, supergraph: Supergraph) -> None:
+        self.supergraph = supergraph
+
+    async def latest(self) -> Supergraph:
+        return self.supergraph
+
+
+def _request_ms(
+    loop: asyncio.AbstractEventLoop,
+    supergraph: Supergraph,
+    config: GatewaySettings,
+    query: str,
+    transport: SubgraphTransport,
+    iterations: int,
+    repeats: int,
+) -> tuple[float, Any]:
+    """Per-call ms of one POST of `query` through the ASGI app, answered from `transport`, and
+    the answer's `data`."""
+    app = GraphQLApp(Gateway(_LoadedSupergraph(supergraph), config, transport=transport), config)
+    body = orjson.dumps({"query": query})
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"accept", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    answers: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            answers.append(message["body"])
+
+    # The request's log line is built and dropped, as under `bff serve` at WARNING.
+    disabled = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        loop.run_until_complete(app(scope, receive, send))
+        answer = orjson.loads(answers[-1])
+        if answer.get("errors"):
+            raise RuntimeError(f"the in-process request failed: {answers[-1][:500]!r}")
+        milliseconds = _per_call(
+            lambda: loop.run_until_complete(app(scope, receive, send)), iterations, repeats
+        )
+    finally:
+        logging.disable(disabled)
+    return milliseconds, answer.get("data")
 
 
 def _capture_shaping_input(

@@ -390,7 +390,8 @@ def one_connection_breakdown(
     cpu = ours["cpuMsPerRequest"]["median"]
     if p50 is None or floor_p50 is None or cpu is None:
         return None
-    execute = (scenario.get("micro") or {}).get("executeRecordedMs")
+    micro = scenario.get("micro") or {}
+    execute, request = micro.get("executeRecordedMs"), micro.get("requestRecordedMs")
     loaded = summarise(scenario["runs"]).get(OURS)
     # The same pass on the one-subgraph query: what a request costs over its single round
     # trip (the hop, the HTTP server, a request's fixed work), whatever the plan.
@@ -411,6 +412,8 @@ def one_connection_breakdown(
         "cpu": cpu,
         "cpuUnderLoad": None if loaded is None else loaded["cpuMsPerRequest"]["median"],
         "execute": execute,
+        "aroundExecute": None if request is None or execute is None else request - execute,
+        "cpuOutsideRequest": None if request is None else cpu - request,
         "cpuOutsideExecute": None if execute is None else cpu - execute,
         "rest": p50 - floor_p50 - cpu,
         "smallOverFloor": fixed,
@@ -439,20 +442,39 @@ def _one_connection_section(scenario: dict[str, Any], raw: dict[str, Any]) -> li
         ),
     ]
     if found["execute"] is not None:
-        rows += [
+        rows.append(
             (
                 "- of which executing the plan",
                 found["execute"],
-                "micro-benchmark `execute`: decoding the recorded answers, entity batching, "
-                "merging, shaping (no sockets)",
+                "micro-benchmark `execute` (in process): decoding the recorded answers, entity "
+                "batching, merging, shaping",
+            )
+        )
+    if found["aroundExecute"] is not None:
+        rows += [
+            (
+                "- of which the request around it",
+                found["aroundExecute"],
+                "micro-benchmark `request` - `execute` (in process, the ASGI app on the same "
+                "answers): the body read, the request's checks, the operation cache, encoding "
+                "the answer",
             ),
+            (
+                "- of which the HTTP server, sockets and event loop",
+                found["cpuOutsideRequest"],
+                "CPU - `request`: uvicorn and httptools, the subgraph client, its syscalls, "
+                "the loop's wake-ups",
+            ),
+        ]
+    elif found["execute"] is not None:
+        rows.append(
             (
                 "- of which the rest",
                 found["cpuOutsideExecute"],
                 "CPU - execute: HTTP server, subgraph client and sockets, event loop, "
                 "encoding the answer, the request's checks",
-            ),
-        ]
+            )
+        )
     rows.append(
         (
             "rest: the client's hop, scheduling",
@@ -483,8 +505,8 @@ def _one_connection_section(scenario: dict[str, Any], raw: dict[str, Any]) -> li
     if found["cpuUnderLoad"] is not None:
         notes.append(
             f"Under load the same process needs {found['cpuUnderLoad']:.2f} ms per request "
-            "(the event loop's and the sockets' fixed costs are shared by the requests of one "
-            "loop turn)."
+            "(at one connection every request wakes the loop up for each of its round trips "
+            "alone; under load one loop turn serves many)."
         )
     if found["smallOverFloor"] is not None:
         left = found["target"] - found["floor"] - found["smallOverFloor"]
@@ -662,18 +684,20 @@ def _micro_section(raw: dict[str, Any]) -> list[str]:
         f"Median of {raw['settings']['microRepeats']} timings of "
         f"{raw['settings']['microIterations']} calls (cache hits: 10x as many). `execute` runs "
         "the plan against recorded subgraph answers: JSON decoding, entity batching, merging "
-        "and shaping, no sockets.",
+        "and shaping, no sockets; `request` is a whole POST through the ASGI app on the same "
+        "answers (no HTTP server, no sockets).",
         "",
         "| query | parse | validate | plan | cache miss (all) | cache hit | usage recording "
-        "| execute | shape | answer KB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| execute | request | shape | answer KB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, micro in rows:
         lines.append(
             f"| {name} | {micro['parseMs']:.3f} | {micro['validateMs']:.3f} "
             f"| {micro['planMs']:.3f} | {micro['cacheMissMs']:.3f} | {micro['cacheHitMs']:.4f} "
             f"| {micro.get('recordUsageMs', float('nan')):.4f} "
-            f"| {micro['executeRecordedMs']:.3f} | {micro['shapeMs']:.3f} "
+            f"| {micro['executeRecordedMs']:.3f} | {_fmt(micro.get('requestRecordedMs'), 3)} "
+            f"| {micro['shapeMs']:.3f} "
             f"| {micro['answerBytes'] / 1024:.1f} |"
         )
     lines.append("")

@@ -190,6 +190,14 @@ def test_the_one_connection_p50_is_broken_down_from_the_same_run(raw: dict[str, 
     assert "| gateway CPU per request | 7.32 |" in text
     assert "| rest: the client's hop, scheduling | 2.68 |" in text
     assert "the target (1.5x the floor: 22.50 ms) leaves 7.50 ms" in text
+    assert "| - of which the rest | 4.32 |" in text  # CPU - execute
+    # With the whole request timed in process too, the CPU splits three ways.
+    scenario["micro"]["requestRecordedMs"] = 4.0
+    text = render_markdown(raw)
+    assert "| - of which executing the plan | 3.00 |" in text
+    assert "| - of which the request around it | 1.00 |" in text
+    assert "| - of which the HTTP server, sockets and event loop | 3.32 |" in text
+    assert "| - of which the rest |" not in text
     # Without our CPU (or the floor) in the pass there is nothing to break down.
     for run in scenario["unloaded"]:
         run.pop("cpuSeconds", None)
