@@ -61,6 +61,8 @@ class AbstractTypeWalk:
             else:
                 per_type.append(node)
         for possible in type_info.possible_types.get(service, ()):
+            if pos.members is not None and possible not in pos.members:
+                continue  # a member this path is not sure to answer: no fragment for it
             applicable = [
                 node
                 for node in per_type

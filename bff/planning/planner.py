@@ -365,8 +365,43 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
             sink=pos.sink,
             depth=pos.depth,
             trail=self.extended_trail(pos, info, node),
+            members=None if planner_added or is_provided else self.union_members(pos, info),
         )
         self.walk(child, node.selection_set.selections)
+
+    def union_members(self, pos: Position, info: FieldInfo) -> frozenset[str] | None:
+        """For a union field: the members every subgraph that may answer it on this path has.
+
+        The subgraphs an object on the path may be in are followed down the client fields
+        from the start of the position's trail (the root, or the object the chain begins at,
+        with the subgraphs its keys enter): a shareable path several subgraphs answer is sure
+        of only the members they share, as the reference gateways plan it; a member only some
+        of them have is left out (its fields answer null). None when nothing is left out.
+        """
+        assert pos.group is not None
+        union = self.types[info.type_name]
+        if union.kind != "union":
+            return None
+        graph = self.planner.graph
+        first = pos.trail[0].parent if pos.trail else pos
+        if first.group is None:
+            at = graph.reachable(first.type_name, ())
+        else:
+            start = Vertex(pos.group.service, first.type_name)
+            at = graph.reachable(first.type_name, (start,), first.provided)
+        for step in pos.trail:
+            heads = [
+                Vertex(vertex.graph, step.info.type_name)
+                for vertex in at
+                if vertex.graph in step.info.graphs
+            ]
+            at = graph.reachable(step.info.type_name, heads)
+        answering = {vertex.graph for vertex in at if vertex.graph in info.graphs}
+        own = set(union.possible_types.get(pos.group.service, ()))
+        if pos.group.service not in answering:
+            return None
+        shared = own.intersection(*(union.possible_types.get(other, ()) for other in answering))
+        return frozenset(shared) if shared != own else None
 
     def shares_response_key(self, pos: Position, response_key: str) -> bool:
         """Whether the client selects several fields under `response_key` on this object."""

@@ -36,6 +36,8 @@ class Position:
     - `trail`: the client fields walked in this group from the nearest object where the chain
       of plain object fields began, with the position each was added at: an entity fetch to
       another subgraph may start at one of those ancestors and walk the fields down there.
+    - `members`: for a union, the member types the path can answer (None: every member the
+      group's subgraph has), see `QueryPlanner.union_members`.
     """
 
     group: FetchGroup | None
@@ -50,6 +52,7 @@ class Position:
     sink: list[FetchGroup] | None = None
     depth: int = 0
     trail: tuple[Step, ...] = ()
+    members: frozenset[str] | None = None
 
     @property
     def all_conditions(self) -> tuple[tuple[DirectiveNode, ...], ...]:

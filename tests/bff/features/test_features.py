@@ -44,6 +44,7 @@ FEATURES = (
     "contexts",
     "alias-collisions",
     "interface-object-concrete",
+    "shared-union-members",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
