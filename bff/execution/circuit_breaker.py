@@ -85,6 +85,11 @@ class CircuitBreakers:
             breaker = self._breakers[service] = self._make()
         return breaker
 
+    def state_of(self, service: str) -> BreakerState:
+        """`service`'s breaker state; closed for a subgraph never called."""
+        breaker = self._breakers.get(service)
+        return BreakerState.CLOSED if breaker is None else breaker.state
+
     def states(self) -> dict[str, BreakerState]:
         """Each called subgraph's breaker state, by name (for readiness)."""
         return {service: breaker.state for service, breaker in sorted(self._breakers.items())}

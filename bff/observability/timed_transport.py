@@ -58,4 +58,5 @@ class TimedTransport:
         breakers = getattr(self.wrapped, "breakers", None)
         if breakers is None:
             return False
-        return str(breakers.states().get(subgraph, "closed")) == "open"
+        # This subgraph's breaker alone (every call asks: not the states of all of them).
+        return str(breakers.state_of(subgraph)) == "open"

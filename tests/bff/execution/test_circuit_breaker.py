@@ -195,3 +195,12 @@ async def test_a_401_or_an_oversized_200_does_not_open_the_breaker(
         assert breakers.states() == {"accounts": BreakerState.CLOSED}
     finally:
         await transport.close()
+
+
+def test_the_state_of_one_subgraph_is_read_without_making_a_breaker() -> None:
+    breakers = CircuitBreakers(lambda: CircuitBreaker(failure_threshold=1))
+    assert breakers.state_of("accounts") is BreakerState.CLOSED
+    assert breakers.states() == {}  # asking made no breaker
+    breakers["accounts"].record_failure()
+    assert breakers.state_of("accounts") is BreakerState.OPEN
+    assert breakers.state_of("reviews") is BreakerState.CLOSED
