@@ -7,7 +7,10 @@
   shaping: everything but the sockets), and shaping alone on the merged answer;
 - the whole request through the ASGI app on the same recorded answers (the body read, the
   request's checks, the operation cache, executing, encoding the answer): what `bff serve`
-  does per request but for the HTTP server and the sockets.
+  does per request but for the HTTP server and the sockets;
+- one subgraph call through the real transport (in-flight sharing, breaker, retries,
+  deadline, decoding) down to a connection pool that answers at once: the subgraph client's
+  own code per call, without the socket.
 Each figure is the median over `repeats` timings of `iterations` calls, per call.
 """
 
@@ -27,6 +30,7 @@ import bff.execution.executor as executor_module
 from bench.floor import RecordedRequest
 from bff.config import GatewaySettings
 from bff.execution import SubgraphEndpoint, SubgraphTransport, execute_plan, prepare_operation
+from bff.execution.connection_pool import Answer, ConnectionPool
 from bff.gateway import Gateway, OperationCache, ServedSupergraph
 from bff.http.app import GraphQLApp
 from bff.supergraph import Supergraph, load_supergraph
@@ -121,6 +125,7 @@ def run_micro(
         timings["requestRecordedMs"], served = _request_ms(
             loop, supergraph, config, query, transport, iterations, repeats
         )
+        timings["subgraphCallMs"] = _fetch_ms(loop, recorded, endpoints, iterations, repeats)
     finally:
         loop.close()
     merged, options = captured
@@ -135,6 +140,49 @@ def run_micro(
     timings["answerBytes"] = len(orjson.dumps({"data": answer}))
     timings["subgraphRequests"] = len(recorded)
     return timings
+
+
+class _AnsweringPool:
+    """A connection pool answering every POST at once with one recorded body (no socket)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], *, limit: int, fresh: bool = False
+    ) -> Answer:
+        return Answer(200, self.body)
+
+
+class _PoolessTransport(SubgraphTransport):
+    """The real transport over `_AnsweringPool` instead of sockets."""
+
+    def __init__(self, pool: _AnsweringPool) -> None:
+        super().__init__()
+        self._answering = pool
+
+    def _pool_for_running_loop(self) -> ConnectionPool:
+        return self._answering  # type: ignore[return-value]
+
+
+def _fetch_ms(
+    loop: asyncio.AbstractEventLoop,
+    recorded: Sequence[RecordedRequest],
+    endpoints: Mapping[str, SubgraphEndpoint],
+    iterations: int,
+    repeats: int,
+) -> float:
+    """Per-call ms of one subgraph call through the transport's code, answered at once: the
+    smallest recorded request (its answer's decoding is the least of it)."""
+    request = min(recorded, key=lambda item: len(item.answer_bytes))
+    transport = _PoolessTransport(_AnsweringPool(request.answer_bytes))
+    endpoint, payload = endpoints[request.service], orjson.loads(request.body)
+
+    async def calls() -> None:
+        for _ in range(10):
+            await transport.fetch(endpoint, payload, {})
+
+    return _per_call(lambda: loop.run_until_complete(calls()), iterations, repeats) / 10
 
 
 class _LoadedSupergraph:

@@ -392,6 +392,8 @@ def one_connection_breakdown(
         return None
     micro = scenario.get("micro") or {}
     execute, request = micro.get("executeRecordedMs"), micro.get("requestRecordedMs")
+    call, calls = micro.get("subgraphCallMs"), micro.get("subgraphRequests")
+    client = None if call is None or calls is None else call * calls
     loaded = summarise(scenario["runs"]).get(OURS)
     # The same pass on the one-subgraph query: what a request costs over its single round
     # trip (the hop, the HTTP server, a request's fixed work), whatever the plan.
@@ -414,6 +416,8 @@ def one_connection_breakdown(
         "execute": execute,
         "aroundExecute": None if request is None or execute is None else request - execute,
         "cpuOutsideRequest": None if request is None else cpu - request,
+        "subgraphClient": client,
+        "subgraphCalls": calls,
         "cpuOutsideExecute": None if execute is None else cpu - execute,
         "rest": p50 - floor_p50 - cpu,
         "smallOverFloor": fixed,
@@ -459,13 +463,32 @@ def _one_connection_section(scenario: dict[str, Any], raw: dict[str, Any]) -> li
                 "answers): the body read, the request's checks, the operation cache, encoding "
                 "the answer",
             ),
-            (
-                "- of which the HTTP server, sockets and event loop",
-                found["cpuOutsideRequest"],
-                "CPU - `request`: uvicorn and httptools, the subgraph client, its syscalls, "
-                "the loop's wake-ups",
-            ),
         ]
+        if found["subgraphClient"] is not None:
+            rows += [
+                (
+                    "- of which the subgraph client's code",
+                    found["subgraphClient"],
+                    f"micro-benchmark `subgraph call` x {found['subgraphCalls']} calls (in "
+                    "process: in-flight sharing, breaker, retries, deadline, down to a pool "
+                    "that answers at once; its small answer's decoding is in `execute` too)",
+                ),
+                (
+                    "- of which the HTTP server, sockets and event loop",
+                    found["cpuOutsideRequest"] - found["subgraphClient"],
+                    "CPU - `request` - the subgraph client's code: uvicorn and httptools, the "
+                    "connection pool, the syscalls, the loop's wake-ups",
+                ),
+            ]
+        else:
+            rows.append(
+                (
+                    "- of which the HTTP server, sockets and event loop",
+                    found["cpuOutsideRequest"],
+                    "CPU - `request`: uvicorn and httptools, the subgraph client, its syscalls, "
+                    "the loop's wake-ups",
+                )
+            )
     elif found["execute"] is not None:
         rows.append(
             (
@@ -685,11 +708,12 @@ def _micro_section(raw: dict[str, Any]) -> list[str]:
         f"{raw['settings']['microIterations']} calls (cache hits: 10x as many). `execute` runs "
         "the plan against recorded subgraph answers: JSON decoding, entity batching, merging "
         "and shaping, no sockets; `request` is a whole POST through the ASGI app on the same "
-        "answers (no HTTP server, no sockets).",
+        "answers (no HTTP server, no sockets); `subgraph call` is one call through the "
+        "transport down to a pool that answers at once.",
         "",
         "| query | parse | validate | plan | cache miss (all) | cache hit | usage recording "
-        "| execute | request | shape | answer KB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| execute | request | subgraph call | shape | answer KB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, micro in rows:
         lines.append(
@@ -697,7 +721,7 @@ def _micro_section(raw: dict[str, Any]) -> list[str]:
             f"| {micro['planMs']:.3f} | {micro['cacheMissMs']:.3f} | {micro['cacheHitMs']:.4f} "
             f"| {micro.get('recordUsageMs', float('nan')):.4f} "
             f"| {micro['executeRecordedMs']:.3f} | {_fmt(micro.get('requestRecordedMs'), 3)} "
-            f"| {micro['shapeMs']:.3f} "
+            f"| {_fmt(micro.get('subgraphCallMs'), 4)} | {micro['shapeMs']:.3f} "
             f"| {micro['answerBytes'] / 1024:.1f} |"
         )
     lines.append("")

@@ -30,6 +30,7 @@ def test_each_stage_is_timed_and_execute_rebuilds_the_whole_answer(bench_stack: 
     assert timings["executeRecordedMs"] > 0
     # The whole request through the ASGI app (run_micro checks it answers the same data).
     assert timings["requestRecordedMs"] > 0
+    assert timings["subgraphCallMs"] > 0
     # A cache hit skips parse, validate and plan.
     assert timings["cacheHitMs"] < timings["cacheMissMs"]
     assert timings["subgraphRequests"] == len(recording.requests)

@@ -198,6 +198,11 @@ def test_the_one_connection_p50_is_broken_down_from_the_same_run(raw: dict[str, 
     assert "| - of which the request around it | 1.00 |" in text
     assert "| - of which the HTTP server, sockets and event loop | 3.32 |" in text
     assert "| - of which the rest |" not in text
+    # And the subgraph client's own code per call, times the plan's calls (16 here).
+    scenario["micro"]["subgraphCallMs"] = 0.1
+    text = render_markdown(raw)
+    assert "| - of which the subgraph client's code | 1.60 |" in text
+    assert "| - of which the HTTP server, sockets and event loop | 1.72 |" in text
     # Without our CPU (or the floor) in the pass there is nothing to break down.
     for run in scenario["unloaded"]:
         run.pop("cpuSeconds", None)
