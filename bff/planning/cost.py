@@ -140,8 +140,9 @@ class CostEstimate:
                 for c in planner.candidates(type_name, info)
                 if Vertex(c.graph, c.entity_type) in here
             ]
-            if not moves and info.graphs and not type_info.keys:
-                # A value type's field: fetched by re-entering an ancestor in another subgraph.
+            if not moves and info.graphs:
+                # A field of a type its subgraphs have no key for: fetched by re-entering an
+                # ancestor there.
                 moves = [self._through(info.graphs[0], info, sub, depth)]
             needed |= (
                 min(moves, key=self._weight) if moves else {f"{_NOWHERE}{type_name}.{info.name}"}

@@ -6,7 +6,9 @@ key the current one gives (checked on the query graph first: when none can, the 
 refused with the reason); among several, the cheapest by the memoized cost estimate. The fetch
 starts at the highest ancestor on the chain of client fields that subgraph also resolves, so
 fields at many paths below join one fetch. A value type (no key) is re-entered through its
-nearest enterable ancestor, the query root included. An entity fetch's inputs (keys, `@requires`)
+nearest enterable ancestor, the query root included; so is a keyless copy of an entity, also for
+the fields of a key into a third subgraph (`@external` key fields are read from the
+representation the object was entered with). An entity fetch's inputs (keys, `@requires`)
 are fetched whenever one of its fields is asked: under the union of its fields' `@skip`/`@include`
 conditions. Fields whose inputs would give one representation field two values (`@requires`
 selecting `price(currency: "USD")` for one, `price(currency: "EUR")` for another, both sent as
@@ -24,7 +26,7 @@ from bff.supergraph import FieldInfo
 
 from .conditions import guard_of
 from .contexts import context_arguments
-from .drafts import SelectionDraft
+from .drafts import FieldEntry, SelectionDraft
 from .errors import PlanningError
 from .fetch_groups import FetchGroup
 from .nodes import RequiredField
@@ -62,6 +64,16 @@ class EntityMoves:
         here = Vertex(pos.group.service, pos.type_name)
         reachable = self.planner.graph.reachable(pos.type_name, (here,), pos.provided)
         entered = [c for c in candidates if Vertex(c.graph, c.entity_type) in reachable]
+        if not entered:
+            if self.reentry(pos, info) is not None:
+                # E.g. a key field only a keyless copy of this object elsewhere returns.
+                self.reenter(pos, info, node)
+                return
+            # The key fields may come from copies of this object its parent entity reaches.
+            reachable = self.planner.graph.reachable(
+                pos.type_name, self.reentered(pos), pos.provided
+            )
+            entered = [c for c in candidates if Vertex(c.graph, c.entity_type) in reachable]
         if not entered:
             keys = "; ".join(
                 f"{c.graph!r} by @key(fields: {key.fields!r})"
@@ -171,34 +183,72 @@ class EntityMoves:
         ancestor it can enter (an entity by its key, or the root query when the fields down
         from there are shared) and walking the client's fields down to this object there."""
         assert pos.group is not None
+        found = self.reentry(pos, info)
+        if found is None:
+            raise PlanningError(
+                f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
+                f"{pos.group.service!r} (no usable entity key, and no ancestor the subgraphs "
+                f"resolving it can enter)"
+            )
+        graph, anchor = found
+        if anchor.type_name == self.types_root_name() and not anchor.path:
+            group = self.root_group(graph)
+            draft = group.selection
+            for directives in anchor.conditions:
+                draft = draft.add_fragment(None, directives)
+            target = replace(anchor, group=group, draft=draft, trail=())
+        else:
+            target = self.jump(anchor, Candidate(graph, anchor.type_name, None), None)
+        at = self.descend(target, pos, anchor)
+        if pos.mirror is not None:
+            # A planner-added field (a key or `@requires` input): its fetch feeds the
+            # representation being built.
+            at = replace(at, mirror=pos.mirror, sink=pos.sink)
+            if pos.sink is not None and target.group not in pos.sink:
+                assert target.group is not None
+                pos.sink.append(target.group)
+        self.add_field(at, info, node)
+
+    def reentered(self, pos: Position) -> tuple[Vertex, ...]:
+        """Where this object is, or can be fetched by re-entering an ancestor: in the
+        position's subgraph and in each subgraph an ancestor's key leads to that returns the
+        fields down to it."""
+        assert pos.group is not None
+        found = [Vertex(pos.group.service, pos.type_name)]
+        for graph in self.types[pos.type_name].graphs:
+            if graph != pos.group.service and self.hoist_anchor(
+                pos, Candidate(graph, pos.type_name, None), from_root=True, inputs=True
+            ):
+                found.append(Vertex(graph, pos.type_name))
+        return tuple(found)
+
+    def reentry(self, pos: Position, info: FieldInfo) -> tuple[str, Position] | None:
+        """The first subgraph resolving the field that the nearest ancestor on the client's
+        path can re-enter (with that ancestor), if any."""
         for graph in info.graphs:
-            anchor = self.hoist_anchor(pos, Candidate(graph, pos.type_name, None), from_root=True)
-            if anchor is None:
-                continue
-            if anchor.type_name == self.types_root_name() and not anchor.path:
-                group = self.root_group(graph)
-                draft = group.selection
-                for directives in anchor.conditions:
-                    draft = draft.add_fragment(None, directives)
-                target = replace(anchor, group=group, draft=draft, trail=())
-            else:
-                target = self.jump(anchor, Candidate(graph, anchor.type_name, None), None)
-            self.add_field(self.descend(target, pos, anchor), info, node)
-            return
-        raise PlanningError(
-            f"no subgraph can resolve {pos.type_name}.{info.name} for objects from "
-            f"{pos.group.service!r} (no usable entity key, and no ancestor the subgraphs "
-            f"resolving it can enter)"
-        )
+            anchor = self.hoist_anchor(
+                pos, Candidate(graph, pos.type_name, None), from_root=True, inputs=True
+            )
+            if anchor is not None:
+                return graph, anchor
+        return None
 
     def hoist_anchor(
-        self, pos: Position, candidate: Candidate, *, from_root: bool = False
+        self,
+        pos: Position,
+        candidate: Candidate,
+        *,
+        from_root: bool = False,
+        inputs: bool = False,
     ) -> Position | None:
         """The highest ancestor on `pos.trail` from which `candidate.graph` can be entered and
         then resolve every field down to this object itself: one entity fetch there serves
         every object below it (e.g. all the nodes of a tree every subgraph shares). With
-        `from_root`, a query's root counts as an ancestor every subgraph can be entered at."""
-        if candidate.representation_typename is not None or pos.mirror is not None:
+        `from_root`, a query's root counts as an ancestor every subgraph can be entered at;
+        with `inputs`, a planner-added field may re-enter one too."""
+        if candidate.representation_typename is not None:
+            return None
+        if pos.mirror is not None and not inputs:
             return None
         assert pos.group is not None
         graph, service = candidate.graph, pos.group.service
@@ -215,10 +265,46 @@ class EntityMoves:
             keys = self.types[anchor.type_name].resolvable_keys(graph)
             if any(
                 self.planner.key_available(service, anchor.type_name, k.selection, anchor.provided)
+                or self.represented_key(anchor, k.selection) is not None
                 for k in keys
             ):
                 return anchor
         return None
+
+    def represented_key(
+        self, pos: Position, key: SelectionSetNode
+    ) -> tuple[SelectionDraft, list[FetchGroup]] | None:
+        """For an object an entity fetch entered with a key whose fields its subgraph does not
+        return itself (`@external` key fields): that representation's fields of `key` and the
+        fetches they came from, which serve another entity fetch from here as well."""
+        group = pos.group
+        assert group is not None
+        if not group.is_entity or pos.path != group.path or pos.mirror is not None:
+            return None
+        owner = self.types[pos.type_name]
+        names = {
+            node.name.value
+            for node in key.selections
+            if isinstance(node, FieldNode) and node.name.value in owner.fields
+        }
+        if all(
+            self.planner.is_local(group.service, pos.type_name, owner.fields[name])
+            for name in names
+        ):
+            return None
+        entered = group.requires.get(pos.type_name)
+        if entered is None:
+            return None
+        fields = {
+            draft_key: entry
+            for draft_key, entry in entered.entries.items()
+            if isinstance(entry, FieldEntry) and entry.name in names
+        }
+        if {entry.name for entry in fields.values()} != names:
+            return None
+        required = SelectionDraft(pos.type_name)
+        required.merge(SelectionDraft(pos.type_name, fields))
+        return required, list(group.depends_on)
 
     def walk_inputs(
         self, position: Position, type_condition: str, selections: tuple[SelectionSetNode, ...]
@@ -328,12 +414,16 @@ class EntityMoves:
             inputs = replace(inputs, conditions=(*pos.conditions, input_conditions))
         # Key and required fields come from this object, by whichever subgraphs resolve them.
         selections = (key.selection,) if requires is None else (key.selection, requires)
-        required, sink = self.walk_inputs(inputs, type_condition, selections)
-        pos.draft.add_field("__typename")
-        dependencies = [pos.group]
-        for group in sink:
-            if group not in dependencies:
-                dependencies.append(group)
+        represented = self.represented_key(pos, key.selection) if requires is None else None
+        if represented is not None:
+            required, dependencies = represented
+        else:
+            required, sink = self.walk_inputs(inputs, type_condition, selections)
+            pos.draft.add_field("__typename")
+            dependencies = [pos.group]
+            for group in sink:
+                if group not in dependencies:
+                    dependencies.append(group)
         group_key: tuple[object, ...] = (
             candidate.graph,
             pos.path,
@@ -354,9 +444,9 @@ class EntityMoves:
             group.depends_on = dependencies
             self.entity_groups[(*group_key, variant) if variant else group_key] = group
         group.required_draft(type_condition).merge(required)
-        self.share_inputs(
-            group, type_condition, InputWalk(inputs, selections, guard_of(inputs.all_conditions))
-        )
+        if represented is None:
+            walk = InputWalk(inputs, selections, guard_of(inputs.all_conditions))
+            self.share_inputs(group, type_condition, walk)
         draft = group.selection.add_fragment(type_condition)
         for directives in pos.conditions:
             draft = draft.add_fragment(None, directives)

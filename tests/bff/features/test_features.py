@@ -45,6 +45,7 @@ FEATURES = (
     "alias-collisions",
     "interface-object-concrete",
     "shared-union-members",
+    "parent-entities",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
