@@ -60,7 +60,14 @@ class AbstractTypeWalk:
                 )
             else:
                 per_type.append(node)
-        for possible in type_info.possible_types.get(service, ()):
+        possible_types = type_info.possible_types.get(service, ())
+        if not possible_types:
+            # No type this subgraph has can be here (an interface it implements nowhere): what
+            # is asked of the interface itself is still planned on it, resolved here, fetched
+            # elsewhere or refused with the operation, never dropped unasked.
+            self.walk_object(pos, per_type)
+            return
+        for possible in possible_types:
             if pos.members is not None and possible not in pos.members:
                 continue  # a member this path is not sure to answer: no fragment for it
             applicable = [

@@ -46,6 +46,7 @@ FEATURES = (
     "interface-object-concrete",
     "shared-union-members",
     "parent-entities",
+    "unimplemented-interface",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
