@@ -12,6 +12,8 @@ request, dimension `subgraph`, no CloudWatch API call (Lambda only; see bff/hand
 
 from __future__ import annotations
 
+import logging
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
@@ -24,10 +26,11 @@ METRICS_NAMESPACE = "BFF"
 
 def log_request(record: RequestRecord) -> None:
     """The request's one log line: INFO when answered, WARNING when the server failed."""
-    level = (
-        logger.warning if record.status >= 500 or record.outcome == "InternalError" else logger.info
-    )
-    level("graphql request", extra=record.as_log_fields())
+    failed = record.status >= 500 or record.outcome == "InternalError"
+    # Checked first: with the level off, Powertools' call alone costs more than the line's fields.
+    if logger.isEnabledFor(logging.WARNING if failed else logging.INFO):
+        level = logger.warning if failed else logger.info
+        level("graphql request", extra=record.as_log_fields())
 
 
 def emit_subgraph_metrics(record: RequestRecord, namespace: str = METRICS_NAMESPACE) -> None:
