@@ -67,6 +67,7 @@ class QueryGraph:
         self.subgraph_order = {name: index for index, name in enumerate(supergraph.subgraphs)}
         self._key_edges = {name: self._build_key_edges(info) for name, info in self.types.items()}
         self._reachable: dict[tuple[str, frozenset[Vertex], int], frozenset[Vertex]] = {}
+        self._closing: set[tuple[str, frozenset[Vertex], int]] = set()
         self._field_edges: dict[tuple[Vertex, str, str], FieldEdge | None] = {}
         self._local_fields: dict[tuple[str, str, int], bool] = {}
 
@@ -145,8 +146,15 @@ class QueryGraph:
         if object_type in self._root_types():
             info = self.types[object_type]
             found = frozenset(Vertex(graph, object_type) for graph in info.graphs)
+        elif cache_key in self._closing:
+            # A key whose fields nest back to this object: no move is assumed from here.
+            return start
         else:
-            found = self._close(object_type, set(start), provided)
+            self._closing.add(cache_key)
+            try:
+                found = self._close(object_type, set(start), provided)
+            finally:
+                self._closing.discard(cache_key)
         self._reachable[cache_key] = found
         return found
 
@@ -172,8 +180,9 @@ class QueryGraph:
         provided: SelectionSetNode | None = None,
     ) -> bool:
         """Whether every field of a key or `@requires` set can be read from one of the vertices
-        (each top-level field from any of them, its sub-selection from the same subgraph) or
-        from the `@provides` set `provided`."""
+        (each top-level field from any of them; its sub-selection from where that subgraph
+        returns the field's object, or from where that object moves by its own keys) or from
+        the `@provides` set `provided`."""
         vertices = tuple(vertices)
         for node in selection.selections:
             if isinstance(node, InlineFragmentNode):
@@ -183,10 +192,27 @@ class QueryGraph:
             if not isinstance(node, FieldNode) or node.name.value == "__typename":
                 continue
             if not any(
-                self.local_field(vertex.graph, vertex.type_name, node) for vertex in vertices
+                self._collectable_field(vertex, node) for vertex in vertices
             ) and not self.provided_field(provided, object_type, node):
                 return False
         return True
+
+    def _collectable_field(self, vertex: Vertex, node: FieldNode) -> bool:
+        if self.local_field(vertex.graph, vertex.type_name, node):
+            return True
+        info = self.supergraph.field(vertex.type_name, node.name.value)
+        if (
+            info is None
+            or node.selection_set is None
+            or not self._own_field(vertex.graph, vertex.type_name, info)
+        ):
+            return False
+        # E.g. a key `products { id pid }` where only another subgraph has `pid`: the nested
+        # objects are entered there by their own key, as the planner walks key fields.
+        head = Vertex(vertex.graph, info.type_name)
+        return self.collectable(
+            info.type_name, self.reachable(info.type_name, (head,)), node.selection_set
+        )
 
     def provided_field(
         self, provided: SelectionSetNode | None, type_name: str, node: FieldNode
@@ -236,11 +262,7 @@ class QueryGraph:
             info = self.supergraph.field(type_name, node.name.value)
             cached = (
                 info is not None
-                and (
-                    info.available_in(graph)
-                    # Key fields a subgraph leaves unmarked are its own (`@external` ones are not).
-                    or (info.join(graph) is None and self.is_key_field(graph, type_name, info.name))
-                )
+                and self._own_field(graph, type_name, info)
                 and (
                     node.selection_set is None
                     or self.local_fields(graph, info.type_name, node.selection_set)
@@ -248,6 +270,13 @@ class QueryGraph:
             )
             self._local_fields[cache_key] = cached
         return cached
+
+    def _own_field(self, graph: str, type_name: str, info: FieldInfo) -> bool:
+        """Whether `graph` returns the field itself (its sub-selection aside)."""
+        return info.available_in(graph) or (
+            # Key fields a subgraph leaves unmarked are its own (`@external` ones are not).
+            info.join(graph) is None and self.is_key_field(graph, type_name, info.name)
+        )
 
     def is_key_field(self, graph: str, type_name: str, field_name: str) -> bool:
         info = self.types.get(type_name)

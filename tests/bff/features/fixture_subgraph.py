@@ -12,9 +12,9 @@ objects by id, plus `Query` for the root fields. A field's stored value may be:
 - `{"$error": "message"}`: the field fails with that GraphQL error.
 
 `_entities` finds each representation's object by any of the type's `@key`s (an interface's key
-finds its implementations) and overlays the representation, so `@external` fields come only from
-the gateway: a `@requires` field is computed from them by a rule in `computed_fields.py`, and
-fails if the gateway did not send them.
+finds its implementations) and overlays the representation (nested objects field by field), so
+`@external` fields come only from the gateway: a `@requires` field is computed from them by a
+rule in `computed_fields.py`, and fails if the gateway did not send them.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class FixtureSubgraph:
                     _key_values(key, stored) == _key_values(key, representation)
                     for key in self.keys.get(typename, ())
                 ):
-                    return {**stored, **provided, "__typename": concrete}
+                    return {**_overlay(stored, provided), "__typename": concrete}
         return None
 
     def _object_types(self, typename: str) -> list[str]:
@@ -209,6 +209,20 @@ def _entity_keys(document: DocumentNode) -> dict[str, tuple[SelectionSetNode, ..
             selection = parse(f"{{ {fields.value} }}", no_location=True).definitions[0]
             keys.setdefault(node.name.value, []).append(selection.selection_set)  # type: ignore[attr-defined]
     return {name: tuple(selections) for name, selections in keys.items()}
+
+
+def _overlay(stored: Any, provided: Any) -> Any:
+    """`provided` (a representation's fields) on top of `stored`, object by object: a nested key
+    object (`featured { id }`) keeps the stored fields the representation does not carry."""
+    plain = isinstance(stored, Mapping) and not any(name.startswith("$") for name in stored)
+    if plain and isinstance(provided, Mapping):
+        merged = dict(stored)
+        for name, value in provided.items():
+            merged[name] = _overlay(stored.get(name), value)
+        return merged
+    if isinstance(stored, list) and isinstance(provided, list) and len(stored) == len(provided):
+        return [_overlay(old, new) for old, new in zip(stored, provided, strict=True)]
+    return provided
 
 
 def _key_values(key: SelectionSetNode, value: Any) -> Any:

@@ -47,6 +47,7 @@ FEATURES = (
     "shared-union-members",
     "parent-entities",
     "unimplemented-interface",
+    "nested-keys",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 

@@ -77,6 +77,34 @@ def test_keys_chained_through_a_third_subgraph_make_the_field_reachable() -> Non
     assert errors == []
 
 
+def test_a_key_whose_nested_fields_another_subgraph_gives_makes_the_field_reachable() -> None:
+    # `c` enters a List by its items' ids and codes; only `b` has the codes, by each item's id.
+    result = compose(
+        [
+            _subgraph(
+                "a",
+                'type Query { list: List } type List @key(fields: "items { id }") '
+                '{ items: [Item!]! } type Item @key(fields: "id") { id: ID! }',
+            ),
+            _subgraph(
+                "b",
+                'type Item @key(fields: "id") @key(fields: "id code") { id: ID! code: String! }',
+            ),
+            _subgraph(
+                "c",
+                'type List @key(fields: "items { id code }") { items: [Item!]! first: Item } '
+                'type Item @key(fields: "id code") { id: ID! code: String }',
+            ),
+        ]
+    )
+
+    assert result.ok, result.errors
+    supergraph = load_supergraph(result.supergraph_sdl)
+    example = check_satisfiability(QueryGraph(supergraph)).examples["List.first"]
+    assert example == "{\n  list {\n    first {\n      __typename\n    }\n  }\n}"
+    assert QueryPlanner(supergraph).plan(parse(example)) is not None
+
+
 def test_a_requires_input_no_subgraph_on_the_path_has_is_refused() -> None:
     errors = _errors(
         _subgraph(
