@@ -411,7 +411,11 @@ class EntityMoves:
         # What `@provides` gives this object here, its key and required fields may come from.
         inputs = replace(pos, depth=pos.depth + 1)
         if input_conditions:
-            inputs = replace(inputs, conditions=(*pos.conditions, input_conditions))
+            inputs = replace(
+                inputs,
+                draft=pos.draft.add_fragment(None, input_conditions),
+                conditions=(*pos.conditions, input_conditions),
+            )
         # Key and required fields come from this object, by whichever subgraphs resolve them.
         selections = (key.selection,) if requires is None else (key.selection, requires)
         represented = self.represented_key(pos, key.selection) if requires is None else None

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from graphql import (
+    ArgumentNode,
     DirectiveNode,
     DocumentNode,
     FieldNode,
@@ -46,7 +47,7 @@ from .nodes import QueryPlan
 from .positions import Candidate, InputWalk, Position, Step
 from .printing import print_arguments
 from .query_graph import QueryGraph, Vertex
-from .selections import alias_of, client_children, client_fields, find_provided
+from .selections import TYPENAME, alias_of, client_children, client_fields, find_provided
 
 INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 PLANNER_ALIAS_PREFIX = "__key_"
@@ -311,7 +312,9 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
         """Adds a field the position's subgraph resolves, then walks its selection there."""
         assert pos.group is not None and pos.draft is not None
         planner_added = pos.mirror is not None
-        alias = self.planner_alias(pos, info.name) if planner_added else alias_of(node)
+        alias = (
+            self.planner_alias(pos, info.name, node.arguments) if planner_added else alias_of(node)
+        )
         composite = node.selection_set is not None
         entry = pos.draft.add_field(
             info.name,
@@ -520,14 +523,34 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
             )
         raise PlanningError(f"unexpected selection {node.kind}")
 
-    def planner_alias(self, pos: Position, name: str) -> str | None:
-        """`None` (plain name) unless the client uses `name` as a response key for another
-        field or with arguments; then a `__key_` alias so the merged data stays unambiguous."""
-        for client_field in client_fields(pos.client, self.fragments):
+    def planner_alias(
+        self, pos: Position, name: str, arguments: Sequence[ArgumentNode] = ()
+    ) -> str | None:
+        """The response key of a planner-added field (a key or `@requires` input): the client's
+        when the client selects this very field here (same name and arguments under a response
+        key no other field uses), so the subgraph resolves it once, both selections merging
+        under one key whatever their `@skip`/`@include`; else `None` (plain name) unless the
+        client uses `name` as a response key for another field or with arguments, then a
+        `__key_` alias so the merged data stays unambiguous."""
+        fields = tuple(client_fields(pos.client, self.fragments))
+        wanted = (name, _arguments_text(arguments))
+        keys: dict[str, set[tuple[str, str]]] = {}
+        for client_field in fields:
             response_key = (client_field.alias or client_field.name).value
-            if response_key == name and (client_field.name.value != name or client_field.arguments):
-                return PLANNER_ALIAS_PREFIX + name
+            selected = (client_field.name.value, _arguments_text(client_field.arguments))
+            keys.setdefault(response_key, set()).add(selected)
+        for response_key, selected in keys.items():
+            if selected == {wanted} and response_key != TYPENAME:
+                return None if response_key == name else response_key
+        if any(key == name and selected != {(name, "")} for key, selected in keys.items()):
+            return PLANNER_ALIAS_PREFIX + name
         return None
+
+
+def _arguments_text(arguments: Sequence[ArgumentNode] | None) -> str:
+    """A field's arguments, printed in name order (the order a client writes them in does not
+    make another field)."""
+    return print_arguments(sorted(arguments or (), key=lambda argument: argument.name.value))
 
 
 def _dependencies_first(groups: list[FetchGroup]) -> list[FetchGroup]:

@@ -37,11 +37,13 @@ DATA = HERE / "data"
 class SubgraphCall:
     """One request a subgraph received: a root query, or `_entities` for N representations
     (`_entities xN + xM` for a combined request with two entity parts, `... + query` when it
-    also selects root fields)."""
+    also selects root fields). `resolved`: the fields the subgraph resolved answering it,
+    as `Type.field(arg: value)`, one per resolution."""
 
     service: str
     query: str
     variables: Mapping[str, Any]
+    resolved: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -152,8 +154,11 @@ class FeatureStack:
                 return JSONResponse({"errors": [{"message": "bad API key"}]}, status_code=401)
             payload = orjson.loads(await request.body())
             variables = payload.get("variables") or {}
-            self.calls.append(SubgraphCall(subgraph.name, payload["query"], variables))
-            answer = subgraph.execute(payload["query"], variables, payload.get("operationName"))
+            resolved: list[str] = []
+            self.calls.append(SubgraphCall(subgraph.name, payload["query"], variables, resolved))
+            answer = subgraph.execute(
+                payload["query"], variables, payload.get("operationName"), resolved
+            )
             return Response(orjson.dumps(answer), media_type="application/json")
 
         return Starlette(routes=[Route("/graphql", handle, methods=["POST"])])

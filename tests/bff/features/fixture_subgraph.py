@@ -19,6 +19,7 @@ rule in `computed_fields.py`, and fails if the gateway did not send them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,9 +81,14 @@ class FixtureSubgraph:
     computed: Mapping[str, ComputedField]
 
     def execute(
-        self, query: str, variables: Mapping[str, Any] | None, operation_name: str | None
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        resolved: list[str] | None = None,
     ) -> dict[str, Any]:
-        """A GraphQL response, as a subgraph server answers one POST."""
+        """A GraphQL response, as a subgraph server answers one POST; each field resolution
+        is appended to `resolved` as `Type.field(arg: value)`, when given."""
         document = parse(query)
         errors = validate(self.schema, document)
         if errors:
@@ -93,7 +99,9 @@ class FixtureSubgraph:
             root_value=self.data.get("Query", {}),
             variable_values=dict(variables or {}),
             operation_name=operation_name,
-            field_resolver=self._resolve_field,
+            field_resolver=self._resolve_field
+            if resolved is None
+            else _recording(self._resolve_field, resolved),
             type_resolver=_stored_typename,
         )
         response: dict[str, Any] = {"data": result.data}
@@ -146,6 +154,19 @@ class FixtureSubgraph:
         if isinstance(named, GraphQLInterfaceType):
             return [member.name for member in self.schema.get_possible_types(named)]
         return [typename] if isinstance(named, GraphQLObjectType) else []
+
+
+def _recording(resolver: Any, resolved: list[str]) -> Any:
+    """`resolver`, appending each field it resolves (with its arguments) to `resolved`."""
+
+    def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        arguments = ", ".join(f"{key}: {json.dumps(value)}" for key, value in sorted(args.items()))
+        resolved.append(
+            f"{info.parent_type.name}.{info.field_name}" + (f"({arguments})" if args else "")
+        )
+        return resolver(source, info, **args)
+
+    return resolve
 
 
 def build_fixture_subgraph(

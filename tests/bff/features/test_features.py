@@ -4,12 +4,15 @@ fixture's supergraph, in front of subgraphs that implement its SDLs with fixed d
 
 Each case compares the whole JSON response with `cases/<feature>/<operation>.expected.json`,
 written by hand from `data/<feature>/`, and the calls each subgraph received ("query" for a root
-fetch, "_entities xN" for an entity fetch of N de-duplicated representations).
+fetch, "_entities xN" for an entity fetch of N de-duplicated representations). A case may also
+say how many times a subgraph resolved given fields (`"resolved": {"shop": {"Product.price(currency:
+\"EUR\")": 2}}`): a field the gateway asks for twice is resolved twice.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +151,11 @@ def test_feature_case(case: FeatureCase, stacks: FeatureStacks) -> None:
     expected = case.expected
     assert (status, body) == (expected.get("status", 200), expected["response"])
     assert calls_by_service(stack.calls) == expected["calls"]
+    for service, counts in expected.get("resolved", {}).items():
+        resolved = Counter(
+            name for call in stack.calls if call.service == service for name in call.resolved
+        )
+        assert {name: resolved[name] for name in counts} == counts, service
 
 
 def test_every_golden_feature_folder_is_executed() -> None:
