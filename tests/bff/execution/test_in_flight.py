@@ -97,3 +97,30 @@ async def test_with_sharing_off_identical_queries_are_each_sent(scripted: Script
         subgraph_share_in_flight=False
     )
     assert GatewaySettings().subgraph_share_in_flight is True
+
+
+async def test_a_caller_that_gives_up_leaves_the_others_their_answer(
+    scripted: ScriptedSubgraph,
+) -> None:
+    transport = SubgraphTransport()
+    claims = {"X-BFF-Claims": "user-1"}
+    endpoint = SubgraphEndpoint("accounts", scripted.url, "key", 10.0)
+    scripted.script = lambda _: "hang"
+    try:
+        sender = asyncio.ensure_future(transport.fetch(endpoint, QUERY, claims))
+        await scripted.arrived.wait()
+        waiters = [asyncio.ensure_future(transport.fetch(endpoint, QUERY, claims)) for _ in "ab"]
+        while transport.in_flight.shared < 2:  # noqa: ASYNC110
+            await asyncio.sleep(0)
+        # The first waiter's client goes away: the other still waits on the sender.
+        waiters[0].cancel()
+        # Then the sender's: its request goes with it, and the last caller asks again.
+        sender.cancel()
+        scripted.arrived.clear()
+        await scripted.arrived.wait()
+        scripted.release.set()
+        assert await waiters[1] == {"data": {"userCount": 2}}
+        assert sender.cancelled() and waiters[0].cancelled()
+        assert len(scripted.received) == 2
+    finally:
+        await transport.close()
