@@ -16,6 +16,7 @@ from graphql.language import (
     EnumTypeExtensionNode,
     ExecutableDefinitionNode,
     FieldDefinitionNode,
+    FieldNode,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
@@ -24,6 +25,7 @@ from graphql.language import (
     Node,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
+    OperationDefinitionNode,
     ScalarTypeDefinitionNode,
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,
@@ -476,8 +478,15 @@ class SubgraphReader:
 
     def _normalize_federation1(self) -> None:
         """Applies what Apollo's Federation 1 upgrade means for composition: @external on a key
-        field of an entity extension only documented where the key came from."""
+        field of an entity extension only documented where the key came from. Federation 2
+        keeps that reading for keys on an extension (`extend type`, `@extends`): their
+        @external fields, nested ones included, are resolved by the subgraph ("fake
+        externals" in Apollo's terms)."""
         if self.names.is_federation2:
+            for type_ in self.types.values():
+                for key in type_.keys:
+                    if key.extension or type_.extends:
+                        self._resolve_external_key_fields(type_, key.fields)
             return
         for type_ in self.types.values():
             key_fields = {
@@ -486,6 +495,27 @@ class SubgraphReader:
             for field_ in type_.fields.values():
                 if field_.external and field_.name in key_fields:
                     field_.external = False
+
+    def _resolve_external_key_fields(self, type_: SubgraphType, fields: str) -> None:
+        try:
+            document = parse(f"{{{fields}}}", no_location=True)
+        except GraphQLError:
+            return  # the field set checker reports it
+        operation = document.definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        pending = [(type_, operation.selection_set)]
+        while pending:
+            parent, selection_set = pending.pop()
+            for selection in selection_set.selections:
+                if not isinstance(selection, FieldNode):
+                    continue
+                field_ = parent.fields.get(selection.name.value)
+                if field_ is None:
+                    continue
+                field_.external = False
+                below = self.types.get(named_type(field_.type))
+                if selection.selection_set is not None and below is not None:
+                    pending.append((below, selection.selection_set))
 
     def _location(self, node: Node) -> SourceLocation | None:
         if node.loc is None:
