@@ -29,6 +29,7 @@ from .contexts import context_arguments
 from .drafts import FieldEntry, SelectionDraft
 from .errors import PlanningError
 from .fetch_groups import FetchGroup
+from .fetch_merging import covers
 from .nodes import RequiredField
 from .positions import Candidate, InputWalk, Position
 from .query_graph import Vertex
@@ -408,6 +409,13 @@ class EntityMoves:
             keys[0],
         )
         type_condition = candidate.representation_typename or pos.type_name
+        # Inputs a field requires on one type of an `@interfaceObject`'s interface are fetched
+        # for that type only: only its objects' representations are built from them.
+        input_condition = (
+            pos.type_name
+            if candidate.representation_typename is not None and requires is not None
+            else type_condition
+        )
         # What `@provides` gives this object here, its key and required fields may come from.
         inputs = replace(pos, depth=pos.depth + 1)
         if input_conditions:
@@ -422,24 +430,35 @@ class EntityMoves:
         if represented is not None:
             required, dependencies = represented
         else:
-            required, sink = self.walk_inputs(inputs, type_condition, selections)
+            required, sink = self.walk_inputs(inputs, input_condition, selections)
             pos.draft.add_field("__typename")
             dependencies = [pos.group]
             for group in sink:
                 if group not in dependencies:
                     dependencies.append(group)
+        # Keyed by the dependencies no other one already waits for: an object fetched from a
+        # subgraph reached through another fetch (the concrete types of an interface object)
+        # joins the fetch that waits for both.
+        implied = {ancestor for dep in dependencies for ancestor in dep.ancestors()}
         group_key: tuple[object, ...] = (
             candidate.graph,
             pos.path,
-            tuple(dep.id for dep in dependencies),
+            tuple(dep.id for dep in dependencies if dep not in implied),
             candidate.representation_typename,
         )
+        if input_condition != type_condition:
+            # Unless the interface's own fetch here already sends these inputs for every object.
+            shared = self.entity_groups.get(group_key)
+            if shared is not None and covers(shared.requires, {type_condition: required}):
+                input_condition = type_condition
+            else:
+                group_key = (*group_key, input_condition)
         group = self.entity_groups.get(group_key)
         # Inputs sending a field name with another value than the group's representations
         # (`price` read from `price(currency: "EUR")` where the group's is the USD price) make
         # representations of their own: the next group of this key without the conflict.
         variant = 0
-        while group is not None and _inputs_conflict(group.requires.get(type_condition), required):
+        while group is not None and _inputs_conflict(group.requires.get(input_condition), required):
             variant += 1
             group = self.entity_groups.get((*group_key, variant))
         if group is None:
@@ -447,10 +466,10 @@ class EntityMoves:
             group.representation_typename = candidate.representation_typename
             group.depends_on = dependencies
             self.entity_groups[(*group_key, variant) if variant else group_key] = group
-        group.required_draft(type_condition).merge(required)
+        group.required_draft(input_condition).merge(required)
         if represented is None:
             walk = InputWalk(inputs, selections, guard_of(inputs.all_conditions))
-            self.share_inputs(group, type_condition, walk)
+            self.share_inputs(group, input_condition, walk)
         draft = group.selection.add_fragment(type_condition)
         for directives in pos.conditions:
             draft = draft.add_fragment(None, directives)

@@ -48,6 +48,17 @@ class FetchGroup:
     # Contextual arguments its fields take (`contexts.py`), each a variable of the fetch.
     contexts: list[ContextInput] = field(default_factory=list)
 
+    def ancestors(self) -> set[FetchGroup]:
+        """Every group this one runs after, directly or through others."""
+        found: set[FetchGroup] = set()
+        pending = list(self.depends_on)
+        while pending:
+            current = pending.pop()
+            if current not in found:
+                found.add(current)
+                pending.extend(current.depends_on)
+        return found
+
     def required_draft(self, type_condition: str) -> SelectionDraft:
         draft = self.requires.get(type_condition)
         if draft is None:

@@ -141,7 +141,13 @@ class QueryPlanner:
 
     def candidates(self, type_name: str, info: FieldInfo) -> list[Candidate]:
         """Subgraphs that can resolve a field of an object of `type_name` via `_entities`."""
-        found = [Candidate(graph, type_name, None) for graph in info.graphs]
+        # An interface's own fields in an `@interfaceObject` subgraph: representations are sent
+        # with the interface's name, whatever object the answers so far say they are.
+        objects_of = self.types[type_name].interface_object_graphs
+        found = [
+            Candidate(graph, type_name, type_name if graph in objects_of else None)
+            for graph in info.graphs
+        ]
         if not found:
             # Fields contributed by an @interfaceObject: resolved on the interface.
             named = self.supergraph.schema.type_map.get(type_name)

@@ -50,6 +50,11 @@ def shipping_by_weight(product: Mapping[str, Any]) -> int:
     return product["weight"] * 10
 
 
+def blurb(media: Mapping[str, Any]) -> str:
+    # The title comes from the media subgraph, which knows the concrete type.
+    return f"{media['title']}, reviewed"
+
+
 COMPUTED_FIELDS: dict[str, dict[str, dict[str, ComputedField]]] = {
     "alias-collisions": {"ratings": {"Product.shipping": shipping_by_weight}},
     "requires-arguments": {
@@ -59,6 +64,7 @@ COMPUTED_FIELDS: dict[str, dict[str, dict[str, ComputedField]]] = {
             "Product.customs": customs_in_euros,
         }
     },
+    "interface-object": {"reviews": {"Media.blurb": blurb}},
     "requires": {
         "shipping": {"Product.shippingCost": shipping_cost, "Product.packaging": packaging},
         "delivery": {"Product.deliveryNote": delivery_note},

@@ -252,7 +252,7 @@ class FixtureMonolith:
     ) -> Any:
         values: list[tuple[str, Any]] = []
         for graph in self._owners(node.type_name, field_name):
-            rule = self.computed.get(graph, {}).get(f"{node.type_name}.{field_name}")
+            rule = self._rule(graph, node.type_name, field_name)
             if rule is not None:
                 return rule(_NodeView(self, node))
             for part_graph, record in node.parts:
@@ -264,6 +264,17 @@ class FixtureMonolith:
         named = get_named_type(return_type) if return_type is not None else None
         return self._combine(
             [(graph, self._stored(graph, value, args)) for graph, value in values], named
+        )
+
+    def _rule(self, graph: str, type_name: str, field_name: str) -> ComputedField | None:
+        """The rule computing the field, given on the type or (in an `@interfaceObject`
+        subgraph) on one of its interfaces."""
+        rules = self.computed.get(graph, {})
+        api_type = self.schema.get_type(type_name)
+        names = [type_name, *(interface.name for interface in getattr(api_type, "interfaces", ()))]
+        return next(
+            (rules[f"{name}.{field_name}"] for name in names if f"{name}.{field_name}" in rules),
+            None,
         )
 
     def _stored(self, graph: str, value: Any, args: Mapping[str, Any]) -> Any:
