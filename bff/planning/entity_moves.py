@@ -28,7 +28,7 @@ from .conditions import guard_of
 from .contexts import context_arguments
 from .drafts import FieldEntry, SelectionDraft
 from .errors import PlanningError
-from .fetch_groups import FetchGroup
+from .fetch_groups import FetchGroup, direct_dependencies
 from .fetch_merging import covers
 from .nodes import RequiredField
 from .positions import Candidate, InputWalk, Position
@@ -439,11 +439,10 @@ class EntityMoves:
         # Keyed by the dependencies no other one already waits for: an object fetched from a
         # subgraph reached through another fetch (the concrete types of an interface object)
         # joins the fetch that waits for both.
-        implied = {ancestor for dep in dependencies for ancestor in dep.ancestors()}
         group_key: tuple[object, ...] = (
             candidate.graph,
             pos.path,
-            tuple(dep.id for dep in dependencies if dep not in implied),
+            tuple(dep.id for dep in direct_dependencies(dependencies)),
             candidate.representation_typename,
         )
         if input_condition != type_condition:

@@ -107,6 +107,12 @@ class FetchGroup:
         )
 
 
+def direct_dependencies(groups: list[FetchGroup]) -> list[FetchGroup]:
+    """`groups` without those another of them already runs after, in their order."""
+    implied = {ancestor for group in groups for ancestor in group.ancestors()}
+    return [group for group in groups if group not in implied]
+
+
 def build_plan_node(
     roots: list[FetchGroup],
     groups: list[FetchGroup],

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from .drafts import FragmentEntry, SelectionDraft
-from .fetch_groups import FetchGroup
+from .fetch_groups import FetchGroup, direct_dependencies
 
 # Matched in printed heads: a string argument quoting one only prevents a merge (safe side).
 CONDITION_DIRECTIVES = ("@skip(", "@include(")
@@ -104,9 +104,7 @@ def _twin(early: FetchGroup, groups: list[FetchGroup]) -> FetchGroup | None:
 
 
 def _waits_for(group: FetchGroup) -> set[FetchGroup]:
-    """The fetches `group` waits for, less those it waits for through another one."""
-    implied = {ancestor for dep in group.depends_on for ancestor in dep.ancestors()}
-    return set(group.depends_on) - implied
+    return set(direct_dependencies(group.depends_on))
 
 
 def _merge_twin(early: FetchGroup, twin: FetchGroup) -> None:
