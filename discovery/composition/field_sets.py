@@ -28,6 +28,7 @@ from graphql.language import (
     OperationDefinitionNode,
     SelectionSetNode,
 )
+from graphql.language.print_string import print_string
 
 from discovery.composition.contexts import ContextChecker, FieldCoordinate
 from discovery.composition.result import CompositionError, SourceLocation
@@ -139,8 +140,7 @@ def select_fields(
         elif found.arguments:
             return FieldSetProblem(
                 "HAS_ARGS",
-                f'field "{parent.name}.{name}" cannot be included because it has arguments '
-                "(fields with arguments are not allowed in @key)",
+                f'field "{parent.name}.{name}" cannot be included because it has arguments',
             )
         field_type = subgraph.types.get(named_type(found.type))
         is_composite = field_type is not None and field_type.kind in COMPOSITE_KINDS
@@ -204,7 +204,7 @@ class FieldSetChecker:
         return self.usage, self.errors
 
     def _check_key(self, type_: SubgraphType, fields: str, location: SourceLocation | None) -> None:
-        context = f'On type "{type_.name}", for @key(fields: "{fields}")'
+        context = f'On type "{type_.name}", for @key(fields: {print_string(fields)})'
         selected = self._select("KEY", type_, fields, context, location)
         if selected is None:
             return
@@ -225,7 +225,8 @@ class FieldSetChecker:
     def _check_requires(
         self, type_: SubgraphType, field_name: str, fields: str, location: SourceLocation | None
     ) -> None:
-        context = f'On field "{type_.name}.{field_name}", for @requires(fields: "{fields}")'
+        quoted = print_string(fields)  # as Apollo prints it: inner quotes escaped
+        context = f'On field "{type_.name}.{field_name}", for @requires(fields: {quoted})'
         selected = self._select("REQUIRES", type_, fields, context, location, self._arguments)
         if selected is None:
             return
@@ -235,7 +236,8 @@ class FieldSetChecker:
     def _check_provides(
         self, type_: SubgraphType, field_name: str, fields: str, location: SourceLocation | None
     ) -> None:
-        context = f'On field "{type_.name}.{field_name}", for @provides(fields: "{fields}")'
+        quoted = print_string(fields)
+        context = f'On field "{type_.name}.{field_name}", for @provides(fields: {quoted})'
         field_type = named_type(type_.fields[field_name].type)
         target = self.subgraph.types.get(field_type)
         if target is None or target.kind not in COMPOSITE_KINDS:
@@ -272,6 +274,8 @@ class FieldSetChecker:
             detail = problem.detail
             if problem.code_suffix == "INVALID_FIELDS":
                 code = f"{directive}_INVALID_FIELDS"
+            elif problem.code_suffix == "HAS_ARGS":
+                detail += f" (fields with arguments are not allowed in @{directive.lower()})"
             if directive == "KEY":
                 detail = detail.replace(KEY_FIELD_MISSING_ADVICE[0], KEY_FIELD_MISSING_ADVICE[1])
             self._report(code, f"{context}: {detail}", location)
