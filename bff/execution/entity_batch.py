@@ -1,12 +1,14 @@
 """The objects an entity fetch starts from, and their de-duplicated `_entities` representations.
 
 `objects_at(data, path)` walks a Flatten path (response keys; `@` = every element of a list;
-nulls skipped) and returns each object with its concrete client path. `EntityBatch.collect` builds
-one representation per object from the fetch's `requires`, drops objects that lack a required
-field, and sends each distinct representation once: `targets[i]` lists every object that produced
-representation `i`, so answer `i` is merged into all of them and an error at `_entities.i` is
-reported at each of their paths. A combined request (`CombinedFetch`) has one batch per part,
-from the objects at every path of the part, answered under the part's alias.
+nulls skipped) and returns each object with its concrete client path (by nested loops compiled
+once per path for the shapes answers have, the general walk for any other).
+`EntityBatch.collect` builds one representation per object from the fetch's `requires`, drops
+objects that lack a required field, and sends each distinct representation once: `targets[i]`
+lists every object that produced representation `i`, so answer `i` is merged into all of them
+and an error at `_entities.i` is reported at each of their paths. A combined request
+(`CombinedFetch`) has one batch per part, from the objects at every path of the part, answered
+under the part's alias.
 
 Representations are `{"__typename", <required fields>}`; nested required objects carry only the
 fields listed for them (plus `__typename` when the required selection is abstract, i.e. lists
@@ -15,7 +17,7 @@ several type conditions, so the subgraph can tell them apart).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import orjson
@@ -40,10 +42,81 @@ def objects_at(data: dict[str, Any], path: tuple[str, ...]) -> list[tuple[dict[s
     """Every object at `path` with its client path; lists are entered at `@` (and, leniently,
     wherever a list sits under a plain key)."""
     found: list[tuple[dict[str, Any], Path]] = []
+    walker = _walker(path)
+    if walker is not None and walker(data, found):
+        return found
+    # Another shape than the compiled walker expects: walked again by the general walk.
+    found.clear()
     # One depth-first walk; the client path is kept as one list of keys and made a tuple only
     # for the objects found (the walk passes far more values than it finds).
     _walk(data, path, 0, [], found)
     return found
+
+
+# A walker of one path: appends what `_walk` finds to `found` and returns True, or returns
+# False (part of `found` appended) on the first value `_walk` would treat leniently.
+_Walker = Callable[[Any, list[tuple[dict[str, Any], Path]]], bool]
+# Compiled walkers by path; a plan's paths are few, but a cache of many documents is bounded.
+_WALKERS: dict[tuple[str, ...], _Walker | None] = {}
+_MAX_WALKERS: Final = 4096
+# Python refuses code nested deeper: 20 loops in one function (CO_MAXBLOCKS), 100 levels of
+# indentation. A key adds one level, a `@` a loop and two levels.
+_MAX_LOOPS: Final = 18
+_MAX_LEVELS: Final = 90
+
+
+def _walker(path: tuple[str, ...]) -> _Walker | None:
+    try:
+        return _WALKERS[path]
+    except KeyError:
+        pass
+    walker = _compile_walker(path)
+    if len(_WALKERS) < _MAX_WALKERS:
+        _WALKERS[path] = walker
+    return walker
+
+
+def _compile_walker(path: tuple[str, ...]) -> _Walker | None:
+    """Nested loops for `path` for the shapes answers have (an object at each key, a list at
+    each `@`, nulls skipped), the client path built at once: `_walk` without a call per step.
+    The keys are constants in the code's namespace, never part of its text."""
+    loops = path.count(LIST_MARKER)
+    if loops > _MAX_LOOPS or len(path) + loops + 2 > _MAX_LEVELS:
+        return None  # walked by `_walk` alone
+    lines = ["def walk(v0, found):"]
+    _walker_lines(path, 0, 1, [], lines)
+    lines.append("    return True")
+    namespace: dict[str, Any] = {f"k{depth}": segment for depth, segment in enumerate(path)}
+    exec(compile("\n".join(lines), "<objects_at walker>", "exec"), namespace)
+    return namespace["walk"]  # type: ignore[no-any-return]
+
+
+def _walker_lines(
+    path: tuple[str, ...], depth: int, level: int, client: list[str], lines: list[str]
+) -> None:
+    """The code checking value `v{depth}` at `path[depth]`, indented `level` deep."""
+    indent = "    " * level
+    value = f"v{depth}"
+    if depth == len(path):
+        at = f"({', '.join(client)},)" if client else "()"
+        lines += [
+            f"{indent}if type({value}) is dict:",
+            f"{indent}    found.append(({value}, {at}))",
+        ]
+    elif path[depth] == LIST_MARKER:
+        lines += [
+            f"{indent}if type({value}) is list:",
+            f"{indent}    for p{depth}, v{depth + 1} in enumerate({value}):",
+        ]
+        _walker_lines(path, depth + 1, level + 2, [*client, f"p{depth}"], lines)
+    else:
+        lines += [
+            f"{indent}if type({value}) is dict:",
+            f"{indent}    v{depth + 1} = {value}.get(k{depth})",
+        ]
+        _walker_lines(path, depth + 1, level + 1, [*client, f"k{depth}"], lines)
+    # A null is skipped, as `_walk` does; any other value is a shape `_walk` is lenient with.
+    lines += [f"{indent}elif {value} is not None:", f"{indent}    return False"]
 
 
 def _walk(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
+import pytest
 from graphql import GraphQLSchema
 
-from bff.execution.entity_batch import EntityBatch, objects_at
+from bff.execution.entity_batch import LIST_MARKER, EntityBatch, _walk, objects_at
 from bff.execution.schema_index import index_for
 from bff.planning.nodes import RequiredField, RequiredSelection
 
@@ -37,6 +41,57 @@ def test_objects_at_enters_nested_lists_and_tolerates_a_missing_list_marker() ->
     ]
     assert [path for _, path in objects_at(data, ("flat",))] == [("flat", 0)]
     assert objects_at(data, ("missing", "@")) == []
+
+
+def test_objects_at_is_lenient_past_the_shapes_answers_usually_have() -> None:
+    # Each of these leaves the compiled nested loops for the general walk, whole.
+    data = {
+        "a": [{"b": {"id": "1"}}, {"b": [{"id": "2"}, None, [{"id": "3"}]]}],
+        "c": {"id": "4"},
+        "d": [{"e": "not an object"}, {"e": {"id": "5"}}],
+    }
+
+    assert [(obj["id"], path) for obj, path in objects_at(data, ("a", "@", "b"))] == [
+        ("1", ("a", 0, "b")),
+        ("2", ("a", 1, "b", 0)),
+        ("3", ("a", 1, "b", 2, 0)),
+    ]
+    assert [path for _, path in objects_at(data, ("c", "@"))] == [("c",)]
+    assert [path for _, path in objects_at(data, ("d", "@", "e"))] == [("d", 1, "e")]
+    assert objects_at(data, ()) == [(data, ())]
+
+
+def test_objects_at_deeper_than_nested_loops_compile() -> None:
+    data: Any = {"id": "x"}
+    for _ in range(25):
+        data = {"k": [data]}
+    path = ("k", LIST_MARKER) * 25
+
+    assert objects_at(data, path) == [({"id": "x"}, ("k", 0) * 25)]
+    assert objects_at({"k": None}, ("k",) * 120) == []
+
+
+def _random_value(rng: random.Random, depth: int) -> Any:
+    roll = rng.random()
+    if depth == 0 or roll < 0.15:
+        return rng.choice([None, None, "s", 1, {"id": rng.randrange(99)}])
+    if roll < 0.55:
+        return [_random_value(rng, depth - 1) for _ in range(rng.randrange(4))]
+    return {key: _random_value(rng, depth - 1) for key in rng.sample("abc", rng.randrange(1, 4))}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_objects_at_finds_what_the_general_walk_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(25):
+        data = {"a": _random_value(rng, 5), "b": _random_value(rng, 5)}
+        path = tuple(rng.choice(["a", "b", "c", LIST_MARKER]) for _ in range(rng.randrange(6)))
+        expected: list[Any] = []
+        _walk(data, path, 0, [], expected)
+
+        found = objects_at(data, path)
+
+        assert [(id(obj), at) for obj, at in found] == [(id(obj), at) for obj, at in expected]
 
 
 def test_equal_representations_are_sent_once_and_answer_every_object(
