@@ -26,7 +26,9 @@ Follows the CLIENT operation over the API schema, per the GraphQL spec's value c
 No graphql-core execution happens here. Which fields a selection set yields for a runtime type,
 with each field's output shape and leaf coercer, is compiled once and memoised on the
 `PreparedOperation`: per schema, and per combination of the `@skip`/`@include` variables'
-values when some condition takes a variable.
+values when some condition takes a variable. From the second answer shaped with one memo,
+answers go first through code generated from those fields (`shaping_compiler`), which gives
+any answer needing an error back to the interpreter here.
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ from bff.execution.schema_index import (
     SchemaIndex,
     index_for,
 )
+from bff.execution.shaping_compiler import (
+    TYPENAME_FIELD,
+    UNKNOWN_FIELD,
+    CompiledShaper,
+    ShapingFallback,
+    compile_shaper,
+    leaves_as_returned,
+)
 from bff.planning.selections import stored_key
 
 # The subgraphs answered something the API schema cannot give the client.
@@ -79,11 +89,11 @@ _UNCOLLECTED: Final = object()
 
 # (id of a selection-set tuple, runtime type) -> its fields; None: see `_Shaper._fields`.
 FieldCache = dict[tuple[int, str], "list[ShapedField] | None"]
-
-
-# ShapedField.kind beyond the OutputShape kinds: fields answered without looking at the data.
-_TYPENAME_FIELD: Final = -1
-_UNKNOWN_FIELD: Final = -2
+# A memo is compiled the second time it shapes (a document seen once is never compiled).
+COMPILE_AT_USE: Final = 2
+# After n answers in a row the compiled shaper gave back, it sits out the next 2^n (at most
+# this many): answers that keep needing errors are not shaped twice each.
+MAX_FALLBACK_PAUSE: Final = 64
 
 
 class ShapedField:
@@ -132,7 +142,7 @@ class ShapedField:
             self.kind = shape.kind
             self.nullable = shape.nullable
         else:
-            self.kind = _TYPENAME_FIELD if field_name == _TYPENAME else _UNKNOWN_FIELD
+            self.kind = TYPENAME_FIELD if field_name == _TYPENAME else UNKNOWN_FIELD
             self.nullable = True
 
 
@@ -154,7 +164,19 @@ def shape_data(
     those root response keys (the executor asks whether the mutation fields run so far null
     `data`).
     """
-    shaper = _Shaper(operation, variables, index_for(schema), errors, failed_paths)
+    index = index_for(schema)
+    memo = _shape_memo(operation, variables, index)
+    shaper = _Shaper(operation, variables, index, memo.fields, errors, failed_paths)
+    if only_keys is None and not root_values:
+        compiled = memo.compiled(shaper)
+        if compiled is not None:
+            try:
+                shaped = compiled(data or {})
+            except ShapingFallback:
+                memo.fell_back()  # an answer with errors: the interpreter's
+            else:
+                memo.shaped()
+                return shaped
     return shaper.shape_root(data or {}, root_values or {}, only_keys)
 
 
@@ -175,6 +197,7 @@ class _Shaper:
         operation: PreparedOperation,
         variables: Mapping[str, Any],
         index: SchemaIndex,
+        cache: FieldCache,
         errors: list[dict[str, Any]],
         failed_paths: Iterable[tuple[str | int, ...]],
     ) -> None:
@@ -185,7 +208,7 @@ class _Shaper:
         self.path: list[str | int] = []
         # Memoised per (selection sets, runtime type). Keys use id() of tuples that the cache
         # itself keeps alive, so an id is never reused while its entry exists.
-        self._cache = _field_cache(operation, variables, index)
+        self._cache = cache
         self._covered: set[tuple[str | int, ...]] = set(failed_paths)
         self._error_ancestors: set[tuple[str | int, ...]] = set()
         for error in errors:
@@ -199,11 +222,9 @@ class _Shaper:
         root_values: Mapping[str, Any],
         only_keys: Collection[str] | None,
     ) -> dict[str, Any] | None:
-        schema = self.index.schema
-        root_type = schema.mutation_type if self.operation.kind == "mutation" else schema.query_type
-        if root_type is None:
+        root_name = self._root_type_name()
+        if root_name is None:
             return None
-        root_name = root_type.name
         fields = self._fields(self.operation.root_selections, root_name)
         out: dict[str, Any] = {}
         path = self.path
@@ -229,6 +250,28 @@ class _Shaper:
             out[key] = value
         return out
 
+    def compile(self) -> CompiledShaper | None:
+        """Generated code for the answers to this operation that need no error."""
+        root_name = self._root_type_name()
+        if root_name is None:
+            return None
+        fields = self._fields(self.operation.root_selections, root_name)
+        if fields is None:
+            return None
+        return compile_shaper(fields, root_name, self._children)
+
+    def _root_type_name(self) -> str | None:
+        schema = self.index.schema
+        root_type = schema.mutation_type if self.operation.kind == "mutation" else schema.query_type
+        return None if root_type is None else root_type.name
+
+    def _children(self, field: ShapedField, type_name: str) -> list[ShapedField] | None:
+        """The fields `field`'s selections yield on an object of `type_name` (memoised)."""
+        fields = field.children.get(type_name, _UNCOLLECTED)
+        if fields is _UNCOLLECTED:
+            fields = field.children[type_name] = self._fields(field.selections, type_name)
+        return fields  # type: ignore[return-value]
+
     def _complete(self, shape: OutputShape, raw: Any, field: ShapedField) -> Any:
         if raw is None:
             if shape.nullable:
@@ -250,7 +293,7 @@ class _Shaper:
                 return self._invalid(shape, field)
             item = shape.item
             assert item is not None
-            if (item.kind == LEAF or item.kind == OPAQUE_LEAF) and _as_returned(raw, item):
+            if (item.kind == LEAF or item.kind == OPAQUE_LEAF) and leaves_as_returned(raw, item):
                 return raw
             path = self.path
             path.append(0)
@@ -284,9 +327,7 @@ class _Shaper:
                     type_name = runtime  # an interface: an @interfaceObject subgraph's answer
                 else:
                     return self._unresolved_type(shape, field)
-        fields = field.children.get(type_name, _UNCOLLECTED)
-        if fields is _UNCOLLECTED:
-            fields = field.children[type_name] = self._fields(field.selections, type_name)
+        fields = self._children(field, type_name)
         if fields is None:
             return self._unresolved_type(shape, field)
         value = self._object(fields, raw, type_name)
@@ -299,11 +340,7 @@ class _Shaper:
         (abstract, nested lists, leaves: each element is completed on its own)."""
         if item.kind != COMPOSITE or item.abstract:
             return None
-        type_name = item.type_name
-        fields = field.children.get(type_name, _UNCOLLECTED)
-        if fields is _UNCOLLECTED:
-            fields = field.children[type_name] = self._fields(field.selections, type_name)
-        return fields  # type: ignore[return-value]
+        return self._children(field, item.type_name)
 
     def _object(self, fields: list[ShapedField], raw: dict[str, Any], type_name: str) -> Any:
         out: dict[str, Any] = {}
@@ -333,7 +370,7 @@ class _Shaper:
                 out[key] = value
                 continue
             if kind < 0:
-                out[key] = type_name if kind == _TYPENAME_FIELD else None
+                out[key] = type_name if kind == TYPENAME_FIELD else None
                 continue
             path.append(key)
             value = self._complete(field.shape, value, field)  # type: ignore[arg-type]
@@ -486,34 +523,65 @@ class _Shaper:
         return any(key[:end] in covered for end in range(len(key), 0, -1))
 
 
-def _as_returned(raw: list[Any], item: OutputShape) -> bool:
-    """Is a list of leaves already the client's value (no element to coerce or null-check)?"""
-    if item.kind == OPAQUE_LEAF:
-        return item.nullable or None not in raw
-    if item.kind != LEAF or item.exact is None:
-        return False
-    exact = item.exact
-    nullable = item.nullable
-    for element in raw:
-        if type(element) is exact:
-            if exact is int and not INT_MIN <= element <= INT_MAX:
-                return False
-        elif element is not None or not nullable:
-            return False
-    return True
+class ShapeMemo:
+    """What shaping keeps for one operation, schema and set of condition values: the fields
+    collected per (selection sets, runtime type), and the compiled shaper of the answers that
+    need no error (`shaping_compiler`), made at its second use."""
+
+    __slots__ = ("_compiled", "_pause", "_streak", "fallbacks", "fields", "uses")
+
+    def __init__(self, kept: bool) -> None:
+        self.fields: FieldCache = {}
+        self.uses = 0
+        self.fallbacks = 0  # answers the compiled shaper gave back to the interpreter
+        self._streak = 0
+        self._pause = 0
+        # A memo made for one request (not kept on the operation) is never compiled.
+        self._compiled: CompiledShaper | _Uncompiled | None = _NOT_YET if kept else None
+
+    def compiled(self, shaper: _Shaper) -> CompiledShaper | None:
+        """The compiled shaper to try first, if any; `shaper` collects its fields."""
+        self.uses += 1
+        compiled = self._compiled
+        if compiled is _NOT_YET:
+            if self.uses < COMPILE_AT_USE:
+                return None
+            compiled = self._compiled = shaper.compile()
+        if compiled is None:
+            return None
+        if self._pause:
+            self._pause -= 1
+            return None
+        return compiled  # type: ignore[return-value]
+
+    def shaped(self) -> None:
+        self._streak = 0
+
+    def fell_back(self) -> None:
+        self.fallbacks += 1
+        self._streak += 1
+        self._pause = min(2**self._streak, MAX_FALLBACK_PAUSE)
 
 
-def _field_cache(
+class _Uncompiled:
+    __slots__ = ()
+
+
+_NOT_YET: Final = _Uncompiled()
+
+
+def _shape_memo(
     operation: PreparedOperation, variables: Mapping[str, Any], index: SchemaIndex
-) -> FieldCache:
-    """The operation's memo of collected fields for this schema and these condition values."""
+) -> ShapeMemo:
+    """The operation's memo for this schema and these condition values."""
     names = operation.condition_variables
     key: Any = index
     if names:
         key = (index, tuple(variables.get(name) is True for name in names))
-    cache = operation.shape_cache.get(key)
-    if cache is None:
-        cache = {}
-        if len(operation.shape_cache) < MAX_CONDITION_SETS:
-            operation.shape_cache[key] = cache
-    return cache
+    memo = operation.shape_cache.get(key)
+    if memo is None:
+        kept = len(operation.shape_cache) < MAX_CONDITION_SETS
+        memo = ShapeMemo(kept)
+        if kept:
+            operation.shape_cache[key] = memo
+    return memo
