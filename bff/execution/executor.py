@@ -215,8 +215,8 @@ class _PlanRun:
     async def _step(
         self, step: Step, before: list[asyncio.Future[None]], errors: list[dict[str, Any]]
     ) -> None:
-        if before:
-            await asyncio.gather(*before)
+        for earlier in before:  # awaited in turn: one wake-up each, no gathering future
+            await earlier
         await self.execute(step.node, errors)
 
     async def execute_mutation(

@@ -160,21 +160,11 @@ async def test_a_step_starts_when_its_own_steps_finish(stack: FeatureStack) -> N
     )
     query = "{ users { name } topProducts { name upc } }"
     transport = OrderedTransport()
-    supergraph = load_supergraph_file(FIXTURE / "supergraph.graphql")
-    document = parse(query)
     try:
         # The timeout only turns a wrong order (step 1 waiting for step 0: a deadlock) into a
         # failure instead of a hang.
         result = await asyncio.wait_for(
-            execute_plan(
-                QueryPlan(schedule),
-                operation=prepare_operation(document, None),
-                variables={},
-                schema=supergraph.api_schema,
-                endpoints=endpoints(stack),
-                transport=transport,
-            ),
-            timeout=30,
+            _run_schedule(schedule, query, stack, transport), timeout=30
         )
     finally:
         await transport.close()
@@ -188,3 +178,65 @@ async def test_a_step_starts_when_its_own_steps_finish(stack: FeatureStack) -> N
         "users": [{"name": "Ada"}, {"name": "Bob"}],
         "topProducts": [{"name": "Table", "upc": "p1"}, {"name": "Chair", "upc": "p2"}],
     }
+
+
+async def _run_schedule(
+    schedule: Schedule, query: str, stack: FeatureStack, transport: SubgraphTransport
+) -> GatewayResult:
+    supergraph = load_supergraph_file(FIXTURE / "supergraph.graphql")
+    return await execute_plan(
+        QueryPlan(schedule),
+        operation=prepare_operation(parse(query), None),
+        variables={},
+        schema=supergraph.api_schema,
+        endpoints=endpoints(stack),
+        transport=transport,
+    )
+
+
+class RecordingGatedTransport(GatedTransport):
+    """GatedTransport that also records the queries it was asked to send and the held ones
+    cancelled."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self.sent: list[str] = []
+        self.cancelled: list[str] = []
+
+    async def _guarded(
+        self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str], *, mutation: bool
+    ) -> Exchange:
+        query = f"{endpoint.name} {orjson.loads(body)['query']}"
+        self.sent.append(query)
+        try:
+            return await super()._guarded(endpoint, body, headers, mutation=mutation)
+        except asyncio.CancelledError:
+            self.cancelled.append(query)
+            raise
+
+
+async def test_a_request_given_up_stops_every_step_of_its_schedule(stack: FeatureStack) -> None:
+    # Step 1 waits for step 0, which is held; the client goes away meanwhile: neither step
+    # goes on (nothing merges into the response given up, step 1 is never sent).
+    schedule = Schedule(
+        (
+            Step(0, Fetch("accounts", "{ users { name } }")),
+            Step(1, Fetch("catalog", "{ topProducts { name } }"), after=(0,)),
+        )
+    )
+    transport = RecordingGatedTransport("accounts")
+    query = "{ users { name } topProducts { name } }"
+    running = asyncio.ensure_future(_run_schedule(schedule, query, stack, transport))
+    try:
+        await asyncio.wait_for(transport.arrived.wait(), timeout=30)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert transport.cancelled == ["accounts { users { name } }"]
+        transport.release.set()
+        for _ in range(20):
+            await asyncio.sleep(0)
+    finally:
+        await transport.close()
+
+    assert transport.sent == ["accounts { users { name } }"]
