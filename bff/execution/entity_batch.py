@@ -3,8 +3,9 @@
 `objects_at(data, path)` walks a Flatten path (response keys; `@` = every element of a list;
 nulls skipped) and returns each object with its concrete client path (by nested loops compiled
 once per path for the shapes answers have, the general walk for any other).
-`EntityBatch.collect` builds one representation per object from the fetch's `requires`, drops
-objects that lack a required field, and sends each distinct representation once: `targets[i]`
+`EntityBatch.collect` builds one representation per object from the fetch's `requires` (those
+of the first selection's type by a loop compiled once per key of leaves), drops objects that
+lack a required field, and sends each distinct representation once: `targets[i]`
 lists every object that produced representation `i`, so answer `i` is merged into all of them
 and an error at `_entities.i` is reported at each of their paths. A combined request
 (`CombinedFetch`) has one batch per part, from the objects at every path of the part, answered
@@ -207,7 +208,8 @@ class EntityBatch:
         # leaves only (a key, most often), their (name, output name) pairs; else None.
         matched: dict[Any, tuple[RequiredSelection | None, tuple[tuple[str, str], ...] | None]]
         matched = {}
-        for obj, path in objects:
+
+        def add(obj: dict[str, Any], path: Path) -> None:
             typename = obj.get("__typename")
             memoised = type(typename) is str or typename is None
             found = matched.get(typename) if memoised else None
@@ -217,33 +219,37 @@ class EntityBatch:
                     matched[typename] = found
             selection, flat = found
             if selection is None:
-                continue
+                return
             representation: dict[str, Any] = {
                 "__typename": representation_typename
                 or (typename if type(typename) is str else selection.type_condition)
             }
             if flat is None:
-                complete = _copy_fields(obj, selection.fields, representation, index)
+                if not _copy_fields(obj, selection.fields, representation, index):
+                    return
             else:
-                complete = True
                 for name, output_name in flat:
                     value = obj.get(name, _MISSING)
                     if value is _MISSING:
-                        complete = False
-                        break
+                        return
                     representation[output_name] = value
-            if not complete:
-                continue
             identity = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
             position = positions.get(identity)
             if position is None:
-                position = positions[identity] = len(representations)
+                positions[identity] = len(representations)
                 representations.append(representation)
                 targets.append([obj])
                 target_paths.append([path])
             else:
                 targets[position].append(obj)
                 target_paths[position].append(path)
+
+        collector = _flat_collector(requires, representation_typename)
+        if collector is not None:
+            collector(objects, add, positions, representations, targets, target_paths)
+        else:
+            for obj, path in objects:
+                add(obj, path)
         return batch
 
     def all_paths(self) -> list[Path]:
@@ -282,6 +288,80 @@ def representation_index(subgraph_path: Any, field: str = ENTITIES_FIELD) -> int
     ):
         return subgraph_path[1]
     return None
+
+
+# Adds the objects of the first selection's type to a batch in straight-line code, and any
+# other object through `add`: (objects, add, positions, representations, targets, paths).
+_Collector = Callable[..., None]
+_COLLECTORS: dict[tuple[Any, ...], _Collector | None] = {}
+_MAX_COLLECTORS: Final = 1024
+
+
+def _flat_collector(
+    requires: tuple[RequiredSelection, ...], representation_typename: str | None
+) -> _Collector | None:
+    """For requires whose first selection copies leaves only (a key, most often), a loop
+    doing what `add` does for objects whose `__typename` is that selection's type (the
+    selection they match: the first that matches), inline; None for other requires."""
+    if not requires or any(required.selections for required in requires[0].fields):
+        return None
+    selection = requires[0]
+    fields = tuple((required.name, required.output_name) for required in selection.fields)
+    key = (selection.type_condition, representation_typename, fields)
+    try:
+        return _COLLECTORS[key]
+    except KeyError:
+        pass
+    collector = _compile_collector(selection.type_condition, representation_typename, fields)
+    if len(_COLLECTORS) < _MAX_COLLECTORS:
+        _COLLECTORS[key] = collector
+    return collector
+
+
+def _compile_collector(
+    type_condition: str, representation_typename: str | None, fields: tuple[tuple[str, str], ...]
+) -> _Collector:
+    """The loop of `_flat_collector`; names and output names are constants of its namespace,
+    never part of its text."""
+    namespace: dict[str, Any] = {
+        "TYPE": type_condition,
+        "HEADER": representation_typename or type_condition,
+        "MISSING": _MISSING,
+        "dumps": orjson.dumps,
+        "SORT_KEYS": orjson.OPT_SORT_KEYS,
+    }
+    lines = [
+        "def collect(objects, add, positions, representations, targets, target_paths):",
+        "    for obj, path in objects:",
+        "        if obj.get('__typename') != TYPE:",
+        "            add(obj, path)",
+        "            continue",
+    ]
+    entries = ['"__typename": HEADER']
+    for number, (name, output_name) in enumerate(fields):
+        namespace[f"n{number}"], namespace[f"o{number}"] = name, output_name
+        lines += [
+            f"        v{number} = obj.get(n{number}, MISSING)",
+            f"        if v{number} is MISSING:",
+            "            continue",
+        ]
+        entries.append(f"o{number}: v{number}")
+    lines += [
+        # A repeated output name keeps its first place and its last value, as assigning does.
+        f"        representation = {{{', '.join(entries)}}}",
+        "        identity = dumps(representation, option=SORT_KEYS)",
+        "        position = positions.get(identity)",
+        "        if position is None:",
+        "            positions[identity] = len(representations)",
+        "            representations.append(representation)",
+        "            targets.append([obj])",
+        "            target_paths.append([path])",
+        "        else:",
+        "            targets[position].append(obj)",
+        "            target_paths[position].append(path)",
+    ]
+    exec(compile("\n".join(lines), "<entity batch collector>", "exec"), namespace)
+    return namespace["collect"]  # type: ignore[no-any-return]
 
 
 def _compiled_selection(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLSchema
 
+from bff.execution import entity_batch
 from bff.execution.entity_batch import LIST_MARKER, EntityBatch, _walk, objects_at
 from bff.execution.schema_index import index_for
 from bff.planning.nodes import RequiredField, RequiredSelection
@@ -157,6 +158,53 @@ def test_abstract_type_conditions_and_interface_object_typename(
     ]
 
 
+def test_objects_reaching_one_representation_by_different_types_share_it(
+    api_schema: GraphQLSchema,
+) -> None:
+    # An @interfaceObject's answer (the interface's name), a concrete type matching the
+    # interface, and an object without __typename all send {Media, b1}: once, for all three.
+    media_key = (RequiredSelection("Media", (RequiredField("id"),)),)
+    objects = [
+        ({"__typename": "Book", "id": "b1"}, ("m", 0)),
+        ({"__typename": "Media", "id": "b1"}, ("m", 1)),
+        ({"id": "b1"}, ("m", 2)),
+        ({"__typename": "Media"}, ("m", 3)),
+        ({"__typename": "Media", "id": "m1"}, ("m", 4)),
+    ]
+
+    batch = EntityBatch.collect(objects, media_key, "Media", index_for(api_schema))
+
+    assert batch.representations == [
+        {"__typename": "Media", "id": "b1"},
+        {"__typename": "Media", "id": "m1"},
+    ]
+    assert batch.target_paths == [[("m", 0), ("m", 1), ("m", 2)], [("m", 4)]]
+
+
+def test_a_representation_name_given_twice_keeps_its_place_and_the_last_value(
+    api_schema: GraphQLSchema,
+) -> None:
+    needs = (
+        RequiredSelection(
+            "Product",
+            (
+                RequiredField("id"),
+                RequiredField("__key_a", representation_name="sku"),
+                RequiredField("__key_b", representation_name="sku"),
+            ),
+        ),
+    )
+    objects = [({"__typename": "Product", "id": "p1", "__key_a": "a", "__key_b": "b"}, ())]
+
+    batch = EntityBatch.collect(objects, needs, None, index_for(api_schema))
+
+    assert list(batch.representations[0].items()) == [
+        ("__typename", "Product"),
+        ("id", "p1"),
+        ("sku", "b"),
+    ]
+
+
 def test_nested_and_aliased_required_fields(api_schema: GraphQLSchema) -> None:
     needs = (
         RequiredSelection(
@@ -177,3 +225,51 @@ def test_nested_and_aliased_required_fields(api_schema: GraphQLSchema) -> None:
     assert batch.representations == [
         {"__typename": "Review", "body": "Nice", "author": {"id": "u1"}}
     ]
+
+
+REQUIRES_VARIANTS = [
+    (PRODUCT_KEY, None),
+    (PRODUCT_KEY, "Product"),
+    ((RequiredSelection("Product", (RequiredField("id"), RequiredField("price"))),), None),
+    ((RequiredSelection("Media", (RequiredField("id"),)),), "Media"),
+    (
+        (
+            RequiredSelection("Article", (RequiredField("title"),)),
+            RequiredSelection("Product", (RequiredField("id"),)),
+        ),
+        None,
+    ),
+]
+
+
+def _random_object(rng: random.Random) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    typename = rng.choice(["Product", "Product", "Article", "Book", "Media", None, 5, "absent"])
+    if typename != "absent":
+        obj["__typename"] = typename
+    for name in ("id", "price", "title"):
+        if rng.random() < 0.8:
+            obj[name] = rng.choice(["p1", "p2", 1, 1.0, True, None, {"x": 1}, ["p1"]])
+    return obj
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_compiled_collector_batches_as_the_general_one(
+    seed: int, api_schema: GraphQLSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    index = index_for(api_schema)
+    objects = [(_random_object(rng), ("o", number)) for number in range(30)]
+    for requires, representation_typename in REQUIRES_VARIANTS:
+        compiled = EntityBatch.collect(objects, requires, representation_typename, index)
+        with monkeypatch.context() as patched:
+            patched.setattr(entity_batch, "_flat_collector", lambda *_: None)
+            general = EntityBatch.collect(objects, requires, representation_typename, index)
+
+        assert [list(rep.items()) for rep in compiled.representations] == [
+            list(rep.items()) for rep in general.representations
+        ]
+        assert compiled.target_paths == general.target_paths
+        assert [[id(obj) for obj in found] for found in compiled.targets] == [
+            [id(obj) for obj in found] for found in general.targets
+        ]
