@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile", type=float, default=10.0, help="seconds of py-spy on the deep query (0: skip)"
     )
+    parser.add_argument(
+        "--profile-one-connection",
+        type=float,
+        default=10.0,
+        help="seconds of py-spy on the deep query over one connection (0: skip)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
     parser.add_argument("--quick", action="store_true", help="a short smoke run of everything")
     return parser
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.coldstart import measure_cold_start, measure_import_times
     from bench.loadtest import LoadPlan, run_load_test
     from bench.planning import measure_shared_tree_planning
-    from bench.profile import profile_deep_query
+    from bench.profile import profile_passes
     from bench.report import render_markdown, write_chart
 
     args = build_parser().parse_args(argv)
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         args.unloaded = 1.0
         args.cold_starts, args.micro_iterations, args.micro_repeats = 1, 3, 1
         args.profile = min(args.profile, 2.0)
+        args.profile_one_connection = min(args.profile_one_connection, 2.0)
     started = time.monotonic()
     load_at_start = os.getloadavg()[0]
     plan = LoadPlan(
@@ -94,11 +101,15 @@ def main(argv: list[str] | None = None) -> int:
             "microIterations": args.micro_iterations,
             "microRepeats": args.micro_repeats,
             "profileSeconds": args.profile,
+            "profileOneConnectionSeconds": args.profile_one_connection,
         },
     }
     raw["load"] = run_load_test(plan, WORK_DIR, log=_log)
-    if args.profile > 0:
-        raw["profile"] = profile_deep_query(WORK_DIR, args.profile, args.connections, log=_log)
+    raw.update(
+        profile_passes(
+            WORK_DIR, args.profile, args.connections, args.profile_one_connection, log=_log
+        )
+    )
     _log("cold start: bff serve and the Lambda handler, supergraph from the registry on moto")
     raw["coldStart"] = measure_cold_start(WORK_DIR, args.cold_starts, log=_log)
     _log("import time of each Lambda entry point")

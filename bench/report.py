@@ -70,6 +70,9 @@ COMPARED_WITH_OTHERS = (
         True,
     ),
 )
+# raw.json's keys of the py-spy passes (bench/profile.py): under load, over one connection.
+LOADED_PROFILE = "profile"
+ONE_CONNECTION_PROFILE = "profileOneConnection"
 # Issue 13's bound on the subgraph requests of the deep query's plan.
 MAX_DEEP_SUBGRAPH_REQUESTS = 7
 
@@ -429,7 +432,10 @@ def one_connection_breakdown(
 def _one_connection_section(scenario: dict[str, Any], raw: dict[str, Any]) -> list[str]:
     found = one_connection_breakdown(scenario, raw)
     if found is None:
-        return []
+        if raw.get(ONE_CONNECTION_PROFILE) is None:
+            return []
+        heading = "### Where the time goes at one connection (deep query)"
+        return [heading, "", *_one_connection_profile(raw, None)]
     rows = [
         (f"p50 at one connection (`{OURS}`)", found["p50"], "the load generator, one connection"),
         (
@@ -547,7 +553,125 @@ def _one_connection_section(scenario: dict[str, Any], raw: dict[str, Any]) -> li
             + (f", sending {sent} subgraph requests per query" if sent is not None else "")
             + "): a Rust gateway is well over this floor too."
         )
-    return [*lines, "", " ".join(notes), ""]
+    return [*lines, "", " ".join(notes), "", *_one_connection_profile(raw, found)]
+
+
+def _one_connection_profile(raw: dict[str, Any], found: dict[str, Any] | None) -> list[str]:
+    """The py-spy pass over one connection (raw `profileOneConnection`): its stages with ms per
+    request, and what would have to shrink for the target; what is missing when it did not run."""
+    heading = ["#### Its profile: py-spy at one connection", ""]
+    profile = raw.get(ONE_CONNECTION_PROFILE)
+    if profile is None:
+        return [
+            *heading,
+            "No profile at one connection in this run (`--profile-one-connection 0`).",
+            "",
+        ]
+    if (missing := _why_no_profile(profile)) is not None:
+        return [*heading, f"No profile at one connection in this run: {missing}", ""]
+    cpu = None if found is None else found["cpu"]
+    sampled_cpu = profile["cpuMsPerRequest"]
+    counted = _how_samples_compare(profile)
+    lines = [
+        *heading,
+        f"`{profile['command']}` on `bff serve` for {profile['seconds']:g} s while the load "
+        f"generator sends the deep query over one connection ({profile['rps']:.0f} rps, p50 "
+        f"{_fmt(profile.get('p50'), 2)} ms while sampled"
+        + (f", {found['p50']:.2f} ms in the pass above" if found else "")
+        + ": each sample stops the process to unwind its stacks). How samples were counted: "
+        f"{profile['samples']} samples of threads running or ready to run, charged to the "
+        "innermost frame of a stage (bench/profile.py); "
+        f"{profile.get('idleSamples', 0)} samples of threads blocked waiting (the event loop in "
+        "epoll for a subgraph's or the client's bytes, the thread pool on its queue) left out: "
+        "py-spy is meant to skip idle threads but lets some through. " + counted,
+        "",
+    ]
+    header = "| stage | share of samples |"
+    if cpu is not None:
+        header += f" ms per request at one connection ({cpu:.2f} ms CPU) |"
+    header += f" ms per request while sampled ({_fmt(sampled_cpu, 2)} ms CPU) |"
+    lines += [header, "| --- " * (header.count("|") - 1) + "|"]
+    for stage, share in profile["stages"].items():
+        row = f"| {stage} | {share * 100:.1f}% |"
+        if cpu is not None:
+            row += f" {share * cpu:.2f} |"
+        row += f" {'-' if sampled_cpu is None else f'{share * sampled_cpu:.2f}'} |"
+        lines.append(row)
+    lines += _heaviest_functions(profile)
+    if found is not None:
+        lines += [_what_would_have_to_shrink(found, profile["stages"]), ""]
+    return lines
+
+
+def _why_no_profile(profile: dict[str, Any]) -> str | None:
+    """Why a py-spy pass has no breakdown (it failed, or saw no thread running); None if it has."""
+    if "error" in profile:
+        return str(profile["error"])
+    if not profile["samples"]:
+        return "py-spy recorded no sample of a running thread."
+    return None
+
+
+def _heaviest_functions(profile: dict[str, Any]) -> list[str]:
+    lines = ["", "Heaviest functions (innermost Python frame):", ""]
+    lines += [
+        f"- {item['share'] * 100:.1f}% `{item['frame']}`" for item in profile["heaviestFunctions"]
+    ]
+    return [*lines, ""]
+
+
+def _how_samples_compare(profile: dict[str, Any]) -> str:
+    """The samples kept against those the process's CPU (/proc, same seconds) accounts for."""
+    expected, samples = profile.get("expectedSamples"), profile["samples"]
+    if not expected:
+        return ""
+    text = (
+        f"The process's CPU over those seconds ({_fmt(profile.get('cpuCores'), 2)} cores, /proc) "
+        f"accounts for {expected:.0f} samples"
+    )
+    if samples > 1.1 * expected:
+        return text + (
+            f": the other {samples - expected:.0f} are moments a thread was ready to run without "
+            "a CPU (two cores shared with the subgraphs, the load generator and py-spy), which a "
+            f"sample cannot tell from CPU; shares are of all {samples}."
+        )
+    if samples < 0.9 * expected:
+        return text + (
+            f", {expected - samples:.0f} more than were kept: py-spy fell behind its rate "
+            "(each stop and unwind took longer than the interval between samples)."
+        )
+    return text + ": the samples kept are, within 10%, the CPU the process spent."
+
+
+def _what_would_have_to_shrink(found: dict[str, Any], stages: dict[str, float]) -> str:
+    cpu, budget = found["cpu"], found["target"] - found["floor"]
+    heaviest = ", ".join(
+        f"{stage} {share * cpu:.2f} ms" for stage, share in list(stages.items())[:3]
+    )
+    text = (
+        f"The target is missed by {found['p50'] - found['target']:.2f} ms (p50 "
+        f"{found['p50']:.2f} ms against 1.5x the floor, {found['target']:.2f} ms): it leaves "
+        f"{budget:.2f} ms over the floor"
+    )
+    if found["smallOverFloor"] is not None:
+        budget -= found["smallOverFloor"]
+        text += (
+            f", of which the client's hop and a request's fixed work take "
+            f"{found['smallOverFloor']:.2f} ms (the one-subgraph query's p50 over its floor)"
+        )
+    text += f". Our CPU per request at one connection is {cpu:.2f} ms, of which {heaviest}. "
+    if budget <= 0:
+        return text + "Even a gateway spending no CPU on the deep query would miss it."
+    if cpu <= budget:
+        return text + (
+            f"That CPU alone would fit; the other {found['rest']:.2f} ms over the floor (the "
+            "client's hop, scheduling) do not."
+        )
+    return text + (
+        f"To meet the target the CPU on a request's path would have to shrink to "
+        f"{budget:.2f} ms ({cpu / budget:.1f}x less), or all but that much of it run while "
+        "the subgraphs answer."
+    )
 
 
 def usage_cost(scenario: dict[str, Any]) -> list[dict[str, Any]]:
@@ -624,16 +748,20 @@ def _usage_section(scenario: dict[str, Any], raw: dict[str, Any]) -> list[str]:
 
 
 def _profile_section(raw: dict[str, Any]) -> list[str]:
-    profile = raw.get("profile")
-    if not profile or not profile["samples"]:
+    profile = raw.get(LOADED_PROFILE)
+    if not profile:
         return []
+    heading = ["## Where the CPU goes (our BFF, deep query)", ""]
+    if (missing := _why_no_profile(profile)) is not None:
+        return [*heading, f"No profile in this run: {missing}", ""]
     cpu = profile["cpuMsPerRequest"]
+    idle = profile.get("idleSamples")
     lines = [
-        "## Where the CPU goes (our BFF, deep query)",
-        "",
+        *heading,
         f"`{profile['command']}` on `bff serve` for {profile['seconds']:g} s under "
-        f"{profile['connections']} connections ({profile['samples']} samples of the serving "
-        f"thread; {profile['rps']:.0f} rps and {_fmt(cpu, 2)} ms CPU per request while sampled, "
+        f"{profile['connections']} connections ({profile['samples']} samples of running threads"
+        + ("" if idle is None else f", {idle} of threads blocked waiting left out")
+        + f"; {profile['rps']:.0f} rps and {_fmt(cpu, 2)} ms CPU per request while sampled, "
         "which slows the process: compare shares, not these figures, with the load test). Each "
         "sample is charged to the innermost frame of a stage (bench/profile.py); the stacks are "
         f"in `{profile['collapsedStacks']}`.",
@@ -644,11 +772,7 @@ def _profile_section(raw: dict[str, Any]) -> list[str]:
     for stage, share in profile["stages"].items():
         per_request = "-" if cpu is None else f"{share * cpu:.2f}"
         lines.append(f"| {stage} | {share * 100:.1f}% | {per_request} |")
-    lines += ["", "Heaviest functions (innermost Python frame):", ""]
-    lines += [
-        f"- {item['share'] * 100:.1f}% `{item['frame']}`" for item in profile["heaviestFunctions"]
-    ]
-    lines.append("")
+    lines += _heaviest_functions(profile)
     return lines
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -208,3 +209,101 @@ def test_the_one_connection_p50_is_broken_down_from_the_same_run(raw: dict[str, 
         run.pop("cpuSeconds", None)
     assert one_connection_breakdown(scenario, raw) is None
     assert "Where the time goes at one connection" not in render_markdown(raw)
+
+
+def one_connection_profile() -> dict[str, Any]:
+    """raw.json's `profileOneConnection` as bench/profile.py writes it."""
+    return {
+        "samples": 1000,
+        "idleSamples": 600,
+        "stages": {"syscalls (socket write and read, epoll_ctl)": 0.5, "merge/shape": 0.25},
+        "heaviestFunctions": [
+            {"frame": "_Connection.exchange (bff/execution/connection_pool.py:210)", "share": 0.3}
+        ],
+        "command": "py-spy record --native --rate 100 (bench/profile.py)",
+        "seconds": 10,
+        "connections": 1,
+        "rps": 30.0,
+        "p50": 30.0,
+        "mismatches": 0,
+        "cpuCores": 0.5,
+        "expectedSamples": 500.0,
+        "cpuMsPerRequest": 8.0,
+        "collapsedStacks": "bench/.work/profile-deep-1-100.txt",
+    }
+
+
+def test_the_one_connection_profile_sits_beside_the_breakdown(raw: dict[str, Any]) -> None:
+    raw["profileOneConnection"] = one_connection_profile()
+    text = render_markdown(raw)
+    section = text[text.index("### Where the time goes at one connection") :]
+    assert "#### Its profile: py-spy at one connection" in section
+    # Shares times our CPU per request in the unprofiled pass (3000 ms / 410 requests), and
+    # times the CPU per request while sampled.
+    assert (
+        "| stage | share of samples | ms per request at one connection (7.32 ms CPU) "
+        "| ms per request while sampled (8.00 ms CPU) |\n| --- | --- | --- | --- |" in section
+    )
+    assert "| syscalls (socket write and read, epoll_ctl) | 50.0% | 3.66 | 4.00 |" in section
+    assert "| merge/shape | 25.0% | 1.83 | 2.00 |" in section
+    assert "- 30.0% `_Connection.exchange (bff/execution/connection_pool.py:210)`" in section
+    # How samples were counted: blocked threads left out, the rest against /proc's CPU.
+    assert "1000 samples of threads running or ready to run" in section
+    assert "600 samples of threads blocked waiting" in section
+    assert "accounts for 500 samples: the other 500 are moments a thread was ready" in section
+    assert "p50 30.00 ms while sampled, 25.00 ms in the pass above" in section
+    # How far the target is missed; this run has no one-subgraph query to take the hop from.
+    assert "The target is missed by 2.50 ms (p50 25.00 ms against 1.5x the floor, 22.50 ms)" in (
+        section
+    )
+    assert "Our CPU per request at one connection is 7.32 ms, of which syscalls" in section
+    assert "That CPU alone would fit; the other 2.68 ms over the floor" in section
+
+
+def test_what_would_have_to_shrink_leaves_out_the_hop_any_query_pays(
+    raw: dict[str, Any],
+) -> None:
+    raw["profileOneConnection"] = one_connection_profile()
+    small = copy.deepcopy(raw["load"]["scenarios"]["deep"])
+    raw["load"]["scenarios"]["small"] = small
+
+    def small_p50(ours: float) -> None:
+        for run in small["unloaded"]:
+            run["latencyMs"]["p50"] = {"bff": ours, "floor": 14}.get(run["contender"], 20)
+
+    # The one-subgraph query in the same pass: 20 ms against its floor's 14.
+    small_p50(20)
+    text = render_markdown(raw)
+    assert (
+        "it leaves 7.50 ms over the floor, of which the client's hop and a request's fixed work "
+        "take 6.00 ms" in text
+    )
+    assert "would have to shrink to 1.50 ms (4.9x less)" in text
+    # A hop and fixed work over the whole margin: no gateway CPU could meet the target.
+    small_p50(22)
+    assert "Even a gateway spending no CPU on the deep query would miss it." in render_markdown(raw)
+
+
+def test_a_profile_that_did_not_run_is_reported_not_a_crash(raw: dict[str, Any]) -> None:
+    # The fixture's run predates the one-connection pass: the section says there is none.
+    text = render_markdown(raw)
+    assert "No profile at one connection in this run (`--profile-one-connection 0`)." in text
+    why = "py-spy is not installed (no .venv/bin/py-spy; `make bench` installs it)"
+    raw["profile"] = {"error": why, "connections": 50, "seconds": 10.0}
+    raw["profileOneConnection"] = {"error": why, "connections": 1, "seconds": 10.0}
+    text = render_markdown(raw)
+    assert f"## Where the CPU goes (our BFF, deep query)\n\nNo profile in this run: {why}" in text
+    assert f"No profile at one connection in this run: {why}" in text
+    # The decomposition from the load test's figures stays.
+    assert "| gateway CPU per request | 7.32 |" in text
+    # py-spy ran but saw no thread running.
+    empty = {**one_connection_profile(), "samples": 0, "stages": {}, "heaviestFunctions": []}
+    raw["profileOneConnection"] = empty
+    assert "py-spy recorded no sample of a running thread" in render_markdown(raw)
+    # Without the load test's one-connection pass, the profile shows alone.
+    raw["profileOneConnection"] = one_connection_profile()
+    raw["load"]["scenarios"]["deep"]["unloaded"] = []
+    text = render_markdown(raw)
+    assert "#### Its profile: py-spy at one connection" in text
+    assert "| merge/shape | 25.0% | 2.00 |" in text
+    assert "The target is missed" not in text
