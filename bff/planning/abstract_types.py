@@ -84,7 +84,6 @@ class AbstractTypeWalk:
                 type_name=possible,
                 draft=pos.draft.add_fragment(possible),
                 mirror=mirror,
-                trail=(),
             )
             self.walk(inner, applicable)
 

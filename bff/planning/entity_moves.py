@@ -31,7 +31,7 @@ from .errors import PlanningError
 from .fetch_groups import FetchGroup, direct_dependencies
 from .fetch_merging import covers
 from .nodes import RequiredField
-from .positions import Candidate, InputWalk, Position
+from .positions import Candidate, InputWalk, Position, object_chain
 from .query_graph import Vertex
 from .selections import alias_of
 
@@ -253,12 +253,14 @@ class EntityMoves:
             return None
         assert pos.group is not None
         graph, service = candidate.graph, pos.group.service
-        start = len(pos.trail)
-        while start > 0 and self.planner.is_local(
-            graph, pos.trail[start - 1].parent.type_name, pos.trail[start - 1].info
-        ):
+        trail = pos.trail
+        start = len(trail)
+        # Above a field of an abstract type only to re-enter: joining an entity fetch starts
+        # on the chain of object fields below it.
+        floor = 0 if from_root else start - len(object_chain(trail, self.types))
+        while start > floor and self.resolves_step(graph, pos, start - 1):
             start -= 1
-        for step in pos.trail[start:]:
+        for step in trail[start:]:
             anchor = step.parent
             at_root = not anchor.path and anchor.type_name == self.types_root_name()
             if from_root and at_root and self.kind == "query":
@@ -271,6 +273,18 @@ class EntityMoves:
             ):
                 return anchor
         return None
+
+    def resolves_step(self, graph: str, pos: Position, index: int) -> bool:
+        """Whether `graph` resolves the trail's field at `index` itself and may return the
+        runtime type the walk went on with below it (for a field of an abstract type)."""
+        step = pos.trail[index]
+        if not self.planner.is_local(graph, step.parent.type_name, step.info):
+            return False
+        below = pos.trail[index + 1].parent if index + 1 < len(pos.trail) else pos
+        if below.type_name == step.info.type_name:
+            return True
+        possible = self.types[step.info.type_name].possible_types.get(graph, ())
+        return below.type_name in possible
 
     def represented_key(
         self, pos: Position, key: SelectionSetNode
@@ -355,10 +369,15 @@ class EntityMoves:
         draft = target.draft
         assert draft is not None
         steps = pos.trail[next(i for i, step in enumerate(pos.trail) if step.parent is anchor) :]
+        field_type = anchor.type_name
         for step in steps:
+            if step.parent.type_name != field_type:
+                # The runtime type walked on with below a field of an abstract type.
+                draft = draft.add_fragment(step.parent.type_name)
             if step.parent is not anchor:
                 for directives in step.parent.conditions:
                     draft = draft.add_fragment(None, directives)
+            field_type = step.info.type_name
             node = step.node
             entry = draft.add_field(
                 step.info.name,
@@ -369,6 +388,8 @@ class EntityMoves:
             )
             assert entry.sub is not None
             draft = entry.sub
+        if pos.type_name != field_type:
+            draft = draft.add_fragment(pos.type_name)
         for directives in pos.conditions:
             draft = draft.add_fragment(None, directives)
         if pos.draft is not None and not pos.draft:

@@ -44,7 +44,7 @@ from .fetch_batching import schedule_combined_fetches
 from .fetch_groups import FetchGroup, build_plan_node
 from .fetch_merging import merge_waiting_fetches
 from .nodes import QueryPlan
-from .positions import Candidate, InputWalk, Position, Step
+from .positions import Candidate, InputWalk, Position, Step, object_chain
 from .printing import print_arguments
 from .query_graph import QueryGraph, Vertex
 from .selections import TYPENAME, alias_of, client_children, client_fields, find_provided
@@ -392,13 +392,14 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
         if union.kind != "union":
             return None
         graph = self.planner.graph
-        first = pos.trail[0].parent if pos.trail else pos
+        trail = object_chain(pos.trail, self.types)
+        first = trail[0].parent if trail else pos
         if first.group is None:
             at = graph.reachable(first.type_name, ())
         else:
             start = Vertex(pos.group.service, first.type_name)
             at = graph.reachable(first.type_name, (start,), first.provided)
-        for step in pos.trail:
+        for step in trail:
             heads = [
                 Vertex(vertex.graph, step.info.type_name)
                 for vertex in at
@@ -423,8 +424,9 @@ class _PlanBuilder(EntityMoves, AbstractTypeWalk, ContextualFields):
         return False
 
     def extended_trail(self, pos: Position, info: FieldInfo, node: FieldNode) -> tuple[Step, ...]:
-        """`pos.trail` plus this field, when it is a client field of an object type."""
-        if pos.mirror is not None or self.types[info.type_name].kind != "object":
+        """`pos.trail` plus this client field (through abstract types too: see
+        `Position.trail`)."""
+        if pos.mirror is not None:
             return ()
         return (*pos.trail, Step(pos, node, info))
 

@@ -8,11 +8,12 @@ representation inputs one field joining an entity fetch had walked, and under wh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from graphql import DirectiveNode, FieldNode, SelectionNode, SelectionSetNode
 
-from bff.supergraph import FieldInfo
+from bff.supergraph import FieldInfo, TypeInfo
 
 from .drafts import SelectionDraft
 from .fetch_groups import FetchGroup
@@ -34,8 +35,12 @@ class Position:
     - `depth`: how many representations deep the walk is (key or requires inputs needing
       their own entity fetches), a guard against cycles.
     - `trail`: the client fields walked in this group from the nearest object where the chain
-      of plain object fields began, with the position each was added at: an entity fetch to
-      another subgraph may start at one of those ancestors and walk the fields down there.
+      of client fields began, with the position each was added at: an entity fetch to another
+      subgraph may start at one of those ancestors and walk the fields down there. Fields of
+      an interface or union type stay on it, each object below it at the position of its
+      runtime type, so an object no subgraph can enter by key (its key fields `@external`
+      here) is re-entered above the abstract field; joining an entity fetch starts below the
+      last of them (`object_chain`).
     - `members`: for a union, the member types the path can answer (None: every member the
       group's subgraph has), see `QueryPlanner.union_members`.
     """
@@ -62,11 +67,19 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """A client field of an object type, added at `parent` in the same group."""
+    """A client field of a composite type, added at `parent` in the same group."""
 
     parent: Position
     node: FieldNode
     info: FieldInfo
+
+
+def object_chain(trail: tuple[Step, ...], types: Mapping[str, TypeInfo]) -> tuple[Step, ...]:
+    """The end of `trail` below its last field of an interface or union type."""
+    for index in range(len(trail) - 1, -1, -1):
+        if types[trail[index].info.type_name].kind != "object":
+            return trail[index + 1 :]
+    return trail
 
 
 @dataclass(frozen=True, slots=True)
