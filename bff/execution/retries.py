@@ -126,11 +126,18 @@ async def send_with_retries(
             or exchange.status not in RETRYABLE_STATUSES
             or status_retries >= policy.max_status_retries
         ):
-            return Exchange(exchange.status, exchange.body, attempts)
+            return _counted(exchange, attempts)
         pause = policy.backoff(status_retries)
         if deadline is not None and deadline.remaining() <= pause:
-            return Exchange(exchange.status, exchange.body, attempts)
+            return _counted(exchange, attempts)
         if not budget.spend():
-            return Exchange(exchange.status, exchange.body, attempts)
+            return _counted(exchange, attempts)
         status_retries += 1
         await policy.pause(pause)
+
+
+def _counted(exchange: Exchange, attempts: int) -> Exchange:
+    # The usual answer, at the first attempt, is the attempt's own (no copy to make).
+    if exchange.attempts == attempts:
+        return exchange
+    return Exchange(exchange.status, exchange.body, attempts)

@@ -43,7 +43,7 @@ from bff.execution.retries import (
     RetryPolicy,
     send_with_retries,
 )
-from bff.execution.timeouts import MAX_CONNECT_SECONDS, budget_seconds
+from bff.execution.timeouts import MAX_CONNECT_SECONDS, AttemptTimers, budget_seconds
 
 if TYPE_CHECKING:
     from bff.config import GatewaySettings
@@ -111,6 +111,7 @@ class SubgraphTransport:
         self._new_budget = retry_budget
         self._budgets: dict[str, RetryBudget] = {}
         self._pool: ConnectionPool | None = None
+        self._timers: AttemptTimers | None = None
         self.connections_opened = 0
         # Told the subgraph's name when it refuses our API key (the gateway re-reads the key).
         self.on_key_refused: Callable[[str], None] | None = None
@@ -214,16 +215,22 @@ class SubgraphTransport:
         if seconds <= 0:
             raise ExchangeFailed("deadline", "the request's deadline passed before the call")
         pool = self._pool_for_running_loop()
+        timer = self._timers_for_running_loop().start(seconds)
         try:
-            async with asyncio.timeout(seconds):
-                answer = await pool.post(
-                    endpoint.url, body, headers, limit=self._max_response_bytes, fresh=fresh
-                )
-        except TimeoutError:
-            if seconds < endpoint.timeout:
-                reason = f"timed out after {seconds:.3g}s, at the request's deadline"
-                raise ExchangeFailed("deadline", reason) from None
-            raise ExchangeFailed("other", f"timed out after {endpoint.timeout:g}s") from None
+            answer = await pool.post(
+                endpoint.url, body, headers, limit=self._max_response_bytes, fresh=fresh
+            )
+        except asyncio.CancelledError:
+            if not timer.stop():
+                raise  # cancelled from outside: the request went away
+            raise _timed_out(endpoint, seconds) from None
+        except TimeoutError:  # connecting took too long (the pool's own timeout)
+            timer.stop()
+            raise _timed_out(endpoint, seconds) from None
+        except BaseException:
+            timer.stop()
+            raise
+        timer.stop()
         return Exchange(answer.status, answer.body)
 
     async def close(self) -> None:
@@ -247,6 +254,13 @@ class SubgraphTransport:
         )
         return self._pool
 
+    def _timers_for_running_loop(self) -> AttemptTimers:
+        loop = asyncio.get_running_loop()
+        timers = self._timers
+        if timers is None or timers.loop is not loop:
+            timers = self._timers = AttemptTimers(loop)
+        return timers
+
     def _count_connection(self) -> None:
         self.connections_opened += 1
 
@@ -266,6 +280,13 @@ def transport_from_settings(config: GatewaySettings) -> SubgraphTransport:
         retry_budget=lambda: RetryBudget(ratio=ratio),
         share_in_flight=config.subgraph_share_in_flight,
     )
+
+
+def _timed_out(endpoint: SubgraphEndpoint, seconds: float) -> ExchangeFailed:
+    if seconds < endpoint.timeout:
+        reason = f"timed out after {seconds:.3g}s, at the request's deadline"
+        return ExchangeFailed("deadline", reason)
+    return ExchangeFailed("other", f"timed out after {endpoint.timeout:g}s")
 
 
 def _is_mutation(payload: Mapping[str, Any]) -> bool:
