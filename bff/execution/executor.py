@@ -385,6 +385,14 @@ class _PlanRun:
         needed = self._needed_parts(fetch)
         if not needed:
             return  # nothing to ask: the subgraph is not called
+        await self._send_parts(fetch, needed, errors)
+
+    async def _send_parts(
+        self, fetch: CombinedFetch, needed: list[_NeededPart], errors: list[dict[str, Any]]
+    ) -> None:
+        """One request for `needed`. An answer of `data: null` with errors to several entity
+        parts (an `_entities` list is non-null: one part's failure nulls every part) is asked
+        again part by part, so each part answers or fails alone, as separate fetches would."""
         document = fetch.document(tuple(part.number for part in needed))
         variables = {
             name: self.variables[name]
@@ -407,8 +415,13 @@ class _PlanRun:
                     self.failed_paths.update(client_path(at) for _, at in part.targets)
             return
         data = response.get("data")
-        answer = data if isinstance(data, dict) else {}
         raw_errors = response.get("errors") or ()
+        split = len(needed) > 1 and all(part.batch is not None for part in needed)
+        if data is None and raw_errors and split:
+            for part in needed:
+                await self._send_parts(fetch, [part], errors)
+            return
+        answer = data if isinstance(data, dict) else {}
         by_number = {part.number: part for part in needed}
         owners = [_owner(fetch, raw, by_number) for raw in raw_errors]
         for part in needed:

@@ -24,7 +24,7 @@ from bff.execution.transport import Exchange
 from bff.planning import QueryPlanner
 from bff.planning.nodes import CombinedFetch, Fetch, QueryPlan, Schedule, Step
 from bff.supergraph import load_supergraph_file
-from tests.bff.execution.scripted_subgraph import ScriptedSubgraph
+from tests.bff.execution.scripted_subgraph import Received, ScriptedSubgraph
 from tests.bff.features.feature_stack import FeatureStack
 
 FIXTURE = Path(__file__).parents[1] / "planning" / "fixtures" / "combined-fetches"
@@ -126,6 +126,48 @@ async def test_a_failed_combined_request_fails_each_part_at_its_own_path(
         if error.get("extensions", {}).get("code") == "SUBGRAPH_UNAVAILABLE"
     ]
     assert [error["path"] for error in unavailable] == [["users", 0], ["topProducts", 0]]
+
+
+def reviews_failing_users(request: Received) -> bytes:
+    """A reviews subgraph whose users' `_entities` fails whole (resolving a reference threw):
+    `_entities` is non-null, so a request with that part answers `data: null`."""
+    query = orjson.loads(request.body)["query"]
+    if "... on User" in query:
+        failed = {"message": "reference refused", "path": ["_0"]}
+        return orjson.dumps({"data": None, "errors": [failed]})
+    reviews = {"p1": [{"body": "Sturdy"}, {"body": "Heavy"}], "p2": [{"body": "Wobbly"}]}
+    representations = orjson.loads(request.body)["variables"]["representations1"]
+    entities = [{"reviews": reviews[item["upc"]]} for item in representations]
+    return orjson.dumps({"data": {"_1": entities}})
+
+
+async def test_a_part_failing_the_whole_combined_answer_is_asked_again_alone(
+    stack: FeatureStack, scripted: ScriptedSubgraph
+) -> None:
+    # The users' part nulls the combined answer; asked part by part, the products' part
+    # answers and only the users' objects fail, as two separate fetches would (no subgraph
+    # "unavailable" for the products). Every field here is non-null: the users' failure
+    # still nulls the whole answer.
+    scripted.script = reviews_failing_users
+    transport = SubgraphTransport()
+    try:
+        result = await run(transport, endpoints(stack, reviews=scripted.url))
+    finally:
+        await transport.close()
+
+    queries = [orjson.loads(request.body)["query"] for request in scripted.received]
+    assert [("_0:" in query, "_1:" in query) for query in queries] == [
+        (True, True),
+        (True, False),
+        (False, True),
+    ]
+    assert result.data is None
+    assert result.errors == [
+        {
+            "message": "Internal server error.",
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "service": "reviews"},
+        }
+    ]
 
 
 class OrderedTransport(SubgraphTransport):
