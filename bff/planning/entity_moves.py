@@ -255,15 +255,16 @@ class EntityMoves:
         graph, service = candidate.graph, pos.group.service
         trail = pos.trail
         start = len(trail)
-        # Above a field of an abstract type only to re-enter: joining an entity fetch starts
-        # on the chain of object fields below it.
-        floor = 0 if from_root else start - len(object_chain(trail, self.types))
-        while start > floor and self.resolves_step(graph, pos, start - 1):
+        # Above a field of an abstract type only to re-enter an entity by its key: joining an
+        # entity fetch, and re-entering the query root, start on the chain of object fields
+        # below it (another subgraph's root field is not asked for an interface's objects).
+        chain = start - len(object_chain(trail, self.types))
+        while start > (0 if from_root else chain) and self.resolves_step(graph, pos, start - 1):
             start -= 1
-        for step in trail[start:]:
-            anchor = step.parent
+        for index in range(start, len(trail)):
+            anchor = trail[index].parent
             at_root = not anchor.path and anchor.type_name == self.types_root_name()
-            if from_root and at_root and self.kind == "query":
+            if from_root and at_root and self.kind == "query" and index >= chain:
                 return anchor
             keys = self.types[anchor.type_name].resolvable_keys(graph)
             if any(

@@ -51,6 +51,7 @@ FEATURES = (
     "parent-entities",
     "unimplemented-interface",
     "nested-keys",
+    "interface-root-keys",
 )
 OPERATION_NAME_HEADER = "# operationName:"
 
