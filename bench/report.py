@@ -667,10 +667,12 @@ def _what_would_have_to_shrink(found: dict[str, Any], stages: dict[str, float]) 
             f"That CPU alone would fit; the other {found['rest']:.2f} ms over the floor (the "
             "client's hop, scheduling) do not."
         )
+    on_path = found["p50"] - found["target"] + budget
     return text + (
-        f"To meet the target the CPU on a request's path would have to shrink to "
-        f"{budget:.2f} ms ({cpu / budget:.1f}x less), or all but that much of it run while "
-        "the subgraphs answer."
+        f"Not all of it is on the path (some runs while a subgraph answers): beyond that, the "
+        f"gateway adds {on_path:.2f} ms to the p50, and the target needs it down to "
+        f"{budget:.2f} ms, {on_path - budget:.2f} ms less; were none of its CPU overlapped, "
+        f"the CPU itself would have to shrink to {budget:.2f} ms ({cpu / budget:.1f}x less)."
     )
 
 

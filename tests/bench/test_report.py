@@ -278,6 +278,8 @@ def test_what_would_have_to_shrink_leaves_out_the_hop_any_query_pays(
         "it leaves 7.50 ms over the floor, of which the client's hop and a request's fixed work "
         "take 6.00 ms" in text
     )
+    # Over the floor and the fixed work the gateway adds 25 - 15 - 6 = 4.00 ms; 1.50 fit.
+    assert "the gateway adds 4.00 ms to the p50, and the target needs it down to 1.50 ms" in text
     assert "would have to shrink to 1.50 ms (4.9x less)" in text
     # A hop and fixed work over the whole margin: no gateway CPU could meet the target.
     small_p50(22)
